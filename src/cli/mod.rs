@@ -1,0 +1,75 @@
+//! Command-line interface: one file per subcommand.
+
+use std::process::ExitCode;
+
+use clap::{Parser, Subcommand, ValueEnum};
+
+mod check;
+mod redact;
+mod sign;
+
+/// Exit status: every case conformed.
+pub const EXIT_CONFORMANT: u8 = 0;
+/// Exit status: at least one case did not conform (or an operation was refused).
+pub const EXIT_NONCONFORMANT: u8 = 1;
+/// Exit status: the tool could not do its job (bad arguments, unreadable or malformed
+/// vector file, I/O error).
+pub const EXIT_TOOL_ERROR: u8 = 2;
+
+/// Conformance kit for partner-API authentication schemes: reference signers and
+/// verifiers, test vectors, and a checker.
+///
+/// Exit status: 0 conformant, 1 non-conformant, 2 tool error.
+#[derive(Debug, Parser)]
+#[command(name = "partner-auth", version, about, long_about = None, after_help = EXAMPLES)]
+pub struct Cli {
+    #[command(subcommand)]
+    command: Command,
+}
+
+const EXAMPLES: &str = "\
+Examples:
+  partner-auth check                              every vector against the built-in reference
+  partner-auth check --scheme signupto-hash --format json
+  partner-auth sign signupto-partner-hash --input case.json
+  echo '{\"value\":\"SuTHash signature=\\\"ab12…\\\"\"}' | partner-auth run signupto-hash parse-authorization --input -";
+
+#[derive(Debug, Subcommand)]
+enum Command {
+    /// Run the test vectors against the built-in reference and report per scheme.
+    Check(check::CheckArgs),
+    /// Sign one request and show every stage (canonical string with CR LF visible,
+    /// signature, headers).
+    Sign(sign::OpArgs),
+    /// Verify one request (a verify case's `input`: request, clock, keys, state).
+    Verify(sign::OpArgs),
+    /// Run any operation of a scheme on one input (e.g. `parse-authorization`).
+    Run(sign::RunArgs),
+    /// List the schemes and operations the reference implements.
+    Schemes,
+}
+
+/// Output format of `check`, `sign`, `verify` and `run`.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
+pub enum Format {
+    /// For people.
+    Text,
+    /// For programs: one JSON document.
+    Json,
+}
+
+/// Runs the parsed command line.
+pub fn run(cli: Cli) -> anyhow::Result<ExitCode> {
+    match cli.command {
+        Command::Check(args) => check::run(args),
+        Command::Sign(args) => sign::run_op("sign", args),
+        Command::Verify(args) => sign::run_op("verify", args),
+        Command::Run(args) => sign::run_any(args),
+        Command::Schemes => {
+            for (scheme, ops) in partner_auth::reference::OPS {
+                println!("{scheme:<24} {}", ops.join(", "));
+            }
+            Ok(ExitCode::from(EXIT_CONFORMANT))
+        }
+    }
+}

@@ -1,0 +1,59 @@
+//! # partner-auth
+//!
+//! A conformance kit for the partner-authentication schemes of real APIs: a reference
+//! implementation of each scheme (the signer a client needs and the verifier a server
+//! needs), machine-readable test vectors any implementation can run, and the machinery
+//! that runs them (the `partner-auth` CLI is a thin layer over this library).
+//!
+//! | slug | scheme |
+//! |---|---|
+//! | `signupto-hash` | Sign-Up.to PMAPI Hash v1.2: SHA-1 over a CR LF canonical string, `SuTHash signature="…"` |
+//! | `signupto-partner-hash` | Sign-Up.to PMAPI Partner Hash v1.2: the same with `X-SuT-PID`, `SuTPartner signature="…"` |
+//! | `signupto-token` | Sign-Up.to PMAPI Token v1.2: `POST /v1/token`, then `SuTToken <token>` |
+//!
+//! ## Sign and verify
+//!
+//! ```
+//! use partner_auth::schemes::signupto::{
+//!     ApiKey, Identity, KeyDirectory, Signer, Variant, Verifier,
+//! };
+//! use partner_auth::{FixedClock, InMemoryNonceStore, Request};
+//!
+//! let key = "abcdefghijABCDEFGHIJabcdefghijABCDEFGHIJ";
+//! let who = Identity { pid: Some(4567), cid: Some(12345), uid: None };
+//! let clock = FixedClock::from_secs(1_700_000_000);
+//!
+//! // Client side: sign with the current time and a fresh nonce.
+//! let signed = Signer::new(Variant::PartnerHash, who, key)?.sign_now("POST", "/v1/account", &clock)?;
+//! println!("{:?}", signed.canonical); // CR LF shown as \r\n
+//!
+//! // Server side: verify against the key directory, the clock and a nonce store.
+//! let mut keys = KeyDirectory::new();
+//! keys.insert(4567, ApiKey::new(Variant::PartnerHash, key)?);
+//! let verifier = Verifier::new(Variant::PartnerHash, keys, &clock, InMemoryNonceStore::default());
+//! let mut request = Request::new("POST", "/v1/account");
+//! for (name, value) in signed.headers {
+//!     request.headers.append(name, value);
+//! }
+//! assert_eq!(verifier.verify(&request)?.identity(), who);
+//! # Ok::<(), partner_auth::schemes::signupto::Error>(())
+//! ```
+
+#![forbid(unsafe_code)]
+#![warn(missing_docs)]
+
+pub mod canonical;
+pub mod clock;
+pub mod encoding;
+pub mod reference;
+pub mod replay;
+pub mod request;
+pub mod schemes;
+pub mod secret;
+pub mod vectors;
+
+pub use canonical::CanonicalString;
+pub use clock::{Clock, FixedClock, SystemClock};
+pub use replay::{InMemoryNonceStore, Insert, NonceStore, StoreFull};
+pub use request::{Headers, Request};
+pub use secret::Secret;

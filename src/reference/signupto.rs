@@ -1,0 +1,316 @@
+//! Answers for the three Sign-Up.to schemes' cases.
+
+use serde::Deserialize;
+use serde_json::{Map, Value, json};
+
+use super::{RequestInput, error, parse_input, unknown_op};
+use crate::schemes::signupto::{
+    self as sut, ApiKey, Envelope, Identity, IssuedToken, KeyDirectory, SignRequest, Signer, Token,
+    TokenVerifier, Variant, Verifier,
+};
+use crate::vectors::Answer;
+use crate::{FixedClock, InMemoryNonceStore, NonceStore, Secret};
+
+fn fail(e: &sut::Error) -> Answer {
+    error(e.code(), e)
+}
+
+fn headers_json(headers: &[(String, String)]) -> Value {
+    Value::Array(headers.iter().map(|(n, v)| json!([n, v])).collect())
+}
+
+fn identity_json(id: Identity) -> Value {
+    let mut m = Map::new();
+    for (name, value) in [("pid", id.pid), ("cid", id.cid), ("uid", id.uid)] {
+        if let Some(v) = value {
+            m.insert(name.into(), json!(v));
+        }
+    }
+    Value::Object(m)
+}
+
+#[derive(Deserialize)]
+#[serde(deny_unknown_fields)]
+struct SignInput {
+    method: String,
+    target: String,
+    date: String,
+    #[serde(default)]
+    pid: Option<u64>,
+    #[serde(default)]
+    cid: Option<u64>,
+    #[serde(default)]
+    uid: Option<u64>,
+    nonce: String,
+    key: String,
+}
+
+#[derive(Deserialize)]
+#[serde(deny_unknown_fields)]
+struct KeyEntry {
+    #[serde(default)]
+    pid: Option<u64>,
+    #[serde(default)]
+    cid: Option<u64>,
+    key: String,
+}
+
+#[derive(Deserialize)]
+#[serde(deny_unknown_fields)]
+struct NonceEntry {
+    #[serde(default)]
+    pid: Option<u64>,
+    #[serde(default)]
+    cid: Option<u64>,
+    #[serde(default)]
+    token: Option<String>,
+    nonce: String,
+}
+
+#[derive(Deserialize, Default)]
+#[serde(deny_unknown_fields)]
+struct State {
+    #[serde(default)]
+    nonces: Vec<NonceEntry>,
+}
+
+#[derive(Deserialize)]
+#[serde(deny_unknown_fields)]
+struct VerifyInput {
+    request: RequestInput,
+    now: i64,
+    #[serde(default)]
+    window_seconds: Option<i64>,
+    #[serde(default)]
+    keys: Vec<KeyEntry>,
+    #[serde(default)]
+    tokens: Vec<TokenEntry>,
+    #[serde(default)]
+    state: State,
+}
+
+#[derive(Deserialize)]
+#[serde(deny_unknown_fields)]
+struct TokenEntry {
+    token: String,
+    expiry: i64,
+    #[serde(default)]
+    cid: Option<u64>,
+    #[serde(default)]
+    uid: Option<u64>,
+}
+
+#[derive(Deserialize)]
+#[serde(deny_unknown_fields)]
+struct AuthorizationInput {
+    value: String,
+}
+
+#[derive(Deserialize)]
+#[serde(deny_unknown_fields)]
+struct ResponseInput {
+    status: u16,
+    body: String,
+}
+
+#[derive(Deserialize)]
+#[serde(deny_unknown_fields)]
+struct TokenRequestInput {
+    username: String,
+    password: String,
+}
+
+#[derive(Deserialize)]
+#[serde(deny_unknown_fields)]
+struct TokenSignInput {
+    method: String,
+    target: String,
+    date: String,
+    nonce: String,
+    token: String,
+}
+
+fn bad(field: &str, message: impl ToString) -> Answer {
+    Answer::BadInput {
+        field: field.into(),
+        message: message.to_string(),
+    }
+}
+
+pub(super) fn answer(scheme: &str, op: &str, input: &Value) -> Result<Answer, Answer> {
+    let variant = match scheme {
+        "signupto-hash" => Some(Variant::Hash),
+        "signupto-partner-hash" => Some(Variant::PartnerHash),
+        _ => None,
+    };
+    let result = match (variant, op) {
+        (Some(v), "sign") => sign(v, parse_input(input)?),
+        (Some(v), "verify") => verify(v, parse_input(input)?)?,
+        (Some(_), "parse-authorization") | (None, "parse-authorization") => {
+            let i: AuthorizationInput = parse_input(input)?;
+            sut::parse_authorization(&i.value)
+                .map(|a| json!({ "scheme": a.scheme.token(), "credentials": a.credentials }))
+        }
+        (_, "parse-response") => {
+            let i: ResponseInput = parse_input(input)?;
+            sut::parse_response(i.status, i.body.as_bytes()).map(envelope_json)
+        }
+        (None, "token-request") => {
+            let i: TokenRequestInput = parse_input(input)?;
+            sut::token_request(&i.username, &Secret::from(i.password)).map(|r| {
+                json!({
+                    "method": r.method,
+                    "target": r.target,
+                    "headers": headers_json(&r.headers),
+                    "body": String::from_utf8_lossy(&r.body),
+                })
+            })
+        }
+        (None, "parse-token-response") => {
+            let i: ResponseInput = parse_input(input)?;
+            sut::parse_token_response(i.status, i.body.as_bytes())
+                .map(|g| json!({ "token": g.token.expose(), "expiry": g.expiry }))
+        }
+        (None, "sign") => {
+            let i: TokenSignInput = parse_input(input)?;
+            Token::parse(&i.token)
+                .and_then(|t| sut::token_headers(&i.method, &i.target, &t, &i.date, &i.nonce))
+                .map(|h| json!({ "headers": headers_json(&h) }))
+        }
+        (None, "verify") => verify_token(parse_input(input)?)?,
+        _ => return Err(unknown_op(scheme, op)),
+    };
+    Ok(match result {
+        Ok(out) => Answer::Output(out),
+        Err(e) => fail(&e),
+    })
+}
+
+fn sign(variant: Variant, i: SignInput) -> Result<Value, sut::Error> {
+    let identity = Identity {
+        pid: i.pid,
+        cid: i.cid,
+        uid: i.uid,
+    };
+    let signer = Signer::new(variant, identity, i.key.as_str())?;
+    let signed = signer.sign(&SignRequest {
+        method: &i.method,
+        target: &i.target,
+        date: &i.date,
+        nonce: &i.nonce,
+    })?;
+    Ok(json!({
+        "canonical": signed.canonical.to_string(),
+        "signature": signed.signature,
+        "headers": headers_json(&signed.headers),
+    }))
+}
+
+fn verify(variant: Variant, i: VerifyInput) -> Result<Result<Value, sut::Error>, Answer> {
+    let mut keys = KeyDirectory::new();
+    for (n, entry) in i.keys.iter().enumerate() {
+        let id = match variant {
+            Variant::Hash => entry.cid,
+            Variant::PartnerHash => entry.pid,
+        };
+        let id = id.ok_or_else(|| {
+            bad(
+                &format!("keys[{n}]"),
+                format!(
+                    "needs `{}`",
+                    if variant == Variant::Hash {
+                        "cid"
+                    } else {
+                        "pid"
+                    }
+                ),
+            )
+        })?;
+        let key = ApiKey::new(variant, entry.key.as_str())
+            .map_err(|e| bad(&format!("keys[{n}].key"), e))?;
+        keys.insert(id, key);
+    }
+    let window = i.window_seconds.unwrap_or(sut::DEFAULT_WINDOW_SECS);
+    let verifier = Verifier::new(
+        variant,
+        keys,
+        FixedClock::from_secs(i.now),
+        InMemoryNonceStore::default(),
+    )
+    .with_window_secs(window);
+    for (n, seen) in i.state.nonces.iter().enumerate() {
+        let id = match variant {
+            Variant::Hash => seen.cid,
+            Variant::PartnerHash => seen.pid,
+        };
+        let id = id.ok_or_else(|| {
+            bad(
+                &format!("state.nonces[{n}]"),
+                "needs the key id (`cid` for Hash, `pid` for Partner Hash)",
+            )
+        })?;
+        let scope = Verifier::<FixedClock, InMemoryNonceStore>::replay_scope(variant, id);
+        verifier
+            .store()
+            .insert(&scope, &seen.nonce, i.now, i.now + window)
+            .map_err(|e| bad("state.nonces", e))?;
+    }
+    let request = i.request.to_request()?;
+    Ok(verifier
+        .verify(&request)
+        .map(|v| json!({ "identity": identity_json(v.identity()) })))
+}
+
+fn verify_token(i: VerifyInput) -> Result<Result<Value, sut::Error>, Answer> {
+    let window = i.window_seconds.unwrap_or(sut::DEFAULT_WINDOW_SECS);
+    let mut verifier =
+        TokenVerifier::new(FixedClock::from_secs(i.now), InMemoryNonceStore::default())
+            .with_window_secs(window);
+    for (n, t) in i.tokens.iter().enumerate() {
+        let token = Token::parse(&t.token).map_err(|e| bad(&format!("tokens[{n}].token"), e))?;
+        verifier.insert(IssuedToken {
+            token,
+            expiry: t.expiry,
+            identity: Identity {
+                pid: None,
+                cid: t.cid,
+                uid: t.uid,
+            },
+        });
+    }
+    for (n, seen) in i.state.nonces.iter().enumerate() {
+        let token = seen
+            .token
+            .as_deref()
+            .ok_or_else(|| bad(&format!("state.nonces[{n}]"), "needs `token`"))?;
+        let scope = TokenVerifier::<FixedClock, InMemoryNonceStore>::replay_scope(token);
+        verifier
+            .store()
+            .insert(&scope, &seen.nonce, i.now, i.now + window)
+            .map_err(|e| bad("state.nonces", e))?;
+    }
+    let request = i.request.to_request()?;
+    Ok(verifier
+        .verify(&request)
+        .map(|v| json!({ "identity": identity_json(v.identity()) })))
+}
+
+fn envelope_json(e: Envelope) -> Value {
+    match e {
+        Envelope::Ok { data, count, next } => {
+            json!({ "status": "ok", "data": data, "count": count, "next": next })
+        }
+        Envelope::Error {
+            code,
+            message,
+            subcode,
+            additional_information,
+        } => json!({
+            "status": "error",
+            "code": code,
+            "message": message,
+            "subcode": subcode,
+            "additional_information": additional_information,
+        }),
+    }
+}

@@ -1,0 +1,237 @@
+//! The verifier: header look-up, key look-up, Date window, signature, replay.
+
+use super::canonical::{Parts, canonical_string, digest};
+use super::wire::{AuthScheme, parse_authorization};
+use super::{Error, Identity, KeyDirectory, Variant, check_nonce};
+use crate::encoding::{ct_eq, hex_decode, parse_http_date};
+use crate::replay::{Insert, NonceStore};
+use crate::{Clock, Request};
+
+/// The default Date window either side of the verifier's clock (S6).
+pub const DEFAULT_WINDOW_SECS: i64 = 900;
+
+/// Proof that a request verified. Only a verifier can build one.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct Verified {
+    identity: Identity,
+}
+
+impl Verified {
+    /// The ids the authenticated request asserted.
+    pub fn identity(&self) -> Identity {
+        self.identity
+    }
+}
+
+/// Verifies Hash or Partner Hash requests.
+pub struct Verifier<C: Clock, S: NonceStore> {
+    variant: Variant,
+    keys: KeyDirectory,
+    clock: C,
+    store: S,
+    window_secs: i64,
+}
+
+impl<C: Clock, S: NonceStore> std::fmt::Debug for Verifier<C, S> {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("Verifier")
+            .field("variant", &self.variant)
+            .field("window_secs", &self.window_secs)
+            .finish_non_exhaustive()
+    }
+}
+
+/// Reads the single value of a header, refusing duplicates (S8).
+pub(crate) fn one<'r>(req: &'r Request, header: &'static str) -> Result<Option<&'r str>, Error> {
+    req.headers
+        .get_one(header)
+        .map_err(|d| Error::DuplicateHeader {
+            header,
+            count: d.count,
+        })
+}
+
+/// Parses an id header: 1 to 18 ASCII digits.
+fn parse_id(value: &str, header: &'static str) -> Result<u64, Error> {
+    if value.is_empty() || value.len() > 18 || !value.bytes().all(|b| b.is_ascii_digit()) {
+        return Err(Error::MalformedId { header });
+    }
+    value.parse().map_err(|_| Error::MalformedId { header })
+}
+
+/// The headers a Sign-Up.to verifier reads, each of which must appear at most once.
+pub(crate) const SINGLE_HEADERS: [&str; 6] = [
+    "Authorization",
+    "Date",
+    "X-SuT-PID",
+    "X-SuT-CID",
+    "X-SuT-UID",
+    "X-SuT-Nonce",
+];
+
+/// Checks every header the scheme reads for duplicates, in one pass (S8).
+pub(crate) fn check_duplicates(req: &Request) -> Result<(), Error> {
+    for header in SINGLE_HEADERS {
+        one(req, header)?;
+    }
+    Ok(())
+}
+
+/// Reads and parses `Date` (common to every Sign-Up.to verifier).
+pub(crate) fn read_date(req: &Request) -> Result<(&str, i64), Error> {
+    let date = one(req, "Date")?.ok_or(Error::MissingDate)?;
+    let ts = parse_http_date(date).ok_or(Error::MalformedDate)?;
+    Ok((date, ts))
+}
+
+/// Reads and checks the nonce.
+pub(crate) fn nonce(req: &Request) -> Result<&str, Error> {
+    let nonce = one(req, "X-SuT-Nonce")?.ok_or(Error::MissingNonce)?;
+    check_nonce(nonce)?;
+    Ok(nonce)
+}
+
+/// The Date window check (S6).
+pub(crate) fn check_window(date_ts: i64, now: i64, window_secs: i64) -> Result<(), Error> {
+    let skew = date_ts - now;
+    if skew.abs() > window_secs {
+        return Err(Error::DateOutOfWindow {
+            skew_secs: skew,
+            window_secs,
+        });
+    }
+    Ok(())
+}
+
+/// Records the nonce after everything else verified (S5).
+pub(crate) fn record_nonce(
+    store: &dyn NonceStore,
+    scope: &str,
+    nonce: &str,
+    now: i64,
+    date_ts: i64,
+    window_secs: i64,
+) -> Result<(), Error> {
+    // A request with this Date stays acceptable until date + window; remember the nonce
+    // at least that long (and never less than a full window from now).
+    let keep_until = date_ts.max(now) + window_secs;
+    match store.insert(scope, nonce, now, keep_until) {
+        Ok(Insert::Fresh) => Ok(()),
+        Ok(Insert::Replayed) => Err(Error::NonceReplayed),
+        Err(_) => Err(Error::ReplayStoreFull),
+    }
+}
+
+impl<C: Clock, S: NonceStore> Verifier<C, S> {
+    /// A verifier with the default ±900 s Date window.
+    pub fn new(variant: Variant, keys: KeyDirectory, clock: C, store: S) -> Self {
+        Self {
+            variant,
+            keys,
+            clock,
+            store,
+            window_secs: DEFAULT_WINDOW_SECS,
+        }
+    }
+
+    /// Sets the Date window, in seconds either side of the clock.
+    pub fn with_window_secs(mut self, window_secs: i64) -> Self {
+        self.window_secs = window_secs;
+        self
+    }
+
+    /// The nonce store (to preload or inspect it).
+    pub fn store(&self) -> &S {
+        &self.store
+    }
+
+    /// The scope a nonce is remembered under: the key id.
+    pub fn replay_scope(variant: Variant, key_id: u64) -> String {
+        match variant {
+            Variant::Hash => format!("cid:{key_id}"),
+            Variant::PartnerHash => format!("pid:{key_id}"),
+        }
+    }
+
+    /// Verifies `req`; checks run in the order vectors/README.md lists.
+    pub fn verify(&self, req: &Request) -> Result<Verified, Error> {
+        self.verify_detailed(req).map(|(v, _)| v)
+    }
+
+    /// As [`Verifier::verify`], also returning the canonical string the verifier built
+    /// (for diagnostics that the caller chooses to show).
+    pub fn verify_detailed(
+        &self,
+        req: &Request,
+    ) -> Result<(Verified, crate::CanonicalString), Error> {
+        let variant = self.variant;
+        check_duplicates(req)?;
+        let auth = one(req, "Authorization")?.ok_or(Error::MissingAuthorization {
+            expected: variant.auth_scheme(),
+        })?;
+        let auth = parse_authorization(auth)?;
+        if auth.scheme != AuthScheme::from(variant) {
+            return Err(Error::WrongScheme {
+                expected: variant.auth_scheme(),
+                found: auth.scheme.token(),
+            });
+        }
+        let presented = match hex_decode(&auth.credentials) {
+            Some(bytes) if bytes.len() == 20 => bytes,
+            _ => return Err(Error::MalformedSignature),
+        };
+        let (date, date_ts) = read_date(req)?;
+
+        let pid_raw = one(req, "X-SuT-PID")?;
+        let cid_raw = one(req, "X-SuT-CID")?;
+        let uid_raw = one(req, "X-SuT-UID")?;
+        let pid_raw = if variant == Variant::PartnerHash {
+            pid_raw
+        } else {
+            None
+        };
+        let identity = Identity {
+            pid: pid_raw.map(|v| parse_id(v, "X-SuT-PID")).transpose()?,
+            cid: cid_raw.map(|v| parse_id(v, "X-SuT-CID")).transpose()?,
+            uid: uid_raw.map(|v| parse_id(v, "X-SuT-UID")).transpose()?,
+        };
+        identity.check(variant)?;
+        let nonce = nonce(req)?;
+
+        let key_id = identity
+            .key_id(variant)
+            .expect("checked by Identity::check");
+        let key = self
+            .keys
+            .get(variant, key_id)
+            .ok_or(Error::UnknownCredentials {
+                header: variant.key_id_header(),
+            })?;
+        let now = self.clock.now_secs();
+        check_window(date_ts, now, self.window_secs)?;
+
+        let parts = Parts {
+            method: &req.method,
+            path: req.path(),
+            date,
+            pid: pid_raw,
+            cid: cid_raw,
+            uid: uid_raw,
+            nonce,
+        };
+        let canonical = canonical_string(variant, &parts);
+        let expected = digest(&canonical, key.secret().expose());
+        if !ct_eq(&expected, &presented) {
+            return Err(Error::SignatureMismatch);
+        }
+        record_nonce(
+            &self.store,
+            &Self::replay_scope(variant, key_id),
+            nonce,
+            now,
+            date_ts,
+            self.window_secs,
+        )?;
+        Ok((Verified { identity }, canonical))
+    }
+}

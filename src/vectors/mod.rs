@@ -1,0 +1,13 @@
+//! Test vectors: the file model, the loader and the runner that grades an
+//! implementation's answers (see vectors/README.md for the format).
+
+pub mod load;
+pub mod model;
+pub mod run;
+
+pub use load::{LoadError, LoadedFile, load_dir, load_file, parse_file};
+pub use model::{Case, Expect, FORMAT_VERSION, VectorFile, Verdict};
+pub use run::{
+    Answer, CaseReport, Implementation, Outcome, Report, SchemeReport, Selection, Strictness,
+    Summary, glob_match, grade, run,
+};

@@ -1,0 +1,413 @@
+//! Running cases against an implementation and grading the answers.
+
+use std::collections::BTreeMap;
+use std::path::PathBuf;
+
+use serde::Serialize;
+use serde_json::Value;
+
+use super::load::{LoadError, LoadedFile};
+use super::model::{Case, Verdict};
+
+/// An implementation's answer to one case.
+#[derive(Clone, Debug, PartialEq)]
+pub enum Answer {
+    /// The operation succeeded with this output object.
+    Output(Value),
+    /// The operation failed with this error code.
+    Error {
+        /// The stable error code.
+        code: String,
+        /// A human-readable explanation.
+        message: String,
+    },
+    /// The implementation does not implement this scheme or op.
+    Unsupported(String),
+    /// The case's `input` is not shaped as the scheme needs: the vector file is at fault.
+    BadInput {
+        /// The field at fault, under `input`.
+        field: String,
+        /// What is wrong.
+        message: String,
+    },
+    /// The implementation misbehaved (crashed, hung, answered garbage).
+    Broken(String),
+}
+
+/// Something that answers cases: the built-in reference, or another program.
+pub trait Implementation {
+    /// A name for reports.
+    fn name(&self) -> String;
+    /// Answers one case of `scheme`.
+    fn answer(&mut self, scheme: &str, case: &Case) -> Answer;
+}
+
+/// How strictly `acceptable` cases are graded.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Strictness {
+    /// The reference must do exactly what the file says it does (`expect.reference`).
+    Reference,
+    /// Another implementation may take either outcome.
+    Conformance,
+}
+
+/// The grade of one case.
+#[derive(Clone, Debug, PartialEq, Serialize)]
+#[serde(tag = "outcome", rename_all = "lowercase")]
+pub enum Outcome {
+    /// Exactly what the case expects.
+    Passed,
+    /// Within what the case allows: an `acceptable` case, or an alternative error code.
+    Acceptable {
+        /// What happened.
+        note: String,
+    },
+    /// Not what the case expects; `stage` names the first stage that diverged.
+    Failed {
+        /// `result`, `error`, or the output field (stage) that differs.
+        stage: String,
+        /// What the case expects at that stage.
+        expected: String,
+        /// What the implementation gave.
+        actual: String,
+    },
+    /// Not run: withdrawn, or unsupported by the implementation.
+    Skipped {
+        /// Why.
+        reason: String,
+    },
+}
+
+/// One graded case.
+#[derive(Clone, Debug, PartialEq, Serialize)]
+pub struct CaseReport {
+    /// The case id.
+    pub id: String,
+    /// The case op.
+    pub op: String,
+    /// The grade.
+    #[serde(flatten)]
+    pub outcome: Outcome,
+}
+
+/// Counts for one scheme.
+#[derive(Clone, Debug, Default, PartialEq, Eq, Serialize)]
+pub struct Summary {
+    /// Cases in the file(s).
+    pub cases: usize,
+    /// Graded passed.
+    pub passed: usize,
+    /// Graded failed.
+    pub failed: usize,
+    /// Graded acceptable.
+    pub acceptable: usize,
+    /// Not run.
+    pub skipped: usize,
+}
+
+impl Summary {
+    fn add(&mut self, outcome: &Outcome) {
+        self.cases += 1;
+        match outcome {
+            Outcome::Passed => self.passed += 1,
+            Outcome::Acceptable { .. } => self.acceptable += 1,
+            Outcome::Failed { .. } => self.failed += 1,
+            Outcome::Skipped { .. } => self.skipped += 1,
+        }
+    }
+}
+
+/// The graded cases of one scheme.
+#[derive(Clone, Debug, PartialEq, Serialize)]
+pub struct SchemeReport {
+    /// The scheme slug.
+    pub scheme: String,
+    /// The files its cases came from.
+    pub files: Vec<PathBuf>,
+    /// The counts.
+    pub summary: Summary,
+    /// Every case, in file order.
+    pub cases: Vec<CaseReport>,
+}
+
+/// A whole run.
+#[derive(Clone, Debug, PartialEq, Serialize)]
+pub struct Report {
+    /// The implementation checked.
+    pub implementation: String,
+    /// Per scheme, sorted by slug.
+    pub schemes: Vec<SchemeReport>,
+}
+
+impl Report {
+    /// The counts over every scheme.
+    pub fn total(&self) -> Summary {
+        let mut t = Summary::default();
+        for s in &self.schemes {
+            t.cases += s.summary.cases;
+            t.passed += s.summary.passed;
+            t.failed += s.summary.failed;
+            t.acceptable += s.summary.acceptable;
+            t.skipped += s.summary.skipped;
+        }
+        t
+    }
+
+    /// True when no case failed.
+    pub fn conformant(&self) -> bool {
+        self.total().failed == 0
+    }
+
+    /// Every failed case, with its scheme.
+    pub fn failures(&self) -> impl Iterator<Item = &CaseReport> {
+        self.schemes
+            .iter()
+            .flat_map(|s| s.cases.iter())
+            .filter(|c| matches!(c.outcome, Outcome::Failed { .. }))
+    }
+}
+
+/// Which cases to run.
+#[derive(Clone, Debug, Default)]
+pub struct Selection {
+    /// Only these schemes (exact slugs, or a group such as `primitives`); all when empty.
+    pub schemes: Vec<String>,
+    /// Only case ids matching this glob (`*` and `?`).
+    pub filter: Option<String>,
+}
+
+impl Selection {
+    /// Does this selection take scheme `slug`?
+    pub fn takes_scheme(&self, slug: &str) -> bool {
+        self.schemes.is_empty()
+            || self.schemes.iter().any(|s| {
+                s == slug
+                    || slug
+                        .strip_prefix(s.as_str())
+                        .is_some_and(|rest| rest.starts_with('/'))
+            })
+    }
+
+    /// Does this selection take case `id`?
+    pub fn takes_case(&self, id: &str) -> bool {
+        self.filter.as_deref().is_none_or(|g| glob_match(g, id))
+    }
+}
+
+/// A `*` / `?` glob match over the whole string.
+pub fn glob_match(pattern: &str, text: &str) -> bool {
+    let (p, t): (Vec<char>, Vec<char>) = (pattern.chars().collect(), text.chars().collect());
+    let (mut pi, mut ti, mut star, mut mark) = (0, 0, None, 0);
+    while ti < t.len() {
+        if pi < p.len() && (p[pi] == '?' || p[pi] == t[ti]) {
+            pi += 1;
+            ti += 1;
+        } else if pi < p.len() && p[pi] == '*' {
+            star = Some(pi);
+            mark = ti;
+            pi += 1;
+        } else if let Some(s) = star {
+            pi = s + 1;
+            mark += 1;
+            ti = mark;
+        } else {
+            return false;
+        }
+    }
+    p[pi..].iter().all(|&c| c == '*')
+}
+
+/// Runs the selected cases of `files` through `imp` and grades them. A case whose input
+/// the implementation reports as malformed ([`Answer::BadInput`]) is a fault of the vector
+/// file and stops the run with a [`LoadError`] naming file, case and field.
+pub fn run(
+    files: &[LoadedFile],
+    imp: &mut dyn Implementation,
+    strictness: Strictness,
+    selection: &Selection,
+    mut progress: impl FnMut(&str, &CaseReport),
+) -> Result<Report, LoadError> {
+    let mut by_scheme: BTreeMap<String, SchemeReport> = BTreeMap::new();
+    for loaded in files {
+        let scheme = &loaded.file.scheme;
+        if !selection.takes_scheme(scheme) {
+            continue;
+        }
+        let entry = by_scheme
+            .entry(scheme.clone())
+            .or_insert_with(|| SchemeReport {
+                scheme: scheme.clone(),
+                files: Vec::new(),
+                summary: Summary::default(),
+                cases: Vec::new(),
+            });
+        entry.files.push(loaded.path.clone());
+        for case in &loaded.file.cases {
+            if !selection.takes_case(&case.id) {
+                continue;
+            }
+            let outcome = if case.withdrawn {
+                Outcome::Skipped {
+                    reason: "withdrawn".into(),
+                }
+            } else {
+                match imp.answer(scheme, case) {
+                    Answer::BadInput { field, message } => {
+                        return Err(LoadError {
+                            file: loaded.path.clone(),
+                            case: Some(case.id.clone()),
+                            field: format!("input.{field}").trim_end_matches('.').to_owned(),
+                            message,
+                        });
+                    }
+                    answer => grade(case, &answer, strictness),
+                }
+            };
+            let report = CaseReport {
+                id: case.id.clone(),
+                op: case.op.clone(),
+                outcome,
+            };
+            entry.summary.add(&report.outcome);
+            progress(scheme, &report);
+            entry.cases.push(report);
+        }
+    }
+    Ok(Report {
+        implementation: imp.name(),
+        schemes: by_scheme.into_values().collect(),
+    })
+}
+
+fn show(v: &Value) -> String {
+    v.to_string()
+}
+
+fn describe(answer: &Answer) -> String {
+    match answer {
+        Answer::Output(_) => "valid (an output)".into(),
+        Answer::Error { code, message } => format!("invalid: {code} ({message})"),
+        Answer::Unsupported(r) => format!("unsupported: {r}"),
+        Answer::BadInput { field, message } => format!("bad input `{field}`: {message}"),
+        Answer::Broken(r) => format!("broken: {r}"),
+    }
+}
+
+/// Compares the stages of `expected` with `actual`, in the expected object's order.
+fn compare_output(expected: &Value, actual: &Value) -> Option<Outcome> {
+    let (Some(exp), Some(act)) = (expected.as_object(), actual.as_object()) else {
+        return (expected != actual).then(|| Outcome::Failed {
+            stage: "output".into(),
+            expected: show(expected),
+            actual: show(actual),
+        });
+    };
+    for (stage, want) in exp {
+        let got = act.get(stage).unwrap_or(&Value::Null);
+        if got != want {
+            return Some(Outcome::Failed {
+                stage: stage.clone(),
+                expected: show(want),
+                actual: if act.contains_key(stage) {
+                    show(got)
+                } else {
+                    "(missing)".into()
+                },
+            });
+        }
+    }
+    None
+}
+
+/// Grades one answer against one case.
+pub fn grade(case: &Case, answer: &Answer, strictness: Strictness) -> Outcome {
+    let e = &case.expect;
+    if let Answer::Unsupported(reason) = answer {
+        return Outcome::Skipped {
+            reason: format!("unsupported: {reason}"),
+        };
+    }
+    let failed = |stage: &str, expected: String| Outcome::Failed {
+        stage: stage.into(),
+        expected,
+        actual: describe(answer),
+    };
+    match e.result {
+        Verdict::Valid => match answer {
+            Answer::Output(out) => compare_output(e.output.as_ref().unwrap_or(&Value::Null), out)
+                .unwrap_or(Outcome::Passed),
+            _ => failed("result", "valid".into()),
+        },
+        Verdict::Invalid => {
+            let want = e.error.as_deref().unwrap_or("");
+            match answer {
+                Answer::Error { code, .. } if code == want => Outcome::Passed,
+                Answer::Error { code, .. } if e.alternatives.iter().any(|a| a == code) => {
+                    Outcome::Acceptable {
+                        note: format!("failed with {code}, an alternative to {want}"),
+                    }
+                }
+                Answer::Error { .. } => failed("error", want.to_owned()),
+                _ => failed("result", format!("invalid: {want}")),
+            }
+        }
+        Verdict::Acceptable => {
+            let accepted = |note: String| Outcome::Acceptable { note };
+            match (strictness, e.reference, answer) {
+                (Strictness::Conformance, _, Answer::Output(_)) => accepted("accepted".into()),
+                (Strictness::Conformance, _, Answer::Error { code, .. }) => {
+                    accepted(format!("rejected with {code}"))
+                }
+                (Strictness::Reference, Some(Verdict::Valid), Answer::Output(out)) => {
+                    match &e.output {
+                        Some(want) => compare_output(want, out)
+                            .unwrap_or_else(|| accepted("accepted, as documented".into())),
+                        None => accepted("accepted, as documented".into()),
+                    }
+                }
+                (Strictness::Reference, Some(Verdict::Invalid), Answer::Error { code, .. })
+                    if Some(code.as_str()) == e.error.as_deref() =>
+                {
+                    accepted(format!("rejected with {code}, as documented"))
+                }
+                (Strictness::Reference, Some(Verdict::Invalid), _) => failed(
+                    "reference",
+                    format!(
+                        "invalid: {} (what `expect.reference` documents)",
+                        e.error.as_deref().unwrap_or("")
+                    ),
+                ),
+                (Strictness::Reference, _, _) => failed(
+                    "reference",
+                    "valid (what `expect.reference` documents)".into(),
+                ),
+                (Strictness::Conformance, _, _) => failed("result", "valid or invalid".into()),
+            }
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn glob() {
+        assert!(glob_match("signupto-*/sign/*", "signupto-hash/sign/001"));
+        assert!(glob_match("*", ""));
+        assert!(glob_match("a?c", "abc"));
+        assert!(!glob_match("a*d", "abc"));
+        assert!(glob_match("*/verify/0*", "x/verify/012"));
+    }
+
+    #[test]
+    fn selection_groups() {
+        let s = Selection {
+            schemes: vec!["primitives".into()],
+            filter: None,
+        };
+        assert!(s.takes_scheme("primitives/sha1"));
+        assert!(!s.takes_scheme("primitives-x"));
+        assert!(!s.takes_scheme("signupto-hash"));
+    }
+}
