@@ -256,13 +256,13 @@ ACCEPTABLE_FLAGS = {"HEX_CASE", "SCHEME_TOKEN_CASE", "UNQUOTED_SIGNATURE", "WEEK
 D = {
     "S1": "The query string is never part of the canonical path (the page: any query string 'must not be included'), and the body is not signed at all; tampering with either leaves the signature valid, and the vectors pin that so nobody mistakes it for protection.",
     "S2": "Canonical lines are joined with CR LF, the final key line has no terminator, header labels are always the literal spellings Date, X-SuT-PID, X-SuT-CID, X-SuT-UID and X-SuT-Nonce whatever case the wire used, label and value are separated by a colon and exactly one space, and the order is fixed: Date, PID, CID, UID, Nonce, with no other header lines.",
-    "S3": "An absent CID or UID is omitted entirely, header and canonical line, and never written as an empty line; a UID without a CID is refused, by the signer (UID_WITHOUT_CID) and by the verifier (UID_WITHOUT_CID).",
+    "S3": "An absent CID or UID is omitted entirely, header and canonical line, and never written as an empty line; a UID without a CID is refused with UID_WITHOUT_CID by signer and verifier alike, and an X-SuT-CID or X-SuT-UID header that is present but empty is MALFORMED_ID, never read as absent.",
     "S4": "Signers emit the signature as 40 lowercase hex digits; verifiers decode the presented hex and compare bytes in constant time, so an uppercase-hex signature is `acceptable` and the reference accepts it.",
     "S5": "A nonce is 1 to 40 visible ASCII characters (0x21 to 0x7E); a nonce already seen under the same key id (CID for Hash, PID for Partner Hash, the token for Token) inside the window is refused with NONCE_REPLAYED, and a nonce is recorded only after the signature verified, so a replayed nonce with a bad signature fails with SIGNATURE_MISMATCH.",
-    "S6": "The Date header must be an RFC 9110 IMF-fixdate (the obsolete RFC 850 and asctime forms and anything else are MALFORMED_DATE); it is accepted when |now - Date| <= window_seconds, 900 by default and configurable, so 900 seconds either way is accepted and 901 is refused; the weekday name is not cross-checked against the date, which is `acceptable`.",
+    "S6": "The Date header must be an RFC 9110 IMF-fixdate (the obsolete RFC 850 and asctime forms and anything else are MALFORMED_DATE); it is accepted when |now - Date| <= window_seconds, 900 by default and configurable, so 900 seconds either way is accepted and 901 is refused; RFC 9110 §5.6.7 asks HTTP recipients to parse the obsolete forms too, but every client sends IMF-fixdate and the signed text must be that one form, so the reference refuses them; the weekday name is not cross-checked against the date, which is `acceptable`.",
     "S7": "A company key (Hash) is exactly 32 characters of [0-9a-f] and a partner key (Partner Hash) exactly 40 characters of [a-zA-Z]; a signer given any other shape refuses with MALFORMED_KEY.",
     "S8": "A request carrying Date, Authorization or any X-SuT-* header more than once (names compared case-insensitively) is refused with DUPLICATE_HEADER, because an ambiguous request is an attack surface.",
-    "S-AUTH": "The Authorization value is exactly `<Scheme> signature=\"<40 hex>\"` with one space after the scheme token and nothing else; the scheme token is compared case-insensitively as RFC 9110 §11.1 says, so a lowercase token is `acceptable` and the reference accepts it; an unquoted `signature=<hex>` is legal RFC 9110 syntax but no client sends it, so it is `acceptable` and the reference rejects it with MALFORMED_AUTHORIZATION; an empty `signature=\"\"` is MALFORMED_AUTHORIZATION.",
+    "S-AUTH": "The Authorization value is exactly `<Scheme> signature=\"<40 hex>\"` with one space after the scheme token and nothing else; the scheme token is compared case-insensitively as RFC 9110 §11.1 says, so a lowercase token is `acceptable` and the reference accepts it; an unquoted `signature=<hex>` is legal RFC 9110 syntax but no client sends it, so it is `acceptable` and the reference rejects it with MALFORMED_AUTHORIZATION; an empty `signature=\"\"` is MALFORMED_AUTHORIZATION, while a well-formed header whose quoted value is not 40 hex digits is MALFORMED_SIGNATURE, checked after the scheme; a scheme other than the three Sign-Up.to ones is MALFORMED_AUTHORIZATION, and another Sign-Up.to scheme is WRONG_SCHEME.",
     "S-HASH-IDS": "The Hash method requires both X-SuT-CID and X-SuT-UID (the Partner Hash page: 'other auth methods require a specific user ID'); a missing one is MISSING_CID or MISSING_UID, when signing and when verifying.",
     "S-PATH": "The signed path is the request target up to the first `?`, taken verbatim: no percent-decoding, no normalisation, no trailing-slash stripping, and non-ASCII characters are signed as their UTF-8 bytes.",
     "S-HTTPS": "The page's 'all PMAPI requests must be made over SSL (HTTPS)' is a transport rule that a request-level vector cannot express; it is out of scope for these files.",
@@ -275,7 +275,7 @@ D = {
 
 HASH_DECISIONS = ["S1", "S2", "S3", "S4", "S5", "S6", "S7", "S8", "S-AUTH", "S-HASH-IDS", "S-PATH", "S-HTTPS", "S-ENVELOPE"]
 PARTNER_DECISIONS = ["S1", "S2", "S3", "S4", "S5", "S6", "S7", "S8", "S-AUTH", "S-HASH-IDS", "S-PATH", "S-HTTPS"]
-TOKEN_DECISIONS = ["S1", "S5", "S6", "S8", "S-AUTH", "S-TOKEN-AUTH", "S-TOKEN", "S-TOKEN-ORDER", "S-TOKEN-REQUEST", "S-ENVELOPE", "S-HTTPS"]
+TOKEN_DECISIONS = ["S5", "S6", "S8", "S-TOKEN", "S-TOKEN-AUTH", "S-TOKEN-ORDER", "S-TOKEN-REQUEST", "S-ENVELOPE", "S-HTTPS"]
 
 
 # ----------------------------------------------------------------------------
@@ -790,7 +790,7 @@ def build_hash_like_cases(p):
         c.add(V, "A 19-digit X-SuT-CID is refused, because an id is 1 to 18 ASCII digits.",
               ["ID_FORMAT"], verify_input(r, K), invalid("MALFORMED_ID"))
         r, _ = p.good_request(pid=P_PID, cid=P_CID, uid="-678")
-        c.add(V, "A signed X-SuT-UID (`-678`) is refused, because an id is ASCII digits only.",
+        c.add(V, "An X-SuT-UID with a minus sign (`-678`) is refused, because an id is ASCII digits only.",
               ["ID_FORMAT"], verify_input(r, K), invalid("MALFORMED_ID"))
     else:
         r, _ = p.good_request(cid="76543a1", uid=H_UID)
@@ -800,7 +800,7 @@ def build_hash_like_cases(p):
         c.add(V, "A 19-digit X-SuT-UID is refused, because an id is 1 to 18 ASCII digits.",
               ["ID_FORMAT"], verify_input(r, K), invalid("MALFORMED_ID"))
         r, _ = p.good_request(cid="+7654321", uid=H_UID)
-        c.add(V, "A signed X-SuT-CID (`+7654321`) is refused, because an id is ASCII digits only.",
+        c.add(V, "An X-SuT-CID with a plus sign (`+7654321`) is refused, because an id is ASCII digits only.",
               ["ID_FORMAT"], verify_input(r, K), invalid("MALFORMED_ID"))
 
     # Replay.
@@ -932,6 +932,9 @@ def build_hash_like_cases(p):
     c.add(V, "Two malformed Authorization headers fail on the duplication, the first check (S8).",
           ["MULTI_FAULT", "DUPLICATES"], verify_input(request(p.method, p.target, dup_bad, p.body), K),
           invalid("DUPLICATE_HEADER", ["MALFORMED_AUTHORIZATION"]))
+    c.add(V, "An empty quoted signature is refused as a malformed header, with MALFORMED_SIGNATURE as a defensible alternative (S-AUTH).",
+          ["AUTH_SYNTAX"], verify_input(request(p.method, p.target, replace_header(h, "Authorization", auth_value(p.token, "")), p.body), K),
+          invalid("MALFORMED_AUTHORIZATION", ["MALFORMED_SIGNATURE"]))
 
     return c
 
@@ -957,11 +960,11 @@ def add_parse_authorization_cases(c):
           {"value": 'SuTHash signature=""'}, invalid("MALFORMED_AUTHORIZATION"))
     c.add(P, "A quoted value without the `signature=` parameter name is refused (S-AUTH).", ["AUTH_SYNTAX"],
           {"value": f'SuTHash "{hsig}"'}, invalid("MALFORMED_AUTHORIZATION"))
-    c.add(P, "A scheme that is not a Sign-Up.to one is refused.", ["AUTH_SYNTAX"],
+    c.add(P, "A scheme that is not a Sign-Up.to one is refused (S-AUTH).", ["AUTH_SYNTAX"],
           {"value": "Basic dXNlcjpwYXNz"}, invalid("MALFORMED_AUTHORIZATION"))
     c.add(P, "A second parameter after the signature is refused, because the value is exactly one parameter (S-AUTH).", ["AUTH_SYNTAX"],
           {"value": f'SuTHash signature="{hsig}", nonce="x"'}, invalid("MALFORMED_AUTHORIZATION"))
-    c.add(P, "An empty header value is refused.", ["AUTH_SYNTAX"],
+    c.add(P, "An empty header value is refused (S-AUTH).", ["AUTH_SYNTAX"],
           {"value": ""}, invalid("MALFORMED_AUTHORIZATION"))
     c.add(P, "A lowercase scheme token is acceptable; the reference compares it case-insensitively as RFC 9110 §11.1 says and reports the canonical spelling (S-AUTH).",
           ["SCHEME_TOKEN_CASE"], {"value": f'suthash signature="{hsig}"'},
@@ -1395,6 +1398,12 @@ def self_check(doc):
             assert f in doc["flags"], (cid, f)
         comment = case["comment"]
         assert comment.endswith(".") and "\n" not in comment, cid
+        rest = comment
+        while "(" in rest and ")" in rest.split("(", 1)[1]:
+            inner, rest = rest.split("(", 1)[1].split(")", 1)
+            for part in inner.split(", "):
+                if len(part) > 1 and part[0] == "S" and (part[1:].isdigit() or part.startswith("S-")):
+                    assert part in doc["decisions"], (cid, part)
         exp = case["expect"]
         if exp["result"] == "acceptable":
             assert any(f in ACCEPTABLE_FLAGS for f in case["flags"]), cid

@@ -1,0 +1,150 @@
+//! Every vector file against the reference, the JSON Schema, and the generators that
+//! computed the expected values.
+
+use std::path::{Path, PathBuf};
+use std::process::Command;
+
+use partner_auth::reference::{self, Reference};
+use partner_auth::vectors::{self, Outcome, Selection, Strictness};
+
+fn vectors_dir() -> PathBuf {
+    Path::new(env!("CARGO_MANIFEST_DIR")).join("vectors")
+}
+
+#[test]
+fn every_vector_passes_against_the_reference() {
+    let files = vectors::load_dir(&vectors_dir()).expect("vector files load");
+    assert!(!files.is_empty());
+    for f in &files {
+        assert!(
+            reference::supports(&f.file.scheme),
+            "{}: scheme `{}` has no reference implementation",
+            f.path.display(),
+            f.file.scheme
+        );
+    }
+    let report = vectors::run(
+        &files,
+        &mut Reference,
+        Strictness::Reference,
+        &Selection::default(),
+        |_, _| {},
+    )
+    .unwrap();
+    let failures: Vec<String> = report
+        .failures()
+        .map(|c| match &c.outcome {
+            Outcome::Failed {
+                stage,
+                expected,
+                actual,
+            } => {
+                format!(
+                    "{} [{stage}]\n  expected: {expected}\n  actual:   {actual}",
+                    c.id
+                )
+            }
+            _ => unreachable!(),
+        })
+        .collect();
+    assert!(
+        failures.is_empty(),
+        "{} case(s) failed:\n{}",
+        failures.len(),
+        failures.join("\n")
+    );
+    assert_eq!(report.total().skipped, 0, "the reference skips nothing");
+}
+
+#[test]
+fn every_vector_file_matches_the_schema() {
+    let schema: serde_json::Value =
+        serde_json::from_str(&std::fs::read_to_string(vectors_dir().join("schema.json")).unwrap())
+            .unwrap();
+    let validator = jsonschema::validator_for(&schema).expect("schema.json is a valid JSON Schema");
+    for f in vectors::load_dir(&vectors_dir()).unwrap() {
+        let doc: serde_json::Value =
+            serde_json::from_str(&std::fs::read_to_string(&f.path).unwrap()).unwrap();
+        let errors: Vec<String> = validator
+            .iter_errors(&doc)
+            .map(|e| format!("{} at {}", e, e.instance_path()))
+            .take(5)
+            .collect();
+        assert!(
+            errors.is_empty(),
+            "{}: {}",
+            f.path.display(),
+            errors.join("; ")
+        );
+    }
+}
+
+#[test]
+fn vector_files_carry_no_raw_cr() {
+    // CR and LF inside strings are escapes; a raw CR means something normalised or
+    // wrote line endings it should not have.
+    for f in vectors::load_dir(&vectors_dir()).unwrap() {
+        let bytes = std::fs::read(&f.path).unwrap();
+        assert!(
+            !bytes.contains(&b'\r'),
+            "{} holds a raw CR byte",
+            f.path.display()
+        );
+    }
+}
+
+#[test]
+fn generators_reproduce_the_committed_files() {
+    // The expected values come from these stdlib-only Python programs, which share no
+    // code with the reference. If a file was edited by hand, or a generator changed
+    // without rewriting its files, this fails.
+    let dir = vectors_dir().join("generators");
+    let mut ran = 0;
+    for entry in std::fs::read_dir(&dir).unwrap() {
+        let path = entry.unwrap().path();
+        if path.extension().is_none_or(|e| e != "py") {
+            continue;
+        }
+        let out = Command::new("python3")
+            .arg(&path)
+            .arg("--check")
+            .current_dir(env!("CARGO_MANIFEST_DIR"))
+            .output()
+            .expect("python3 runs (install it: the vectors' provenance depends on it)");
+        assert!(
+            out.status.success(),
+            "{} --check failed:\n{}{}",
+            path.display(),
+            String::from_utf8_lossy(&out.stdout),
+            String::from_utf8_lossy(&out.stderr)
+        );
+        ran += 1;
+    }
+    assert!(ran >= 2, "expected the generators in {}", dir.display());
+}
+
+#[test]
+fn case_counts_meet_the_floor() {
+    let files = vectors::load_dir(&vectors_dir()).unwrap();
+    let count = |scheme: &str, ops: &[&str]| -> usize {
+        files
+            .iter()
+            .filter(|f| f.file.scheme == scheme)
+            .flat_map(|f| &f.file.cases)
+            .filter(|c| ops.contains(&c.op.as_str()))
+            .count()
+    };
+    assert!(count("signupto-hash", &["sign", "verify"]) >= 30);
+    assert!(count("signupto-partner-hash", &["sign", "verify"]) >= 30);
+    assert!(
+        count(
+            "signupto-token",
+            &["token-request", "parse-token-response", "sign", "verify"]
+        ) >= 10
+    );
+    assert_eq!(
+        count("primitives/hmac-sha1", &["mac"]),
+        8,
+        "RFC 2202's 7 cases, case 5 twice (full and truncated)"
+    );
+}
