@@ -227,7 +227,8 @@ impl<C: Clock, S: NonceStore> TokenVerifier<C, S> {
         )
     }
 
-    /// Verifies `req`: headers, token shape, `Date`, nonce, token validity, window, replay.
+    /// Verifies `req`, checking in the order of decision S-TOKEN-ORDER: headers, token
+    /// shape, `Date`, nonce, known token, window, expiry, replay.
     pub fn verify(&self, req: &Request) -> Result<TokenVerified, Error> {
         check_duplicates(req)?;
         let auth = one(req, "Authorization")?.ok_or(Error::MissingAuthorization {
@@ -250,10 +251,10 @@ impl<C: Clock, S: NonceStore> TokenVerifier<C, S> {
             .filter(|t| ct_eq(t.token.expose().as_bytes(), token.expose().as_bytes()))
             .ok_or(Error::UnknownToken)?;
         let now = self.clock.now_secs();
+        check_window(date_ts, now, self.window_secs)?;
         if now >= issued.expiry {
             return Err(Error::TokenExpired);
         }
-        check_window(date_ts, now, self.window_secs)?;
         record_nonce(
             &self.store,
             &Self::replay_scope(token.expose()),
