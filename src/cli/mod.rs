@@ -18,8 +18,6 @@ pub const EXIT_TOOL_ERROR: u8 = 2;
 
 /// Conformance kit for partner-API authentication schemes: reference signers and
 /// verifiers, test vectors, and a checker.
-///
-/// Exit status: 0 conformant, 1 non-conformant, 2 tool error.
 #[derive(Debug, Parser)]
 #[command(name = "partner-auth", version, about, long_about = None, after_help = EXAMPLES)]
 pub struct Cli {
@@ -28,6 +26,9 @@ pub struct Cli {
 }
 
 const EXAMPLES: &str = "\
+Exit status: 0 conformant, 1 non-conformant (a case failed or an operation was refused),
+2 tool error (bad arguments, unreadable or malformed vector file).
+
 Examples:
   partner-auth check                              every vector against the built-in reference
   partner-auth check --scheme signupto-hash --format json

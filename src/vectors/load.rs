@@ -89,6 +89,7 @@ pub fn parse_file(path: &Path, text: &str) -> Result<VectorFile, LoadError> {
             Some(Value::String(id)) => id.clone(),
             _ => format!("#{index} (no id)"),
         };
+        precheck(&raw).map_err(|(field, message)| err(Some(label.clone()), field, message))?;
         let case: Case = serde_json::from_value(raw)
             .map_err(|e| err(Some(label.clone()), &field_of(&e), e.to_string()))?;
         check_case(&file, &case)
@@ -103,6 +104,42 @@ pub fn parse_file(path: &Path, text: &str) -> Result<VectorFile, LoadError> {
         file.cases.push(case);
     }
     Ok(file)
+}
+
+/// Checks the fields whose serde errors would not name them (types and enum values).
+fn precheck(raw: &Value) -> Result<(), (&'static str, String)> {
+    let Value::Object(case) = raw else {
+        return Err(("(case)", "each case must be a JSON object".into()));
+    };
+    if !matches!(case.get("id"), Some(Value::String(_))) {
+        return Err(("id", "missing or not a string".into()));
+    }
+    if !matches!(case.get("op"), Some(Value::String(_))) {
+        return Err(("op", "missing or not a string".into()));
+    }
+    let Some(Value::Object(expect)) = case.get("expect") else {
+        return Err(("expect", "missing or not an object".into()));
+    };
+    match expect.get("result").and_then(Value::as_str) {
+        Some("valid" | "invalid" | "acceptable") => {}
+        _ => {
+            return Err((
+                "expect.result",
+                "must be \"valid\", \"invalid\" or \"acceptable\"".into(),
+            ));
+        }
+    }
+    match expect.get("reference") {
+        None => {}
+        Some(Value::String(r)) if r == "valid" || r == "invalid" => {}
+        Some(_) => {
+            return Err((
+                "expect.reference",
+                "must be \"valid\" or \"invalid\"".into(),
+            ));
+        }
+    }
+    Ok(())
 }
 
 /// Best-effort: the field a serde error is about (serde names it in backquotes).

@@ -233,18 +233,20 @@ pub fn run(
         if !selection.takes_scheme(scheme) {
             continue;
         }
-        let entry = by_scheme
-            .entry(scheme.clone())
-            .or_insert_with(|| SchemeReport {
-                scheme: scheme.clone(),
-                files: Vec::new(),
-                summary: Summary::default(),
-                cases: Vec::new(),
-            });
-        entry.files.push(loaded.path.clone());
         for case in &loaded.file.cases {
             if !selection.takes_case(&case.id) {
                 continue;
+            }
+            let entry = by_scheme
+                .entry(scheme.clone())
+                .or_insert_with(|| SchemeReport {
+                    scheme: scheme.clone(),
+                    files: Vec::new(),
+                    summary: Summary::default(),
+                    cases: Vec::new(),
+                });
+            if entry.files.last() != Some(&loaded.path) {
+                entry.files.push(loaded.path.clone());
             }
             let outcome = if case.withdrawn {
                 Outcome::Skipped {

@@ -1,0 +1,399 @@
+//! The real binary: exit codes, failure reports, malformed files, refused input, and
+//! no secret in any output.
+
+use std::path::{Path, PathBuf};
+use std::process::{Command, Output, Stdio};
+
+fn bin() -> Command {
+    let mut c = Command::new(env!("CARGO_BIN_EXE_partner-auth"));
+    c.current_dir(env!("CARGO_MANIFEST_DIR"));
+    c
+}
+
+fn run(args: &[&str]) -> Output {
+    bin().args(args).output().unwrap()
+}
+
+fn run_stdin(args: &[&str], input: &str) -> Output {
+    use std::io::Write;
+    let mut child = bin()
+        .args(args)
+        .stdin(Stdio::piped())
+        .stdout(Stdio::piped())
+        .stderr(Stdio::piped())
+        .spawn()
+        .unwrap();
+    child
+        .stdin
+        .take()
+        .unwrap()
+        .write_all(input.as_bytes())
+        .unwrap();
+    child.wait_with_output().unwrap()
+}
+
+fn text(o: &Output) -> String {
+    format!(
+        "{}{}",
+        String::from_utf8_lossy(&o.stdout),
+        String::from_utf8_lossy(&o.stderr)
+    )
+}
+
+fn vectors() -> PathBuf {
+    Path::new(env!("CARGO_MANIFEST_DIR")).join("vectors")
+}
+
+/// A copy of vectors/ in a temporary directory.
+fn copy_vectors() -> tempfile::TempDir {
+    let dir = tempfile::tempdir().unwrap();
+    copy_tree(&vectors(), dir.path());
+    dir
+}
+
+fn copy_tree(from: &Path, to: &Path) {
+    std::fs::create_dir_all(to).unwrap();
+    for e in std::fs::read_dir(from).unwrap() {
+        let p = e.unwrap().path();
+        let dest = to.join(p.file_name().unwrap());
+        if p.is_dir() {
+            copy_tree(&p, &dest);
+        } else {
+            std::fs::copy(&p, &dest).unwrap();
+        }
+    }
+}
+
+#[test]
+fn check_is_conformant_and_lists_every_scheme() {
+    let o = run(&["check"]);
+    let out = text(&o);
+    assert_eq!(o.status.code(), Some(0), "{out}");
+    for scheme in [
+        "signupto-hash",
+        "signupto-partner-hash",
+        "signupto-token",
+        "primitives/hmac-sha1",
+        "primitives/sha256",
+    ] {
+        assert!(out.contains(scheme), "{scheme} missing from:\n{out}");
+    }
+    assert!(out.contains("conformant:"), "{out}");
+}
+
+#[test]
+fn a_changed_signature_fails_and_is_named() {
+    let dir = copy_vectors();
+    let path = dir.path().join("signupto-partner-hash.json");
+    let original = std::fs::read_to_string(&path).unwrap();
+    // The first valid sign case's signature (a value no other field shares).
+    let mut doc: serde_json::Value = serde_json::from_str(&original).unwrap();
+    let case = doc["cases"]
+        .as_array_mut()
+        .unwrap()
+        .iter_mut()
+        .find(|c| c["op"] == "sign" && c["expect"]["result"] == "valid")
+        .unwrap();
+    let id = case["id"].as_str().unwrap().to_owned();
+    let sig = case["expect"]["output"]["signature"]
+        .as_str()
+        .unwrap()
+        .to_owned();
+    let flipped = format!(
+        "{}{}",
+        &sig[..39],
+        if sig.ends_with('0') { '1' } else { '0' }
+    );
+    case["expect"]["output"]["signature"] = flipped.clone().into();
+    std::fs::write(&path, serde_json::to_string_pretty(&doc).unwrap()).unwrap();
+
+    let o = run(&["check", "--vectors", dir.path().to_str().unwrap()]);
+    let out = text(&o);
+    assert_eq!(o.status.code(), Some(1), "{out}");
+    assert!(out.contains(&format!("FAIL {id}")), "{out}");
+    assert!(out.contains("stage `signature`"), "{out}");
+    assert!(out.contains(&flipped), "{out}");
+
+    let json = run(&[
+        "check",
+        "--vectors",
+        dir.path().to_str().unwrap(),
+        "--format",
+        "json",
+    ]);
+    assert_eq!(json.status.code(), Some(1));
+    let report: serde_json::Value = serde_json::from_slice(&json.stdout).unwrap();
+    assert_eq!(report["conformant"], false);
+    assert_eq!(report["total"]["failed"], 1);
+}
+
+#[test]
+fn a_changed_canonical_string_names_the_canonical_stage() {
+    let dir = copy_vectors();
+    let path = dir.path().join("signupto-hash.json");
+    let text_in = std::fs::read_to_string(&path).unwrap();
+    // LF instead of CR LF in one pinned canonical string.
+    let mut doc: serde_json::Value = serde_json::from_str(&text_in).unwrap();
+    let case = doc["cases"]
+        .as_array_mut()
+        .unwrap()
+        .iter_mut()
+        .find(|c| c["op"] == "sign" && c["expect"]["result"] == "valid")
+        .unwrap();
+    let id = case["id"].as_str().unwrap().to_owned();
+    let canonical = case["expect"]["output"]["canonical"]
+        .as_str()
+        .unwrap()
+        .replacen("\r\n", "\n", 1);
+    case["expect"]["output"]["canonical"] = canonical.into();
+    std::fs::write(&path, serde_json::to_string_pretty(&doc).unwrap()).unwrap();
+    let o = run(&[
+        "check",
+        "--vectors",
+        dir.path().to_str().unwrap(),
+        "--scheme",
+        "signupto-hash",
+    ]);
+    let out = text(&o);
+    assert_eq!(o.status.code(), Some(1), "{out}");
+    assert!(
+        out.contains(&format!("FAIL {id}  (stage `canonical` diverged)")),
+        "{out}"
+    );
+    assert!(out.contains("first difference at character"), "{out}");
+}
+
+#[test]
+fn a_malformed_vector_file_names_file_case_and_field() {
+    let dir = copy_vectors();
+    let path = dir.path().join("signupto-token.json");
+    let mut doc: serde_json::Value =
+        serde_json::from_str(&std::fs::read_to_string(&path).unwrap()).unwrap();
+    let case = &mut doc["cases"][2];
+    let id = case["id"].as_str().unwrap().to_owned();
+    case["expect"]["result"] = "maybe".into();
+    std::fs::write(&path, serde_json::to_string_pretty(&doc).unwrap()).unwrap();
+    let o = run(&["check", "--vectors", dir.path().to_str().unwrap()]);
+    let out = text(&o);
+    assert_eq!(o.status.code(), Some(2), "{out}");
+    assert!(out.contains("signupto-token.json"), "{out}");
+    assert!(out.contains(&format!("case `{id}`")), "{out}");
+    assert!(out.contains("field `expect.result`"), "{out}");
+}
+
+#[test]
+fn an_input_missing_a_field_is_named() {
+    let dir = copy_vectors();
+    let path = dir.path().join("signupto-hash.json");
+    let mut doc: serde_json::Value =
+        serde_json::from_str(&std::fs::read_to_string(&path).unwrap()).unwrap();
+    let case = doc["cases"]
+        .as_array_mut()
+        .unwrap()
+        .iter_mut()
+        .find(|c| c["op"] == "sign")
+        .unwrap();
+    let id = case["id"].as_str().unwrap().to_owned();
+    case["input"].as_object_mut().unwrap().remove("nonce");
+    std::fs::write(&path, serde_json::to_string_pretty(&doc).unwrap()).unwrap();
+    let o = run(&["check", "--vectors", dir.path().to_str().unwrap()]);
+    let out = text(&o);
+    assert_eq!(o.status.code(), Some(2), "{out}");
+    assert!(
+        out.contains(&format!("case `{id}`")) && out.contains("nonce"),
+        "{out}"
+    );
+}
+
+#[test]
+fn unknown_scheme_and_empty_filter_are_tool_errors() {
+    let o = run(&["check", "--scheme", "no-such-scheme"]);
+    assert_eq!(o.status.code(), Some(2), "{}", text(&o));
+    assert!(text(&o).contains("no-such-scheme"));
+    let o = run(&["check", "--filter", "nothing/matches/*"]);
+    assert_eq!(o.status.code(), Some(2), "{}", text(&o));
+}
+
+#[test]
+fn filter_and_scheme_select_cases() {
+    let o = run(&[
+        "check",
+        "--scheme",
+        "primitives",
+        "--filter",
+        "*/mac/00?",
+        "--format",
+        "json",
+    ]);
+    assert_eq!(o.status.code(), Some(0), "{}", text(&o));
+    let report: serde_json::Value = serde_json::from_slice(&o.stdout).unwrap();
+    let schemes: Vec<&str> = report["schemes"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|s| s["scheme"].as_str().unwrap())
+        .collect();
+    assert_eq!(schemes, ["primitives/hmac-sha1", "primitives/hmac-sha256"]);
+    assert_eq!(report["total"]["cases"], 15);
+}
+
+const PARTNER_INPUT: &str = r#"{"method": "POST", "target": "/v1/account?x=1", "date": "Sat, 09 Sep 1989 11:00:00 GMT",
+ "pid": 4567, "cid": 12345, "uid": 678, "nonce": "0123456789abcdef0123456789abcdef01234567",
+ "key": "abcdefghijABCDEFGHIJabcdefghijABCDEFGHIJ"}"#;
+
+#[test]
+fn sign_shows_every_stage_with_crlf_visible() {
+    let o = run_stdin(
+        &["sign", "signupto-partner-hash", "--input", "-"],
+        PARTNER_INPUT,
+    );
+    let out = text(&o);
+    assert_eq!(o.status.code(), Some(0), "{out}");
+    // The value schemes.md computed with python for these inputs and this key.
+    assert!(
+        out.contains("signature: 4de7985100ef28d709f16db6ee05c5d87c200354"),
+        "{out}"
+    );
+    assert!(out.contains("POST /v1/account␍␊"), "{out}");
+    assert!(out.contains("X-SuT-UID: 678␍␊"), "{out}");
+    assert!(!out.contains("?x=1␍␊"), "{out}");
+
+    let o = run_stdin(
+        &[
+            "sign",
+            "signupto-partner-hash",
+            "--input",
+            "-",
+            "--format",
+            "json",
+        ],
+        PARTNER_INPUT,
+    );
+    let out: serde_json::Value = serde_json::from_slice(&o.stdout).unwrap();
+    assert_eq!(out["signature"], "4de7985100ef28d709f16db6ee05c5d87c200354");
+    assert_eq!(
+        out["canonical"],
+        "POST /v1/account\r\nDate: Sat, 09 Sep 1989 11:00:00 GMT\r\nX-SuT-PID: 4567\r\nX-SuT-CID: 12345\r\nX-SuT-UID: 678\r\nX-SuT-Nonce: 0123456789abcdef0123456789abcdef01234567"
+    );
+    assert_eq!(
+        out["headers"][5][1],
+        "SuTPartner signature=\"4de7985100ef28d709f16db6ee05c5d87c200354\""
+    );
+}
+
+#[test]
+fn refused_input_names_the_field() {
+    let uid_only = PARTNER_INPUT.replace("\"cid\": 12345, ", "");
+    let o = run_stdin(
+        &["sign", "signupto-partner-hash", "--input", "-"],
+        &uid_only,
+    );
+    assert_eq!(o.status.code(), Some(1), "{}", text(&o));
+    assert!(
+        text(&o).contains("UID_WITHOUT_CID") && text(&o).contains("X-SuT-CID"),
+        "{}",
+        text(&o)
+    );
+
+    let bad_key = PARTNER_INPUT.replace(
+        "abcdefghijABCDEFGHIJabcdefghijABCDEFGHIJ",
+        "2b2d77e014a30792d5048e262e306783",
+    );
+    let o = run_stdin(&["sign", "signupto-partner-hash", "--input", "-"], &bad_key);
+    assert_eq!(o.status.code(), Some(1));
+    assert!(
+        text(&o).contains("MALFORMED_KEY") && text(&o).contains("partner API key is 40 characters"),
+        "{}",
+        text(&o)
+    );
+
+    let o = run_stdin(
+        &["sign", "signupto-partner-hash", "--input", "-"],
+        r#"{"method": "GET"}"#,
+    );
+    assert_eq!(o.status.code(), Some(2));
+    assert!(
+        text(&o).contains("field `target`") || text(&o).contains("`target`"),
+        "{}",
+        text(&o)
+    );
+}
+
+#[test]
+fn verify_accepts_a_whole_case_from_the_vectors() {
+    let doc: serde_json::Value = serde_json::from_str(
+        &std::fs::read_to_string(vectors().join("signupto-hash.json")).unwrap(),
+    )
+    .unwrap();
+    let case = doc["cases"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|c| c["op"] == "verify" && c["expect"]["result"] == "valid")
+        .unwrap();
+    let o = run_stdin(
+        &[
+            "verify",
+            "signupto-hash",
+            "--input",
+            "-",
+            "--format",
+            "json",
+        ],
+        &case.to_string(),
+    );
+    assert_eq!(o.status.code(), Some(0), "{}", text(&o));
+    let out: serde_json::Value = serde_json::from_slice(&o.stdout).unwrap();
+    assert_eq!(out, case["expect"]["output"]);
+}
+
+#[test]
+fn a_planted_secret_never_shows_in_cli_output() {
+    // A syntactically valid partner key that is also a recognisable marker.
+    const MARKER: &str = "ZqXwVuTsRqPoNmLkJiHgFeDcBaZyXwVuTsRqPoNm";
+    let input = PARTNER_INPUT.replace("abcdefghijABCDEFGHIJabcdefghijABCDEFGHIJ", MARKER);
+    for args in [
+        &["sign", "signupto-partner-hash", "--input", "-"][..],
+        &[
+            "sign",
+            "signupto-partner-hash",
+            "--input",
+            "-",
+            "--format",
+            "json",
+        ][..],
+        &["run", "signupto-partner-hash", "sign", "--input", "-"][..],
+    ] {
+        let o = run_stdin(args, &input);
+        assert_eq!(o.status.code(), Some(0), "{}", text(&o));
+        assert!(
+            !text(&o).contains(MARKER),
+            "{args:?} printed the key:\n{}",
+            text(&o)
+        );
+    }
+    // Refusals and bad-input errors do not echo it either.
+    let refused = input.replace("\"cid\": 12345, ", "");
+    let o = run_stdin(&["sign", "signupto-partner-hash", "--input", "-"], &refused);
+    assert!(!text(&o).contains(MARKER), "{}", text(&o));
+    let token_input = format!(
+        r#"{{"method":"GET","target":"/v1/folder","date":"Sat, 09 Sep 1989 11:00:00 GMT","nonce":"abc","token":"{}"}}"#,
+        "Zq".repeat(48)
+    );
+    let o = run_stdin(&["sign", "signupto-token", "--input", "-"], &token_input);
+    assert_eq!(o.status.code(), Some(0), "{}", text(&o));
+    assert!(!text(&o).contains(&"Zq".repeat(48)), "{}", text(&o));
+    assert!(text(&o).contains("SuTToken <redacted>"), "{}", text(&o));
+}
+
+#[test]
+fn help_explains_commands_and_exit_codes() {
+    let o = run(&["--help"]);
+    let out = text(&o);
+    assert_eq!(o.status.code(), Some(0));
+    for word in ["check", "sign", "verify", "Exit status", "0 conformant"] {
+        assert!(out.contains(word), "{word}: {out}");
+    }
+    let o = run(&["schemes"]);
+    assert!(text(&o).contains("signupto-token") && text(&o).contains("parse-token-response"));
+}
