@@ -50,6 +50,7 @@ pub mod replay;
 pub mod request;
 pub mod schemes;
 pub mod secret;
+pub mod shim;
 pub mod vectors;
 
 pub use canonical::CanonicalString;

@@ -6,6 +6,7 @@ use clap::{Parser, Subcommand, ValueEnum};
 
 mod check;
 mod redact;
+mod shim;
 mod sign;
 
 /// Exit status: every case conformed.
@@ -32,12 +33,14 @@ Exit status: 0 conformant, 1 non-conformant (a case failed or an operation was r
 Examples:
   partner-auth check                              every vector against the built-in reference
   partner-auth check --scheme signupto-hash --format json
+  partner-auth check --shim \"python3 examples/shims/python/shim.py\" --format junit > report.xml
   partner-auth sign signupto-partner-hash --input case.json
   echo '{\"value\":\"SuTHash signature=\\\"ab12…\\\"\"}' | partner-auth run signupto-hash parse-authorization --input -";
 
 #[derive(Debug, Subcommand)]
 enum Command {
-    /// Run the test vectors against the built-in reference and report per scheme.
+    /// Run the test vectors against the built-in reference (or, with --shim, another
+    /// implementation) and report per scheme.
     Check(check::CheckArgs),
     /// Sign one request and show every stage (canonical string with CR LF visible,
     /// signature, headers).
@@ -46,6 +49,9 @@ enum Command {
     Verify(sign::OpArgs),
     /// Run any operation of a scheme on one input (e.g. `parse-authorization`).
     Run(sign::RunArgs),
+    /// Answer the shim protocol (examples/shims/PROTOCOL.md) on stdin/stdout with the
+    /// reference, so other runners can check it or compare with it.
+    Shim,
     /// List the schemes and operations the reference implements.
     Schemes,
 }
@@ -66,6 +72,7 @@ pub fn run(cli: Cli) -> anyhow::Result<ExitCode> {
         Command::Sign(args) => sign::run_op("sign", args),
         Command::Verify(args) => sign::run_op("verify", args),
         Command::Run(args) => sign::run_any(args),
+        Command::Shim => shim::run(),
         Command::Schemes => {
             for (scheme, ops) in partner_auth::reference::OPS {
                 println!("{scheme:<24} {}", ops.join(", "));

@@ -8,6 +8,6 @@ pub mod run;
 pub use load::{LoadError, LoadedFile, load_dir, load_file, parse_file};
 pub use model::{Case, Expect, FORMAT_VERSION, VectorFile, Verdict};
 pub use run::{
-    Answer, CaseReport, Implementation, Outcome, Report, SchemeReport, Selection, Strictness,
-    Summary, glob_match, grade, run,
+    Answer, CaseReport, Expectations, ExpectationsApplied, Implementation, Outcome, Report,
+    SchemeReport, Selection, Strictness, Summary, glob_match, grade, run,
 };

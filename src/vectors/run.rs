@@ -71,6 +71,18 @@ pub enum Outcome {
         /// What the implementation gave.
         actual: String,
     },
+    /// Failed, but an expectations entry names it as a known deviation.
+    #[serde(rename = "expected-failure")]
+    ExpectedFailure {
+        /// The reason the expectations file gives.
+        reason: String,
+        /// The stage that diverged.
+        stage: String,
+        /// What the case expects at that stage.
+        expected: String,
+        /// What the implementation gave.
+        actual: String,
+    },
     /// Not run: withdrawn, or unsupported by the implementation.
     Skipped {
         /// Why.
@@ -103,6 +115,8 @@ pub struct Summary {
     pub acceptable: usize,
     /// Not run.
     pub skipped: usize,
+    /// Failed as an expectations file says they will.
+    pub expected_failures: usize,
 }
 
 impl Summary {
@@ -113,7 +127,17 @@ impl Summary {
             Outcome::Acceptable { .. } => self.acceptable += 1,
             Outcome::Failed { .. } => self.failed += 1,
             Outcome::Skipped { .. } => self.skipped += 1,
+            Outcome::ExpectedFailure { .. } => self.expected_failures += 1,
         }
+    }
+
+    fn merge(&mut self, other: &Summary) {
+        self.cases += other.cases;
+        self.passed += other.passed;
+        self.failed += other.failed;
+        self.acceptable += other.acceptable;
+        self.skipped += other.skipped;
+        self.expected_failures += other.expected_failures;
     }
 }
 
@@ -144,11 +168,7 @@ impl Report {
     pub fn total(&self) -> Summary {
         let mut t = Summary::default();
         for s in &self.schemes {
-            t.cases += s.summary.cases;
-            t.passed += s.summary.passed;
-            t.failed += s.summary.failed;
-            t.acceptable += s.summary.acceptable;
-            t.skipped += s.summary.skipped;
+            t.merge(&s.summary);
         }
         t
     }
@@ -164,6 +184,93 @@ impl Report {
             .iter()
             .flat_map(|s| s.cases.iter())
             .filter(|c| matches!(c.outcome, Outcome::Failed { .. }))
+    }
+}
+
+/// Known deviations: case-id glob → reason (the `--expectations` file).
+#[derive(Clone, Debug, Default)]
+pub struct Expectations {
+    entries: Vec<(String, String)>,
+}
+
+/// What applying [`Expectations`] found besides the expected failures.
+#[derive(Clone, Debug, Default, PartialEq, Eq)]
+pub struct ExpectationsApplied {
+    /// Globs that matched no case of the run (stale entries: an error).
+    pub unmatched: Vec<String>,
+    /// Cases named as known deviations that passed (the entry can go).
+    pub unexpected_passes: Vec<(String, String)>,
+}
+
+impl Expectations {
+    /// Parses the JSON object `{"<glob>": "<reason>", ...}`.
+    pub fn parse(text: &str) -> Result<Self, String> {
+        let v: serde_json::Value =
+            serde_json::from_str(text).map_err(|e| format!("not JSON: {e}"))?;
+        let serde_json::Value::Object(map) = v else {
+            return Err("must be a JSON object mapping case-id globs to reasons".into());
+        };
+        let mut entries = Vec::with_capacity(map.len());
+        for (glob, reason) in map {
+            match reason {
+                serde_json::Value::String(r) if !r.trim().is_empty() => entries.push((glob, r)),
+                _ => {
+                    return Err(format!(
+                        "entry `{glob}`: the reason must be a non-empty string"
+                    ));
+                }
+            }
+        }
+        Ok(Self { entries })
+    }
+
+    /// Marks failed cases matching an entry as expected failures; reports stale
+    /// entries and matched cases that passed.
+    pub fn apply(&self, report: &mut Report) -> ExpectationsApplied {
+        let mut used = vec![false; self.entries.len()];
+        let mut applied = ExpectationsApplied::default();
+        for scheme in &mut report.schemes {
+            for case in &mut scheme.cases {
+                let Some(i) = self
+                    .entries
+                    .iter()
+                    .position(|(g, _)| glob_match(g, &case.id))
+                else {
+                    continue;
+                };
+                used[i] = true;
+                let reason = self.entries[i].1.clone();
+                match std::mem::replace(&mut case.outcome, Outcome::Passed) {
+                    Outcome::Failed {
+                        stage,
+                        expected,
+                        actual,
+                    } => {
+                        case.outcome = Outcome::ExpectedFailure {
+                            reason,
+                            stage,
+                            expected,
+                            actual,
+                        };
+                    }
+                    Outcome::Passed => applied.unexpected_passes.push((case.id.clone(), reason)),
+                    other => case.outcome = other,
+                }
+            }
+            let mut summary = Summary::default();
+            for case in &scheme.cases {
+                summary.add(&case.outcome);
+            }
+            scheme.summary = summary;
+        }
+        applied.unmatched = self
+            .entries
+            .iter()
+            .zip(used)
+            .filter(|(_, u)| !u)
+            .map(|((g, _), _)| g.clone())
+            .collect();
+        applied
     }
 }
 
