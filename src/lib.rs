@@ -45,6 +45,8 @@
 pub mod canonical;
 pub mod clock;
 pub mod encoding;
+#[doc(hidden)]
+pub mod fuzzing;
 pub mod reference;
 pub mod replay;
 pub mod request;
