@@ -98,6 +98,16 @@ fn sign(variant: Variant, who: Identity, method: &str, target: &str, nonce: &str
 }
 
 proptest! {
+    // Counterexamples are kept in the top-level proptest-regressions/ and replayed first.
+    #![proptest_config(ProptestConfig {
+        failure_persistence: Some(Box::new(
+            proptest::test_runner::FileFailurePersistence::Direct(
+                "proptest-regressions/signupto_properties.txt",
+            ),
+        )),
+        ..ProptestConfig::default()
+    })]
+
     #[test]
     fn canonical_lines_end_in_crlf_only_between_lines(
         (variant, who) in identity(), m in method(), p in path(), n in nonce(), q in proptest::option::of("[a-z=&0-9]{0,20}")
