@@ -164,14 +164,14 @@ impl Credentials {
 
     /// An error about `slug`'s entry: `<source>: `slug`: <reason>`, values redacted.
     pub fn error(&self, slug: &str, entry: &Value, reason: impl ToString) -> CredentialsError {
+        // serde quotes a value it complains about as "text" or `number`; those forms
+        // are replaced (a bare substring match would garble field names).
         let mut reason = reason.to_string();
         let mut values = Vec::new();
-        strings_in(entry, &mut values);
+        quoted_values(entry, &mut values);
         values.sort_by_key(|s| std::cmp::Reverse(s.len()));
         for v in values {
-            if !v.is_empty() {
-                reason = reason.replace(&v, "<redacted>");
-            }
+            reason = reason.replace(&v, "<redacted>");
         }
         let source = match self.source(slug) {
             Source::File => format!("credentials file {}", self.file),
@@ -181,13 +181,16 @@ impl Credentials {
     }
 }
 
-/// Every string and number in `v`, as text.
-fn strings_in(v: &Value, out: &mut Vec<String>) {
+/// Every string and number in `v`, in the quoted forms serde's messages use.
+fn quoted_values(v: &Value, out: &mut Vec<String>) {
     match v {
-        Value::String(s) => out.push(s.clone()),
-        Value::Number(n) => out.push(n.to_string()),
-        Value::Array(items) => items.iter().for_each(|i| strings_in(i, out)),
-        Value::Object(m) => m.values().for_each(|i| strings_in(i, out)),
+        Value::String(s) => {
+            out.push(format!("\"{s}\""));
+            out.push(Value::from(s.as_str()).to_string());
+        }
+        Value::Number(n) => out.push(format!("`{n}`")),
+        Value::Array(items) => items.iter().for_each(|i| quoted_values(i, out)),
+        Value::Object(m) => m.values().for_each(|i| quoted_values(i, out)),
         _ => {}
     }
 }
