@@ -613,3 +613,152 @@ fn mistakes(variant: Variant, req: &Request, base: &[String]) -> Vec<Mistake> {
     }
     out
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    const KEY: &str = "2b2d77e014a30792d5048e262e306783";
+    const DATE: &str = "Sat, 09 Sep 1989 11:00:00 GMT";
+
+    /// A Hash request to `target` sent as `method`, signed over `signed` (without the
+    /// key) + `tail` (the bytes from the key line on), both written out by hand.
+    fn request(method: &str, target: &str, signed: &str, tail: &str) -> Request {
+        let sig = crate::encoding::hex_lower(&crate::encoding::sha1(
+            format!("{signed}{tail}").as_bytes(),
+        ));
+        Request::new(method, target)
+            .header("Date", DATE)
+            .header("X-SuT-CID", "7654321")
+            .header("X-SuT-UID", "23456789")
+            .header("X-SuT-Nonce", "n1")
+            .header("Authorization", format!("SuTHash signature=\"{sig}\""))
+    }
+
+    fn keys() -> KeyDirectory {
+        let mut k = KeyDirectory::new();
+        k.insert(7654321, ApiKey::new(Variant::Hash, KEY).unwrap());
+        k
+    }
+
+    #[test]
+    fn each_common_mistake_is_recognised_and_the_key_never_shown() {
+        let lines = |first: &str, sep: &str| {
+            [
+                first.to_owned(),
+                format!("Date: {DATE}"),
+                "X-SuT-CID: 7654321".into(),
+                "X-SuT-UID: 23456789".into(),
+                "X-SuT-Nonce: n1".into(),
+            ]
+            .join(sep)
+        };
+        let key_line = format!("\r\n{KEY}");
+        let cases = [
+            (
+                "GET",
+                "/v1/list?a=1",
+                lines("GET /v1/list?a=1", "\r\n"),
+                key_line.clone(),
+                "the query string was signed",
+            ),
+            (
+                "get",
+                "/v1/list",
+                lines("GET /v1/list", "\r\n"),
+                key_line.clone(),
+                "signed upper-cased",
+            ),
+            (
+                "GET",
+                "/v1/list",
+                lines("get /v1/list", "\r\n"),
+                key_line.clone(),
+                "signed in lower case",
+            ),
+            (
+                "GET",
+                "/v1/list",
+                lines("GET /v1/list/", "\r\n"),
+                key_line.clone(),
+                "with a trailing slash",
+            ),
+            (
+                "GET",
+                "/v1/list",
+                lines("GET /v1/list", "\r\n").replace("X-SuT-", "x-sut-"),
+                key_line.clone(),
+                "lower-cased",
+            ),
+            (
+                "GET",
+                "/v1/list",
+                lines("GET /v1/list", "\r\n")
+                    .replace("X-SuT-", "X-SUT-")
+                    .replace("Date:", "DATE:"),
+                key_line.clone(),
+                "upper-cased (they are",
+            ),
+            (
+                "GET",
+                "/v1/list",
+                lines("GET /v1/list", "\r\n").replace(": ", ":"),
+                key_line.clone(),
+                "no space after the colons",
+            ),
+            (
+                "GET",
+                "/v1/list",
+                lines("GET /v1/list", "\n"),
+                format!("\n{KEY}"),
+                "LF instead of CR LF",
+            ),
+            (
+                "GET",
+                "/v1/list",
+                lines("GET /v1/list", "\r\n"),
+                format!("\r\n{KEY}\r\n"),
+                "a line break was added after the key line",
+            ),
+            (
+                "GET",
+                "/v1/list",
+                lines("GET /v1/list", "\r\n"),
+                String::new(),
+                "the key line was left out",
+            ),
+        ];
+        for (method, target, signed, tail, expected) in cases {
+            let req = request(method, target, &signed, &tail);
+            let (message, canonical) = explain(Variant::Hash, &req, &keys());
+            assert!(message.contains(expected), "{expected}: {message}");
+            assert!(message.contains("\\r\\n<key>\""), "{message}");
+            assert!(
+                !message.contains(KEY) && !canonical.contains(KEY),
+                "{message}"
+            );
+            assert_eq!(canonical, lines(&format!("{method} /v1/list"), "\r\n"));
+        }
+    }
+
+    #[test]
+    fn an_empty_optional_line_is_recognised_for_partner_hash() {
+        let key = "abcdefghijABCDEFGHIJabcdefghijABCDEFGHIJ";
+        let signed = format!(
+            "POST /v1/account\r\nDate: {DATE}\r\nX-SuT-PID: 4567\r\nX-SuT-CID: 12345\r\nX-SuT-UID: \r\nX-SuT-Nonce: n1\r\n{key}"
+        );
+        let sig = crate::encoding::hex_lower(&crate::encoding::sha1(signed.as_bytes()));
+        let req = Request::new("POST", "/v1/account")
+            .header("Date", DATE)
+            .header("X-SuT-PID", "4567")
+            .header("X-SuT-CID", "12345")
+            .header("X-SuT-Nonce", "n1")
+            .header("Authorization", format!("SuTPartner signature=\"{sig}\""));
+        let mut keys = KeyDirectory::new();
+        keys.insert(4567, ApiKey::new(Variant::PartnerHash, key).unwrap());
+        let (message, _) = explain(Variant::PartnerHash, &req, &keys);
+        assert!(message.contains("an empty `X-SuT-UID` line"), "{message}");
+        assert!(message.contains("line 5 (`X-SuT-Nonce`)"), "{message}");
+        assert!(!message.contains(key));
+    }
+}
