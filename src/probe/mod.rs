@@ -4,8 +4,10 @@
 //! spec requires.
 //!
 //! Each scheme is one module with one `probe` function that builds its requests with the
-//! reference signer, sends them through a [`Prober`] and grades the answers; [`run`]
-//! dispatches on the slug.
+//! reference signer, sends them through a [`Prober`] and grades the answers in its
+//! vendor's terms; a new scheme adds `src/probe/<api>.rs`, its slugs to [`SCHEMES`] and
+//! one arm in [`run`]. Credentials have the shape of the sandbox's
+//! ([`crate::serve::Credentials`]), so a probe of the sandbox needs no flags.
 
 use std::time::Duration;
 

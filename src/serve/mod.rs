@@ -10,6 +10,13 @@
 //! |---|---|---|
 //! | Sign-Up.to PMAPI | `/v1/` | `signupto-hash`, `signupto-partner-hash`, `signupto-token` (`POST /v1/token`) |
 //!
+//! Adding an API is one module, `src/serve/<api>.rs`, holding its credential types, its
+//! demo values and `pub const API: Api` (mount, slugs, `demo`, `router`), plus its line
+//! in [`APIS`]; the router function builds full paths under the mount (for example
+//! `/api/v1/partner/…` for `hmac-sha256`, `/API/partnersPortal/…` for `partners-portal`,
+//! `/api/SendMessage_V3/…` for the Groupcall schemes), reads the request with
+//! [`read_request`] and tags each response with `tag` for the log.
+//!
 //! Requests are answered in each vendor's documented envelope; a rejected request also
 //! carries its stable error code in the [`ERROR_HEADER`] response header, so tools such as
 //! `partner-auth probe` can grade it without parsing the message.
