@@ -47,11 +47,13 @@ pub mod clock;
 pub mod encoding;
 #[doc(hidden)]
 pub mod fuzzing;
+pub mod probe;
 pub mod reference;
 pub mod replay;
 pub mod request;
 pub mod schemes;
 pub mod secret;
+pub mod serve;
 pub mod shim;
 pub mod vectors;
 

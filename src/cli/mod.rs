@@ -5,7 +5,9 @@ use std::process::ExitCode;
 use clap::{Parser, Subcommand, ValueEnum};
 
 mod check;
+mod probe;
 mod redact;
+mod serve;
 mod shim;
 mod sign;
 
@@ -35,6 +37,8 @@ Examples:
   partner-auth check --scheme signupto-hash --format json
   partner-auth check --shim \"python3 examples/shims/python/shim.py\" --format junit > report.xml
   partner-auth sign signupto-partner-hash --input case.json
+  partner-auth serve --addr 127.0.0.1:0 --explain   the sandbox, demo credentials printed
+  partner-auth probe signupto-hash --url http://127.0.0.1:8080
   echo '{\"value\":\"SuTHash signature=\\\"ab12…\\\"\"}' | partner-auth run signupto-hash parse-authorization --input -";
 
 #[derive(Debug, Subcommand)]
@@ -54,6 +58,12 @@ enum Command {
     Shim,
     /// List the schemes and operations the reference implements.
     Schemes,
+    /// Run the sandbox: a local server emulating each API's authentication layer with
+    /// the reference verifiers and built-in demo credentials.
+    Serve(serve::ServeArgs),
+    /// Send a scheme's verify cases (valid, replay, stale date, tampering, missing
+    /// headers, unknown key) to a live server and grade its answers.
+    Probe(probe::ProbeArgs),
 }
 
 /// Output format of `check`, `sign`, `verify` and `run`.
@@ -73,6 +83,8 @@ pub fn run(cli: Cli) -> anyhow::Result<ExitCode> {
         Command::Verify(args) => sign::run_op("verify", args),
         Command::Run(args) => sign::run_any(args),
         Command::Shim => shim::run(),
+        Command::Serve(args) => serve::run(args),
+        Command::Probe(args) => probe::run(args),
         Command::Schemes => {
             for (scheme, ops) in partner_auth::reference::OPS {
                 println!("{scheme:<24} {}", ops.join(", "));

@@ -1,0 +1,142 @@
+//! `partner-auth probe`: black-box checks of a live verifier.
+
+use std::path::PathBuf;
+use std::process::ExitCode;
+use std::time::Duration;
+
+use anyhow::{Context, bail};
+use clap::Args;
+use partner_auth::probe::{self, SCHEMES};
+use partner_auth::serve::Credentials;
+use serde_json::Value;
+
+use super::{EXIT_CONFORMANT, EXIT_NONCONFORMANT};
+
+/// Arguments of `probe`.
+#[derive(Debug, Args)]
+pub struct ProbeArgs {
+    /// The scheme slug: signupto-hash, signupto-partner-hash or signupto-token.
+    pub scheme: String,
+    /// The server's base URL, e.g. `http://127.0.0.1:8080` (a path prefix is kept and
+    /// signed).
+    #[arg(long, value_name = "URL")]
+    pub url: String,
+    /// The protected endpoint to send the cases to.
+    #[arg(long, value_name = "PATH", default_value = "/v1/list")]
+    pub path: String,
+    /// Credentials (the JSON shape `partner-auth serve --demo-credentials` prints);
+    /// default: the sandbox's demo credentials.
+    #[arg(long, value_name = "FILE")]
+    pub credentials: Option<PathBuf>,
+    /// Partner id (overrides the credentials).
+    #[arg(long)]
+    pub pid: Option<u64>,
+    /// Company id (overrides the credentials).
+    #[arg(long)]
+    pub cid: Option<u64>,
+    /// User id (overrides the credentials).
+    #[arg(long)]
+    pub uid: Option<u64>,
+    /// API key (overrides the credentials; visible to other local users in the process
+    /// list, so prefer --credentials).
+    #[arg(long)]
+    pub key: Option<String>,
+    /// Token username (overrides the credentials).
+    #[arg(long)]
+    pub username: Option<String>,
+    /// Token password (overrides the credentials; prefer --credentials).
+    #[arg(long)]
+    pub password: Option<String>,
+    /// Seconds to wait for each answer.
+    #[arg(long, value_name = "SECS", default_value_t = 10.0)]
+    pub timeout: f64,
+}
+
+/// Runs `probe`.
+pub fn run(args: ProbeArgs) -> anyhow::Result<ExitCode> {
+    if !SCHEMES.contains(&args.scheme.as_str()) {
+        bail!(
+            "unknown scheme `{}`; probe supports {}",
+            args.scheme,
+            SCHEMES.join(", ")
+        );
+    }
+    if !(args.timeout > 0.0 && args.timeout.is_finite()) {
+        bail!("--timeout must be a positive number of seconds");
+    }
+    if !args.path.starts_with('/') {
+        bail!("--path must start with `/`, e.g. /v1/list");
+    }
+    let mut credentials = match &args.credentials {
+        Some(path) => Credentials::from_file(path)?,
+        None => Credentials::demo(),
+    };
+    let overrides: Vec<(&str, Value)> = [
+        ("pid", args.pid.map(Value::from)),
+        ("cid", args.cid.map(Value::from)),
+        ("uid", args.uid.map(Value::from)),
+        ("key", args.key.clone().map(Value::from)),
+        ("username", args.username.clone().map(Value::from)),
+        ("password", args.password.clone().map(Value::from)),
+    ]
+    .into_iter()
+    .filter_map(|(k, v)| v.map(|v| (k, v)))
+    .collect();
+    if !overrides.is_empty() {
+        let mut entry = credentials
+            .raw_entry(&args.scheme)
+            .cloned()
+            .unwrap_or_else(|| Value::Object(Default::default()));
+        for (field, value) in overrides {
+            entry[field] = value;
+        }
+        let doc = serde_json::json!({ args.scheme.clone(): entry });
+        credentials = Credentials::from_json(&doc.to_string(), "from the command-line flags")?;
+    }
+    let runtime = tokio::runtime::Builder::new_current_thread()
+        .enable_all()
+        .build()
+        .context("starting the async runtime")?;
+    let results = runtime.block_on(probe::run(
+        &args.scheme,
+        &args.url,
+        &args.path,
+        &credentials,
+        Duration::from_secs_f64(args.timeout),
+    ))?;
+    println!(
+        "partner-auth probe {} at {}{}",
+        args.scheme,
+        args.url.trim_end_matches('/'),
+        args.path
+    );
+    for r in &results {
+        println!(
+            "{} {:<22} expected {:<36} got {}",
+            if r.pass { "PASS" } else { "FAIL" },
+            r.name,
+            r.expect.to_string(),
+            r.got
+        );
+        if let Some(reason) = &r.reason {
+            println!("     {reason}");
+        }
+    }
+    let failed: Vec<&str> = results
+        .iter()
+        .filter(|r| !r.pass)
+        .map(|r| r.name.as_str())
+        .collect();
+    if failed.is_empty() {
+        println!("conformant: {} passed, 0 failed", results.len());
+        Ok(ExitCode::from(EXIT_CONFORMANT))
+    } else {
+        println!(
+            "non-conformant: {} passed, {} failed: {}",
+            results.len() - failed.len(),
+            failed.len(),
+            failed.join(", ")
+        );
+        Ok(ExitCode::from(EXIT_NONCONFORMANT))
+    }
+}

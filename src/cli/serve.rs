@@ -1,0 +1,97 @@
+//! `partner-auth serve`: the sandbox, a local server emulating each API's authentication
+//! layer with the reference verifiers behind it.
+
+use std::io::Write;
+use std::net::SocketAddr;
+use std::path::PathBuf;
+use std::process::ExitCode;
+use std::sync::Arc;
+use std::time::Duration;
+
+use anyhow::{Context, bail};
+use clap::Args;
+use partner_auth::SystemClock;
+use partner_auth::serve::{self, APIS, Credentials, Settings, demo};
+
+use super::EXIT_CONFORMANT;
+
+/// Arguments of `serve`.
+#[derive(Debug, Args)]
+pub struct ServeArgs {
+    /// Address to listen on; port 0 picks a free port. The bound address is the first
+    /// line printed.
+    #[arg(long, value_name = "IP:PORT", default_value = "127.0.0.1:8080")]
+    pub addr: SocketAddr,
+    /// On a bad signature, answer with the canonical string the server built (key line
+    /// shown as `<key>`) and the likely mistake. A debugging aid; off by default.
+    #[arg(long)]
+    pub explain: bool,
+    /// Largest request body accepted, in bytes; larger ones get 413.
+    #[arg(long, value_name = "BYTES", default_value_t = serve::DEFAULT_MAX_BODY)]
+    pub max_body: usize,
+    /// Freshness window for `Date`, in seconds either side of the clock.
+    #[arg(long, value_name = "SECS", default_value_t = partner_auth::schemes::signupto::DEFAULT_WINDOW_SECS)]
+    pub window: i64,
+    /// Credentials to use instead of the demo ones: a JSON object keyed by scheme slug,
+    /// shaped as `--demo-credentials` prints. Its values are never printed.
+    #[arg(long, value_name = "FILE")]
+    pub credentials: Option<PathBuf>,
+    /// Print the built-in demo credentials as JSON (keyed by scheme slug) and exit.
+    #[arg(long)]
+    pub demo_credentials: bool,
+}
+
+/// Runs `serve`.
+pub fn run(args: ServeArgs) -> anyhow::Result<ExitCode> {
+    if args.demo_credentials {
+        println!("{}", serde_json::to_string_pretty(&demo::demo_json())?);
+        return Ok(ExitCode::from(EXIT_CONFORMANT));
+    }
+    if args.window < 0 {
+        bail!("--window must be a number of seconds, 0 or more");
+    }
+    let credentials = match &args.credentials {
+        Some(path) => Credentials::from_file(path)?,
+        None => Credentials::demo(),
+    };
+    let settings = Settings {
+        explain: args.explain,
+        max_body: args.max_body,
+        window_secs: args.window,
+        clock: Arc::new(SystemClock),
+        ..Settings::default()
+    };
+    let app = serve::app(&settings, &credentials)?;
+    let runtime = tokio::runtime::Builder::new_multi_thread()
+        .enable_all()
+        .build()
+        .context("starting the async runtime")?;
+    runtime.block_on(async move {
+        let listener = tokio::net::TcpListener::bind(args.addr)
+            .await
+            .with_context(|| format!("cannot listen on {}", args.addr))?;
+        let bound = listener.local_addr()?;
+        let mut out = std::io::stdout().lock();
+        writeln!(out, "listening on http://{bound}")?;
+        for api in APIS {
+            for slug in api.schemes {
+                match credentials.printable(slug) {
+                    Some(v) => writeln!(out, "  {slug} (demo credentials): {v}")?,
+                    None => writeln!(out, "  {slug}: credentials from the file (not shown)")?,
+                }
+            }
+        }
+        out.flush()?;
+        drop(out);
+        if !bound.ip().is_loopback() {
+            eprintln!(
+                "partner-auth serve: warning: listening on {bound}, reachable from other machines; the sandbox holds demo credentials and is meant for local testing"
+            );
+        }
+        serve::serve(listener, app, serve::shutdown_signal(), Duration::from_secs(10))
+            .await
+            .context("serving")?;
+        eprintln!("partner-auth serve: stopped");
+        Ok(ExitCode::from(EXIT_CONFORMANT))
+    })
+}

@@ -1,0 +1,209 @@
+//! Black-box checks of a live verifier (`partner-auth probe`): a scheme's verify cases —
+//! a valid request, a replay, a stale date, a tampered signature, each missing header, an
+//! unknown key — sent as real HTTP requests, and each answer graded against what the
+//! spec requires.
+//!
+//! Each scheme is one module with one `probe` function that builds its requests with the
+//! reference signer, sends them through a [`Prober`] and grades the answers in its
+//! vendor's terms; a new scheme adds `src/probe/<api>.rs`, its slugs to [`SCHEMES`] and
+//! one arm in [`run`]. Credentials have the shape of the sandbox's
+//! ([`crate::serve::Credentials`]), so a probe of the sandbox needs no flags.
+
+use std::time::Duration;
+
+use crate::serve::Credentials;
+
+pub mod signupto;
+
+/// The schemes `partner-auth probe` can check.
+pub const SCHEMES: &[&str] = &["signupto-hash", "signupto-partner-hash", "signupto-token"];
+
+/// What the spec requires of a case.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Expect {
+    /// The request must be accepted.
+    Accept,
+    /// The request must be refused; `code` is the reference's error code for it.
+    Reject {
+        /// The stable error code (compared only when the server names one).
+        code: &'static str,
+    },
+}
+
+impl std::fmt::Display for Expect {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        match self {
+            Expect::Accept => f.write_str("accepted"),
+            Expect::Reject { code } => write!(f, "refused ({code})"),
+        }
+    }
+}
+
+/// One case's result.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct CaseResult {
+    /// A short stable name, e.g. `replay` or `missing-date`.
+    pub name: String,
+    /// What the spec requires.
+    pub expect: Expect,
+    /// What the server answered, for people: status, error code, message (secrets redacted).
+    pub got: String,
+    /// Whether the answer conforms.
+    pub pass: bool,
+    /// Why it does not, when it does not.
+    pub reason: Option<String>,
+}
+
+/// Why a probe could not run.
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+pub enum ProbeError {
+    /// The server did not answer (connection refused, timeout, TLS, bad URL).
+    #[error("no answer from {url} (case `{case}`): {reason}")]
+    NoAnswer {
+        /// The URL the request went to.
+        url: String,
+        /// The case being sent.
+        case: String,
+        /// What went wrong.
+        reason: String,
+    },
+    /// Bad arguments or credentials.
+    #[error("{0}")]
+    Usage(String),
+}
+
+/// One request to send: everything but the base URL.
+#[derive(Clone, Default, PartialEq, Eq)]
+pub struct Outgoing {
+    /// The method.
+    pub method: String,
+    /// Path and optional query, appended to the base URL.
+    pub target: String,
+    /// Headers, in order.
+    pub headers: Vec<(String, String)>,
+    /// The body.
+    pub body: Vec<u8>,
+}
+
+impl std::fmt::Debug for Outgoing {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        let names: Vec<&str> = self.headers.iter().map(|(n, _)| n.as_str()).collect();
+        f.debug_struct("Outgoing")
+            .field("method", &self.method)
+            .field("target", &self.target)
+            .field("headers", &names)
+            .field("body", &format_args!("<{} bytes>", self.body.len()))
+            .finish()
+    }
+}
+
+/// What the server answered.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Reply {
+    /// The HTTP status.
+    pub status: u16,
+    /// The [`crate::serve::ERROR_HEADER`] value, when the server names a code.
+    pub code: Option<String>,
+    /// The body.
+    pub body: Vec<u8>,
+}
+
+/// Sends requests to one server with a per-request timeout.
+#[derive(Debug, Clone)]
+pub struct Prober {
+    client: reqwest::Client,
+    base: String,
+}
+
+impl Prober {
+    /// A prober for `base` (scheme, host, port and an optional path prefix).
+    pub fn new(base: &str, timeout: Duration) -> Result<Self, ProbeError> {
+        let parsed = reqwest::Url::parse(base)
+            .map_err(|e| ProbeError::Usage(format!("--url {base}: not a URL ({e})")))?;
+        if !matches!(parsed.scheme(), "http" | "https") {
+            return Err(ProbeError::Usage(format!(
+                "--url {base}: use an http:// or https:// URL"
+            )));
+        }
+        let client = reqwest::Client::builder()
+            .timeout(timeout)
+            .build()
+            .map_err(|e| ProbeError::Usage(format!("cannot build an HTTP client: {e}")))?;
+        Ok(Self {
+            client,
+            base: base.trim_end_matches('/').to_owned(),
+        })
+    }
+
+    /// The path prefix of the base URL (empty or `/prefix`), which is part of the path
+    /// the server sees and so of what is signed.
+    pub fn prefix(&self) -> String {
+        reqwest::Url::parse(&self.base)
+            .map(|u| u.path().trim_end_matches('/').to_owned())
+            .unwrap_or_default()
+    }
+
+    /// Sends one request for case `case`.
+    pub async fn send(&self, case: &str, out: &Outgoing) -> Result<Reply, ProbeError> {
+        let origin = match reqwest::Url::parse(&self.base) {
+            Ok(u) => u.origin().ascii_serialization(),
+            Err(_) => self.base.clone(),
+        };
+        let url = format!("{origin}{}", out.target);
+        let no_answer = |reason: String| ProbeError::NoAnswer {
+            url: url.clone(),
+            case: case.to_owned(),
+            reason,
+        };
+        let method = reqwest::Method::from_bytes(out.method.as_bytes())
+            .map_err(|_| no_answer(format!("`{}` is not a method", out.method)))?;
+        let mut request = self.client.request(method, &url).body(out.body.clone());
+        for (name, value) in &out.headers {
+            request = request.header(name, value);
+        }
+        let response = request.send().await.map_err(|e| no_answer(chain(&e)))?;
+        let status = response.status().as_u16();
+        let code = response
+            .headers()
+            .get(crate::serve::ERROR_HEADER)
+            .and_then(|v| v.to_str().ok())
+            .map(str::to_owned);
+        let body = response
+            .bytes()
+            .await
+            .map_err(|e| no_answer(chain(&e)))?
+            .to_vec();
+        Ok(Reply { status, code, body })
+    }
+}
+
+fn chain(e: &dyn std::error::Error) -> String {
+    let mut text = e.to_string();
+    let mut source = e.source();
+    while let Some(s) = source {
+        text.push_str(": ");
+        text.push_str(&s.to_string());
+        source = s.source();
+    }
+    text
+}
+
+/// Probes `slug` at `base` (`path`: the protected endpoint to use) with `credentials`.
+pub async fn run(
+    slug: &str,
+    base: &str,
+    path: &str,
+    credentials: &Credentials,
+    timeout: Duration,
+) -> Result<Vec<CaseResult>, ProbeError> {
+    let prober = Prober::new(base, timeout)?;
+    match slug {
+        "signupto-hash" | "signupto-partner-hash" | "signupto-token" => {
+            signupto::probe(slug, &prober, path, credentials).await
+        }
+        _ => Err(ProbeError::Usage(format!(
+            "unknown scheme `{slug}`; probe supports {}",
+            SCHEMES.join(", ")
+        ))),
+    }
+}

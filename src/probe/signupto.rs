@@ -1,0 +1,416 @@
+//! Probing a Sign-Up.to verifier: Hash, Partner Hash and Token requests built by the
+//! reference signer with the current time, answers graded by the PMAPI envelope.
+//!
+//! A case passes when an accepted request gets a 2xx `"status":"ok"` envelope and a
+//! refused one gets HTTP 401 with a `"status":"error"` envelope; when the server names
+//! an error code ([`crate::serve::ERROR_HEADER`]), it must be the reference's code.
+
+use super::{CaseResult, Expect, Outgoing, ProbeError, Prober};
+use crate::encoding::{base64_encode, format_http_date, random_bytes};
+use crate::schemes::signupto::{
+    Envelope, Identity, SignRequest, Signer, Token, Variant, generate_nonce, parse_response,
+    parse_token_response, token_headers, token_request,
+};
+use crate::serve::Credentials;
+use crate::serve::signupto::{HashCredentials, PartnerCredentials, TokenCredentials};
+use crate::{Clock, Secret, SystemClock};
+
+/// How far in the past the stale-Date case is signed: an hour, well outside any sane
+/// window (the reference's is ±900 s).
+pub const STALE_SECS: i64 = 3600;
+
+/// A key id no server is expected to know.
+pub const UNKNOWN_ID: u64 = 999_999_999_999_999;
+
+/// Runs the cases of `slug` (`signupto-hash`, `signupto-partner-hash` or `signupto-token`).
+pub async fn probe(
+    slug: &str,
+    prober: &Prober,
+    path: &str,
+    credentials: &Credentials,
+) -> Result<Vec<CaseResult>, ProbeError> {
+    let usage = |e: crate::serve::CredentialsError| ProbeError::Usage(e.to_string());
+    let target = format!("{}{path}", prober.prefix());
+    match slug {
+        "signupto-hash" => {
+            let c: HashCredentials = credentials.entry(slug).map_err(usage)?;
+            let who = Identity {
+                pid: None,
+                cid: Some(c.cid),
+                uid: Some(c.uid),
+            };
+            signature_cases(Variant::Hash, who, &c.key, prober, &target).await
+        }
+        "signupto-partner-hash" => {
+            let c: PartnerCredentials = credentials.entry(slug).map_err(usage)?;
+            let who = Identity {
+                pid: Some(c.pid),
+                cid: c.cid,
+                uid: c.uid,
+            };
+            signature_cases(Variant::PartnerHash, who, &c.key, prober, &target).await
+        }
+        "signupto-token" => {
+            let c: TokenCredentials = credentials.entry(slug).map_err(usage)?;
+            let token_target = format!("{}/v1/token", prober.prefix());
+            token_cases(&c, prober, &target, &token_target).await
+        }
+        _ => Err(ProbeError::Usage(format!(
+            "`{slug}` is not a Sign-Up.to scheme"
+        ))),
+    }
+}
+
+/// The Sign-Up.to grading of one answer.
+fn grade(name: &str, expect: Expect, reply: &super::Reply, secrets: &[String]) -> CaseResult {
+    let envelope = parse_response(reply.status, &reply.body);
+    let mut got = reply.status.to_string();
+    if let Some(code) = &reply.code {
+        got.push(' ');
+        got.push_str(code);
+    }
+    match &envelope {
+        Ok(Envelope::Ok { .. }) => got.push_str(" ok"),
+        Ok(Envelope::Error { message, .. }) => {
+            let mut m: String = message.chars().take(120).collect();
+            for s in secrets {
+                m = m.replace(s.as_str(), "<redacted>");
+            }
+            got.push_str(&format!(" error: {m}"));
+        }
+        Err(_) => got.push_str(" (not a PMAPI envelope)"),
+    }
+    let reason = match (expect, &envelope) {
+        (_, Err(e)) => Some(e.to_string()),
+        (Expect::Accept, Ok(Envelope::Ok { .. })) if (200..300).contains(&reply.status) => None,
+        (Expect::Accept, _) => Some("the request is valid and must be accepted".to_owned()),
+        (Expect::Reject { code }, Ok(Envelope::Error { .. })) if reply.status == 401 => {
+            match &reply.code {
+                Some(named) if named != code => Some(format!(
+                    "refused, but with code {named} where the check order gives {code}"
+                )),
+                _ => None,
+            }
+        }
+        (Expect::Reject { .. }, _) => {
+            Some("the request must be refused with HTTP 401 and an error envelope".to_owned())
+        }
+    };
+    CaseResult {
+        name: name.to_owned(),
+        expect,
+        got,
+        pass: reason.is_none(),
+        reason,
+    }
+}
+
+async fn check(
+    prober: &Prober,
+    name: &str,
+    out: &Outgoing,
+    expect: Expect,
+    secrets: &[String],
+) -> Result<CaseResult, ProbeError> {
+    let reply = prober.send(name, out).await?;
+    Ok(grade(name, expect, &reply, secrets))
+}
+
+fn get(target: &str, headers: Vec<(String, String)>) -> Outgoing {
+    Outgoing {
+        method: "GET".into(),
+        target: target.into(),
+        headers,
+        body: Vec::new(),
+    }
+}
+
+fn without(mut out: Outgoing, header: &str) -> Outgoing {
+    out.headers.retain(|(n, _)| !n.eq_ignore_ascii_case(header));
+    out
+}
+
+fn flip_last(text: &str, alphabet: (char, char)) -> String {
+    let mut s = text.to_owned();
+    let last = s.pop().unwrap_or(alphabet.0);
+    s.push(if last == alphabet.0 {
+        alphabet.1
+    } else {
+        alphabet.0
+    });
+    s
+}
+
+fn reject(code: &'static str) -> Expect {
+    Expect::Reject { code }
+}
+
+async fn signature_cases(
+    variant: Variant,
+    who: Identity,
+    key: &Secret,
+    prober: &Prober,
+    target: &str,
+) -> Result<Vec<CaseResult>, ProbeError> {
+    let bad = |e: crate::schemes::signupto::Error| {
+        ProbeError::Usage(format!("{} credentials: {e}", variant.slug()))
+    };
+    let signer = Signer::new(variant, who, key.clone()).map_err(bad)?;
+    let secrets: Vec<String> = key.expose_str().into_iter().map(str::to_owned).collect();
+    let clock = SystemClock;
+    let fresh = |target: &str| -> Result<Outgoing, ProbeError> {
+        let signed = signer.sign_now("GET", target, &clock).map_err(bad)?;
+        Ok(get(target, signed.headers))
+    };
+    let mut results = Vec::new();
+
+    let valid = fresh(target)?;
+    results.push(check(prober, "valid", &valid, Expect::Accept, &secrets).await?);
+    results.push(check(prober, "replay", &valid, reject("NONCE_REPLAYED"), &secrets).await?);
+
+    let mut unsigned_query = fresh(target)?;
+    unsigned_query.target = format!("{target}?probe=1");
+    results.push(
+        check(
+            prober,
+            "query-not-signed",
+            &unsigned_query,
+            Expect::Accept,
+            &secrets,
+        )
+        .await?,
+    );
+
+    let stale_date = format_http_date(clock.now_secs() - STALE_SECS);
+    let stale = signer
+        .sign(&SignRequest {
+            method: "GET",
+            target,
+            date: &stale_date,
+            nonce: &generate_nonce(),
+        })
+        .map_err(bad)?;
+    let stale = get(target, stale.headers);
+    results.push(
+        check(
+            prober,
+            "stale-date",
+            &stale,
+            reject("DATE_OUT_OF_WINDOW"),
+            &secrets,
+        )
+        .await?,
+    );
+
+    let mut tampered = fresh(target)?;
+    for (name, value) in &mut tampered.headers {
+        if name == "Authorization" {
+            *value = format!("{}\"", flip_last(value.trim_end_matches('"'), ('0', '1')));
+        }
+    }
+    results.push(
+        check(
+            prober,
+            "tampered-signature",
+            &tampered,
+            reject("SIGNATURE_MISMATCH"),
+            &secrets,
+        )
+        .await?,
+    );
+
+    // Another key of the same shape signs a request for the same ids.
+    let other_key = match variant {
+        Variant::Hash => "0123456789abcdef0123456789abcdef",
+        Variant::PartnerHash => "zyxwvutsrqZYXWVUTSRQzyxwvutsrqZYXWVUTSRQ",
+    };
+    let other_key = if key.expose() == other_key.as_bytes() {
+        flip_last(other_key, ('a', 'b'))
+    } else {
+        other_key.to_owned()
+    };
+    let wrong = Signer::new(variant, who, other_key.as_str())
+        .and_then(|s| s.sign_now("GET", target, &clock))
+        .map_err(bad)?;
+    results.push(
+        check(
+            prober,
+            "wrong-key",
+            &get(target, wrong.headers),
+            reject("SIGNATURE_MISMATCH"),
+            &secrets,
+        )
+        .await?,
+    );
+
+    let missing: &[(&str, &'static str)] = match variant {
+        Variant::Hash => &[
+            ("Authorization", "MISSING_AUTHORIZATION"),
+            ("Date", "MISSING_DATE"),
+            ("X-SuT-CID", "MISSING_CID"),
+            ("X-SuT-UID", "MISSING_UID"),
+            ("X-SuT-Nonce", "MISSING_NONCE"),
+        ],
+        Variant::PartnerHash => &[
+            ("Authorization", "MISSING_AUTHORIZATION"),
+            ("Date", "MISSING_DATE"),
+            ("X-SuT-PID", "MISSING_PID"),
+            ("X-SuT-Nonce", "MISSING_NONCE"),
+        ],
+    };
+    for (header, code) in missing {
+        let out = without(fresh(target)?, header);
+        let name = format!("missing-{}", header.to_ascii_lowercase());
+        results.push(check(prober, &name, &out, reject(code), &secrets).await?);
+    }
+
+    let key_id = who.key_id(variant).unwrap_or(0);
+    let unknown_id = if key_id == UNKNOWN_ID {
+        UNKNOWN_ID - 1
+    } else {
+        UNKNOWN_ID
+    };
+    let stranger = match variant {
+        Variant::Hash => Identity {
+            cid: Some(unknown_id),
+            ..who
+        },
+        Variant::PartnerHash => Identity {
+            pid: Some(unknown_id),
+            ..who
+        },
+    };
+    let unknown = Signer::new(variant, stranger, key.clone())
+        .and_then(|s| s.sign_now("GET", target, &clock))
+        .map_err(bad)?;
+    results.push(
+        check(
+            prober,
+            "unknown-key",
+            &get(target, unknown.headers),
+            reject("UNKNOWN_CREDENTIALS"),
+            &secrets,
+        )
+        .await?,
+    );
+    Ok(results)
+}
+
+async fn token_cases(
+    c: &TokenCredentials,
+    prober: &Prober,
+    target: &str,
+    token_target: &str,
+) -> Result<Vec<CaseResult>, ProbeError> {
+    let bad = |e: crate::schemes::signupto::Error| {
+        ProbeError::Usage(format!("signupto-token credentials: {e}"))
+    };
+    let mut secrets: Vec<String> = c
+        .password
+        .expose_str()
+        .into_iter()
+        .map(str::to_owned)
+        .collect();
+    let login = |password: &Secret| -> Result<Outgoing, ProbeError> {
+        let r = token_request(&c.username, password).map_err(bad)?;
+        Ok(Outgoing {
+            method: r.method.into(),
+            target: token_target.into(),
+            headers: r.headers.clone(),
+            body: r.body.clone(),
+        })
+    };
+    let mut results = Vec::new();
+    let wrong = Secret::from(format!("{}-wrong", c.password.expose_str().unwrap_or("")));
+    results.push(
+        check(
+            prober,
+            "token-wrong-password",
+            &login(&wrong)?,
+            reject("TOKEN_REFUSED"),
+            &secrets,
+        )
+        .await?,
+    );
+
+    let reply = prober.send("token-issued", &login(&c.password)?).await?;
+    let issued = grade("token-issued", Expect::Accept, &reply, &secrets);
+    let token = match parse_token_response(reply.status, &reply.body) {
+        Ok(grant) if issued.pass => grant.token,
+        Ok(_) => {
+            results.push(issued);
+            return Ok(results);
+        }
+        Err(e) => {
+            results.push(CaseResult {
+                pass: false,
+                reason: Some(format!("no usable token in the answer: {e}")),
+                ..issued
+            });
+            return Ok(results);
+        }
+    };
+    results.push(issued);
+    secrets.push(token.expose().to_owned());
+
+    let clock = SystemClock;
+    let with = |token: &Token, date: i64| -> Result<Outgoing, ProbeError> {
+        let headers = token_headers(
+            "GET",
+            target,
+            token,
+            &format_http_date(date),
+            &generate_nonce(),
+        )
+        .map_err(bad)?;
+        Ok(get(target, headers))
+    };
+    let now = clock.now_secs();
+    let valid = with(&token, now)?;
+    results.push(check(prober, "valid", &valid, Expect::Accept, &secrets).await?);
+    results.push(check(prober, "replay", &valid, reject("NONCE_REPLAYED"), &secrets).await?);
+    results.push(
+        check(
+            prober,
+            "stale-date",
+            &with(&token, now - STALE_SECS)?,
+            reject("DATE_OUT_OF_WINDOW"),
+            &secrets,
+        )
+        .await?,
+    );
+    let tampered = Token::parse(&flip_last(token.expose(), ('A', 'B'))).map_err(bad)?;
+    results.push(
+        check(
+            prober,
+            "tampered-token",
+            &with(&tampered, now)?,
+            reject("UNKNOWN_TOKEN"),
+            &secrets,
+        )
+        .await?,
+    );
+    for (header, code) in [
+        ("Authorization", "MISSING_AUTHORIZATION"),
+        ("Date", "MISSING_DATE"),
+        ("X-SuT-Nonce", "MISSING_NONCE"),
+    ] {
+        let out = without(with(&token, now)?, header);
+        let name = format!("missing-{}", header.to_ascii_lowercase());
+        results.push(check(prober, &name, &out, reject(code), &secrets).await?);
+    }
+    let mut bytes = [0u8; 72];
+    random_bytes(&mut bytes);
+    let unknown = Token::parse(&base64_encode(&bytes)).map_err(bad)?;
+    results.push(
+        check(
+            prober,
+            "unknown-token",
+            &with(&unknown, now)?,
+            reject("UNKNOWN_TOKEN"),
+            &secrets,
+        )
+        .await?,
+    );
+    Ok(results)
+}

@@ -1,0 +1,293 @@
+//! The sandbox: a local HTTP server emulating each API's authentication layer, with the
+//! reference verifiers behind it and seeded demo credentials (`partner-auth serve`).
+//!
+//! Every API is one [`Api`] entry in [`APIS`]: its mount point, its scheme slugs, its demo
+//! credentials and a function building its routes. This module adds what every API shares:
+//! the body-size limit, one log line per request on stderr (never a secret), and graceful
+//! shutdown.
+//!
+//! | API | mount | schemes |
+//! |---|---|---|
+//! | Sign-Up.to PMAPI | `/v1/` | `signupto-hash`, `signupto-partner-hash`, `signupto-token` (`POST /v1/token`) |
+//!
+//! Adding an API is one module, `src/serve/<api>.rs`, holding its credential types, its
+//! demo values and `pub const API: Api` (mount, slugs, `demo`, `router`), plus its line
+//! in [`APIS`]; the router function builds full paths under the mount (for example
+//! `/api/v1/partner/…` for `hmac-sha256`, `/API/partnersPortal/…` for `partners-portal`,
+//! `/api/SendMessage_V3/…` for the Groupcall schemes), reads the request with
+//! [`read_request`] and tags each response with `tag` for the log.
+//!
+//! Requests are answered in each vendor's documented envelope; a rejected request also
+//! carries its stable error code in the [`ERROR_HEADER`] response header, so tools such as
+//! `partner-auth probe` can grade it without parsing the message.
+
+use std::future::Future;
+use std::net::SocketAddr;
+use std::sync::Arc;
+use std::time::Duration;
+
+use axum::Router;
+use axum::extract::Request as HttpRequest;
+use axum::http::{HeaderValue, StatusCode};
+use axum::middleware::Next;
+use axum::response::{IntoResponse, Response};
+
+use crate::{Clock, Request};
+
+pub mod demo;
+pub mod signupto;
+
+pub use demo::{Credentials, CredentialsError};
+
+/// The response header naming the stable error code of a rejected request.
+pub const ERROR_HEADER: &str = "x-partner-auth-error";
+
+/// The default `--max-body`: 1 MiB.
+pub const DEFAULT_MAX_BODY: usize = 1 << 20;
+
+/// One vendor API's authentication layer.
+#[derive(Clone, Copy)]
+pub struct Api {
+    /// Where its routes live, e.g. `/v1/`.
+    pub mount: &'static str,
+    /// The scheme slugs it serves: the keys of its entries in a credentials file.
+    pub schemes: &'static [&'static str],
+    /// Its demo credentials: one JSON object per scheme slug.
+    pub demo: fn() -> Vec<(&'static str, serde_json::Value)>,
+    /// Builds its routes (full paths, under `mount`) from the settings and credentials;
+    /// an error names the credentials field at fault.
+    pub router: fn(&Settings, &Credentials) -> Result<Router, CredentialsError>,
+}
+
+impl std::fmt::Debug for Api {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("Api")
+            .field("mount", &self.mount)
+            .field("schemes", &self.schemes)
+            .finish_non_exhaustive()
+    }
+}
+
+/// Every API the sandbox serves. A new API is one module with one `API` constant, listed
+/// here.
+pub const APIS: &[Api] = &[signupto::API];
+
+/// The sandbox's settings, shared by every API.
+#[derive(Clone)]
+pub struct Settings {
+    /// On a signature mismatch, put the canonical string the server built (key line shown
+    /// as `<key>`) and the likely mistake in the error body.
+    pub explain: bool,
+    /// Largest request body accepted, in bytes; larger ones get 413.
+    pub max_body: usize,
+    /// Freshness window for dates and timestamps, in seconds either side of the clock.
+    pub window_secs: i64,
+    /// Lifetime of issued session tokens, in seconds.
+    pub token_lifetime_secs: i64,
+    /// The clock the verifiers read.
+    pub clock: Arc<dyn Clock>,
+}
+
+impl std::fmt::Debug for Settings {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("Settings")
+            .field("explain", &self.explain)
+            .field("max_body", &self.max_body)
+            .field("window_secs", &self.window_secs)
+            .field("token_lifetime_secs", &self.token_lifetime_secs)
+            .finish_non_exhaustive()
+    }
+}
+
+impl Default for Settings {
+    fn default() -> Self {
+        Self {
+            explain: false,
+            max_body: DEFAULT_MAX_BODY,
+            window_secs: crate::schemes::signupto::DEFAULT_WINDOW_SECS,
+            token_lifetime_secs: 3600,
+            clock: Arc::new(crate::SystemClock),
+        }
+    }
+}
+
+/// What the request log records about a request, set by the API that answered it as a
+/// response extension. Holds no secret by construction: two static strings.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub struct Outcome {
+    /// The scheme slug (or the API's name when the scheme could not be told).
+    pub scheme: &'static str,
+    /// The stable error code, when the request was refused.
+    pub code: Option<&'static str>,
+}
+
+/// Builds the whole sandbox: every API's routes, a 404 for anything else, the request log.
+pub fn app(settings: &Settings, credentials: &Credentials) -> Result<Router, CredentialsError> {
+    credentials.check_known()?;
+    let mut router = Router::new();
+    for api in APIS {
+        router = router.merge((api.router)(settings, credentials)?);
+    }
+    Ok(router
+        .fallback(not_found)
+        .layer(axum::middleware::from_fn(log_request)))
+}
+
+async fn not_found(req: HttpRequest) -> Response {
+    let mounts: Vec<&str> = APIS.iter().map(|a| a.mount).collect();
+    let body = serde_json::json!({
+        "error": format!(
+            "no sandbox route for `{}`; the sandbox serves {}",
+            req.uri().path(),
+            mounts.join(", ")
+        ),
+    });
+    let mut response = (StatusCode::NOT_FOUND, json_body(&body)).into_response();
+    tag(&mut response, "sandbox", Some("NOT_FOUND"));
+    response
+}
+
+/// A JSON body with its content type.
+pub(crate) fn json_body(value: &serde_json::Value) -> impl IntoResponse {
+    (
+        [(
+            axum::http::header::CONTENT_TYPE,
+            HeaderValue::from_static("application/json"),
+        )],
+        value.to_string(),
+    )
+}
+
+/// Records the outcome for the log and, for a refusal, the [`ERROR_HEADER`].
+pub(crate) fn tag(response: &mut Response, scheme: &'static str, code: Option<&'static str>) {
+    if let Some(code) = code {
+        response
+            .headers_mut()
+            .insert(ERROR_HEADER, HeaderValue::from_static(code));
+    }
+    response.extensions_mut().insert(Outcome { scheme, code });
+}
+
+/// Why a request could not even be read.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Unreadable {
+    /// 413 or 400.
+    pub status: StatusCode,
+    /// `BODY_TOO_LARGE`, `BODY_UNREADABLE` or `HEADER_NOT_UTF8`.
+    pub code: &'static str,
+    /// Says what is wrong and the fix.
+    pub message: String,
+}
+
+/// Reads the body (at most `max_body` bytes) and turns the request into a [`Request`].
+pub async fn read_request(req: HttpRequest, max_body: usize) -> Result<Request, Unreadable> {
+    let (parts, body) = req.into_parts();
+    let bytes = match axum::body::to_bytes(body, max_body).await {
+        Ok(b) => b,
+        Err(e) => {
+            let too_large = std::error::Error::source(&e)
+                .is_some_and(|s| s.is::<http_body_util::LengthLimitError>());
+            return Err(if too_large {
+                Unreadable {
+                    status: StatusCode::PAYLOAD_TOO_LARGE,
+                    code: "BODY_TOO_LARGE",
+                    message: format!(
+                        "the request body is larger than {max_body} bytes, the limit of this sandbox (--max-body)"
+                    ),
+                }
+            } else {
+                Unreadable {
+                    status: StatusCode::BAD_REQUEST,
+                    code: "BODY_UNREADABLE",
+                    message: "the request body could not be read".into(),
+                }
+            });
+        }
+    };
+    let http = axum::http::Request::from_parts(parts, bytes);
+    Request::try_from(&http).map_err(|e| Unreadable {
+        status: StatusCode::BAD_REQUEST,
+        code: "HEADER_NOT_UTF8",
+        message: e.to_string(),
+    })
+}
+
+/// One line per request on stderr: method, path (never the query), status, scheme, error
+/// code, duration. Nothing from headers or body is printed, so no secret can be.
+async fn log_request(req: HttpRequest, next: Next) -> Response {
+    let method = req.method().clone();
+    let path = req.uri().path().to_owned();
+    let started = monotonic_now();
+    let response = next.run(req).await;
+    let elapsed = monotonic_now().duration_since(started);
+    let outcome = response.extensions().get::<Outcome>().copied();
+    eprintln!(
+        "{method} {path} {} scheme={} code={} {:.1}ms",
+        response.status().as_u16(),
+        outcome.map_or("-", |o| o.scheme),
+        outcome.and_then(|o| o.code).unwrap_or("-"),
+        elapsed.as_secs_f64() * 1000.0
+    );
+    response
+}
+
+/// Monotonic time for request durations only (never the time of day, which goes
+/// through [`Clock`]).
+#[allow(clippy::disallowed_methods)]
+fn monotonic_now() -> std::time::Instant {
+    std::time::Instant::now()
+}
+
+/// Serves `app` on `listener` until `shutdown` resolves, then stops accepting, lets
+/// requests in flight finish (at most `grace`), and returns.
+pub async fn serve(
+    listener: tokio::net::TcpListener,
+    app: Router,
+    shutdown: impl Future<Output = ()> + Send + 'static,
+    grace: Duration,
+) -> std::io::Result<()> {
+    let (tx, rx) = tokio::sync::oneshot::channel::<()>();
+    let server = axum::serve(
+        listener,
+        app.into_make_service_with_connect_info::<SocketAddr>(),
+    )
+    .with_graceful_shutdown(async move {
+        shutdown.await;
+        let _ = tx.send(());
+    });
+    let server = tokio::spawn(async move { server.await });
+    tokio::pin!(server);
+    tokio::select! {
+        done = &mut server => return done.map_err(std::io::Error::other)?,
+        _ = rx => {}
+    }
+    match tokio::time::timeout(grace, &mut server).await {
+        Ok(done) => done.map_err(std::io::Error::other)?,
+        Err(_) => {
+            server.abort();
+            Ok(())
+        }
+    }
+}
+
+/// Resolves on Ctrl-C (SIGINT) or SIGTERM.
+pub async fn shutdown_signal() {
+    let ctrl_c = async {
+        let _ = tokio::signal::ctrl_c().await;
+    };
+    #[cfg(unix)]
+    let term = async {
+        match tokio::signal::unix::signal(tokio::signal::unix::SignalKind::terminate()) {
+            Ok(mut s) => {
+                s.recv().await;
+            }
+            Err(_) => std::future::pending::<()>().await,
+        }
+    };
+    #[cfg(not(unix))]
+    let term = std::future::pending::<()>();
+    tokio::select! {
+        _ = ctrl_c => {}
+        _ = term => {}
+    }
+}

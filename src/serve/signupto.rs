@@ -1,0 +1,764 @@
+//! Sign-Up.to PMAPI under `/v1/`: Hash, Partner Hash and Token behind one set of routes,
+//! told apart by the `Authorization` scheme as the real API does.
+//!
+//! - `POST /v1/token` with `{"username":…,"password":…}` issues a 96-character token
+//!   (`data.token`, `data.expiry` in Unix seconds).
+//! - Any other `/v1/…` request is authenticated by the reference verifier of the scheme
+//!   its `Authorization` header names, and answered `{"status":"ok","response":{"data":[…],
+//!   "count":1,"next":null}}` with the identity it proved.
+//! - A refusal is the vendor's error envelope, HTTP 401:
+//!   `{"status":"error","response":{"message":…,"code":401,"subcode":null,
+//!   "additional_information":null}}`. With `--explain`, a bad signature's
+//!   `additional_information` is the canonical string the server built without its key
+//!   line (as the real server sends it), and the message names the likely mistake.
+
+use std::sync::{Arc, RwLock};
+
+use axum::Router;
+use axum::extract::{Request as HttpRequest, State};
+use axum::http::{Method, StatusCode};
+use axum::response::{IntoResponse, Response};
+use axum::routing::any;
+use serde::{Deserialize, Deserializer};
+use serde_json::{Value, json};
+
+use super::{
+    Api, Credentials, CredentialsError, Settings, Unreadable, json_body, read_request, tag,
+};
+use crate::encoding::{base64_encode, ct_eq, hex_decode, random_bytes, sha1_parts};
+use crate::schemes::signupto::{
+    ApiKey, AuthScheme, Error, Identity, IssuedToken, KeyDirectory, Parts, Token, TokenVerifier,
+    Variant, Verifier, canonical_string, parse_authorization,
+};
+use crate::{CanonicalString, Clock, InMemoryNonceStore, Request, Secret};
+
+/// The Sign-Up.to entry of [`super::APIS`].
+pub const API: Api = Api {
+    mount: "/v1/",
+    schemes: &["signupto-hash", "signupto-partner-hash", "signupto-token"],
+    demo,
+    router,
+};
+
+/// `signupto-hash` credentials: company id, user id, company key (32 × `[0-9a-f]`).
+#[derive(Debug, Clone, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct HashCredentials {
+    /// `X-SuT-CID`.
+    pub cid: u64,
+    /// `X-SuT-UID`.
+    pub uid: u64,
+    /// The company API key.
+    #[serde(deserialize_with = "secret")]
+    pub key: Secret,
+}
+
+/// `signupto-partner-hash` credentials: partner id, optional company and user ids,
+/// partner key (40 × `[a-zA-Z]`).
+#[derive(Debug, Clone, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct PartnerCredentials {
+    /// `X-SuT-PID`.
+    pub pid: u64,
+    /// `X-SuT-CID`, when acting for a company.
+    #[serde(default)]
+    pub cid: Option<u64>,
+    /// `X-SuT-UID`, when acting as a user (needs `cid`).
+    #[serde(default)]
+    pub uid: Option<u64>,
+    /// The partner API key.
+    #[serde(deserialize_with = "secret")]
+    pub key: Secret,
+}
+
+/// `signupto-token` credentials: the login `POST /v1/token` accepts, and the company
+/// and user its tokens stand for.
+#[derive(Debug, Clone, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct TokenCredentials {
+    /// The username.
+    pub username: String,
+    /// The password.
+    #[serde(deserialize_with = "secret")]
+    pub password: Secret,
+    /// The company the tokens stand for.
+    pub cid: u64,
+    /// The user the tokens stand for.
+    pub uid: u64,
+}
+
+fn secret<'de, D: Deserializer<'de>>(d: D) -> Result<Secret, D::Error> {
+    String::deserialize(d).map(Secret::from)
+}
+
+fn demo() -> Vec<(&'static str, Value)> {
+    vec![
+        (
+            "signupto-hash",
+            json!({ "cid": 7654321, "uid": 23456789, "key": "2b2d77e014a30792d5048e262e306783" }),
+        ),
+        (
+            "signupto-partner-hash",
+            json!({ "pid": 4567, "cid": 12345, "uid": 678, "key": "abcdefghijABCDEFGHIJabcdefghijABCDEFGHIJ" }),
+        ),
+        (
+            "signupto-token",
+            json!({ "username": "demo@example.com", "password": "demo-password", "cid": 7654321, "uid": 23456789 }),
+        ),
+    ]
+}
+
+type Clocked = Arc<dyn Clock>;
+
+struct Sandbox {
+    explain: bool,
+    max_body: usize,
+    token_lifetime_secs: i64,
+    clock: Clocked,
+    hash: Verifier<Clocked, InMemoryNonceStore>,
+    hash_keys: KeyDirectory,
+    partner: Verifier<Clocked, InMemoryNonceStore>,
+    partner_keys: KeyDirectory,
+    tokens: RwLock<TokenVerifier<Clocked, InMemoryNonceStore>>,
+    login: TokenCredentials,
+}
+
+fn keys(
+    creds: &Credentials,
+    slug: &str,
+    variant: Variant,
+    id: u64,
+    key: &Secret,
+    identity: Identity,
+) -> Result<KeyDirectory, CredentialsError> {
+    // Neither message quotes a value, so there is nothing to redact.
+    identity
+        .check(variant)
+        .map_err(|e| creds.error(slug, &Value::Null, format!("the ids: {e}")))?;
+    let key = ApiKey::new(variant, key.clone())
+        .map_err(|e| creds.error(slug, &Value::Null, format!("`key`: {e}")))?;
+    let mut dir = KeyDirectory::new();
+    dir.insert(id, key);
+    Ok(dir)
+}
+
+fn router(settings: &Settings, creds: &Credentials) -> Result<Router, CredentialsError> {
+    let hash: HashCredentials = creds.entry("signupto-hash")?;
+    let partner: PartnerCredentials = creds.entry("signupto-partner-hash")?;
+    let login: TokenCredentials = creds.entry("signupto-token")?;
+    let hash_keys = keys(
+        creds,
+        "signupto-hash",
+        Variant::Hash,
+        hash.cid,
+        &hash.key,
+        Identity {
+            pid: None,
+            cid: Some(hash.cid),
+            uid: Some(hash.uid),
+        },
+    )?;
+    let partner_keys = keys(
+        creds,
+        "signupto-partner-hash",
+        Variant::PartnerHash,
+        partner.pid,
+        &partner.key,
+        Identity {
+            pid: Some(partner.pid),
+            cid: partner.cid,
+            uid: partner.uid,
+        },
+    )?;
+    let clock = settings.clock.clone();
+    let window = settings.window_secs;
+    let verifier = |variant, keys: &KeyDirectory| {
+        Verifier::new(
+            variant,
+            keys.clone(),
+            clock.clone(),
+            InMemoryNonceStore::default(),
+        )
+        .with_window_secs(window)
+    };
+    let state = Sandbox {
+        explain: settings.explain,
+        max_body: settings.max_body,
+        token_lifetime_secs: settings.token_lifetime_secs,
+        hash: verifier(Variant::Hash, &hash_keys),
+        partner: verifier(Variant::PartnerHash, &partner_keys),
+        hash_keys,
+        partner_keys,
+        tokens: RwLock::new(
+            TokenVerifier::new(clock.clone(), InMemoryNonceStore::default())
+                .with_window_secs(window),
+        ),
+        clock,
+        login,
+    };
+    Ok(Router::new()
+        .route("/v1/token", any(token))
+        .route("/v1/{*rest}", any(protected))
+        .with_state(Arc::new(state)))
+}
+
+/// The vendor's error envelope.
+fn refuse(
+    status: StatusCode,
+    scheme: &'static str,
+    code: &'static str,
+    message: String,
+    additional_information: Option<String>,
+) -> Response {
+    let body = json!({
+        "status": "error",
+        "response": {
+            "message": message,
+            "code": status.as_u16(),
+            "subcode": null,
+            "additional_information": additional_information,
+        }
+    });
+    let mut response = (status, json_body(&body)).into_response();
+    tag(&mut response, scheme, Some(code));
+    response
+}
+
+fn refused(scheme: &'static str, e: &Error) -> Response {
+    let status = match e {
+        Error::ReplayStoreFull => StatusCode::SERVICE_UNAVAILABLE,
+        _ => StatusCode::UNAUTHORIZED,
+    };
+    refuse(status, scheme, e.code(), e.to_string(), None)
+}
+
+fn unreadable(u: Unreadable) -> Response {
+    refuse(u.status, "signupto", u.code, u.message, None)
+}
+
+fn ok(scheme: &'static str, data: Value) -> Response {
+    let body = json!({ "status": "ok", "response": { "data": data, "count": 1, "next": null } });
+    let mut response = (StatusCode::OK, json_body(&body)).into_response();
+    tag(&mut response, scheme, None);
+    response
+}
+
+fn authenticated(scheme: &'static str, req: &Request, id: Identity) -> Response {
+    let mut item = json!({ "scheme": scheme, "method": req.method, "path": req.path() });
+    for (name, value) in [("pid", id.pid), ("cid", id.cid), ("uid", id.uid)] {
+        if let Some(v) = value {
+            item[name] = json!(v);
+        }
+    }
+    ok(scheme, json!([item]))
+}
+
+async fn protected(State(s): State<Arc<Sandbox>>, req: HttpRequest) -> Response {
+    let req = match read_request(req, s.max_body).await {
+        Ok(r) => r,
+        Err(u) => return unreadable(u),
+    };
+    let scheme = match req.headers.get_one("Authorization") {
+        Err(d) => {
+            let e = Error::DuplicateHeader {
+                header: "Authorization",
+                count: d.count,
+            };
+            return refused("signupto", &e);
+        }
+        Ok(None) => {
+            let e = Error::MissingAuthorization {
+                expected: "SuTHash, SuTPartner or SuTToken",
+            };
+            return refused("signupto", &e);
+        }
+        Ok(Some(value)) => match parse_authorization(value) {
+            Ok(a) => a.scheme,
+            Err(e) => return refused("signupto", &e),
+        },
+    };
+    let (variant, verifier, keys) = match scheme {
+        AuthScheme::Hash => (Variant::Hash, &s.hash, &s.hash_keys),
+        AuthScheme::Partner => (Variant::PartnerHash, &s.partner, &s.partner_keys),
+        AuthScheme::Token => {
+            let verified = s
+                .tokens
+                .read()
+                .unwrap_or_else(|p| p.into_inner())
+                .verify(&req);
+            return match verified {
+                Ok(v) => authenticated("signupto-token", &req, v.identity()),
+                Err(e) => refused("signupto-token", &e),
+            };
+        }
+    };
+    match verifier.verify(&req) {
+        Ok(v) => authenticated(variant.slug(), &req, v.identity()),
+        Err(Error::SignatureMismatch) if s.explain => {
+            let (message, canonical) = explain(variant, &req, keys);
+            refuse(
+                StatusCode::UNAUTHORIZED,
+                variant.slug(),
+                "SIGNATURE_MISMATCH",
+                message,
+                Some(canonical),
+            )
+        }
+        Err(e) => refused(variant.slug(), &e),
+    }
+}
+
+#[derive(Deserialize)]
+struct Login {
+    username: String,
+    password: String,
+}
+
+async fn token(State(s): State<Arc<Sandbox>>, req: HttpRequest) -> Response {
+    const SLUG: &str = "signupto-token";
+    if req.method() != Method::POST {
+        return refuse(
+            StatusCode::METHOD_NOT_ALLOWED,
+            SLUG,
+            "METHOD_NOT_ALLOWED",
+            "a token is requested with POST /v1/token and the JSON body {\"username\":…,\"password\":…}".into(),
+            None,
+        );
+    }
+    let req = match read_request(req, s.max_body).await {
+        Ok(r) => r,
+        Err(u) => return unreadable(u),
+    };
+    let login: Login = match serde_json::from_slice(&req.body) {
+        Ok(l) => l,
+        // The serde message may quote a value (a password), so only its position is shown.
+        Err(e) => {
+            return refuse(
+                StatusCode::BAD_REQUEST,
+                SLUG,
+                "MALFORMED_BODY",
+                format!(
+                    "the body must be the JSON object {{\"username\":\"…\",\"password\":\"…\"}} with two strings (error at line {}, column {})",
+                    e.line(),
+                    e.column()
+                ),
+                None,
+            );
+        }
+    };
+    let user_ok = ct_eq(login.username.as_bytes(), s.login.username.as_bytes());
+    let pass_ok = ct_eq(login.password.as_bytes(), s.login.password.expose());
+    if !(user_ok && pass_ok) {
+        return refuse(
+            StatusCode::UNAUTHORIZED,
+            SLUG,
+            "TOKEN_REFUSED",
+            "invalid username or password".into(),
+            None,
+        );
+    }
+    // 72 random bytes are 96 Base64 characters without padding: the documented shape.
+    let mut bytes = [0u8; 72];
+    random_bytes(&mut bytes);
+    let Ok(token) = Token::parse(&base64_encode(&bytes)) else {
+        return refuse(
+            StatusCode::INTERNAL_SERVER_ERROR,
+            SLUG,
+            "INTERNAL",
+            "could not issue a token".into(),
+            None,
+        );
+    };
+    let expiry = s.clock.now_secs() + s.token_lifetime_secs;
+    let text = token.expose().to_owned();
+    s.tokens
+        .write()
+        .unwrap_or_else(|p| p.into_inner())
+        .insert(IssuedToken {
+            token,
+            expiry,
+            identity: Identity {
+                pid: None,
+                cid: Some(s.login.cid),
+                uid: Some(s.login.uid),
+            },
+        });
+    let body = json!({ "status": "ok", "response": { "data": { "token": text, "expiry": expiry }, "next": null } });
+    let mut response = (StatusCode::OK, json_body(&body)).into_response();
+    tag(&mut response, SLUG, None);
+    response
+}
+
+/// One way a client commonly builds the canonical string wrong.
+struct Mistake {
+    what: String,
+    lines: Vec<String>,
+    sep: &'static str,
+    key_line: bool,
+    trailer: &'static str,
+}
+
+fn label(line: &str, index: usize) -> String {
+    if index == 0 {
+        "the request line".to_owned()
+    } else {
+        format!("`{}`", line.split(':').next().unwrap_or(line))
+    }
+}
+
+/// The message and `additional_information` of an explained bad signature: the canonical
+/// string the server built (key line shown as `<key>`), and which common mistake, if
+/// any, the presented signature matches, naming the first line it changes. The key is
+/// used to test each mistake and never appears.
+fn explain(variant: Variant, req: &Request, keys: &KeyDirectory) -> (String, String) {
+    let header = |name: &str| req.headers.get_one(name).ok().flatten();
+    let parts = Parts {
+        method: &req.method,
+        path: req.path(),
+        date: header("Date").unwrap_or(""),
+        pid: header("X-SuT-PID").filter(|_| variant == Variant::PartnerHash),
+        cid: header("X-SuT-CID"),
+        uid: header("X-SuT-UID"),
+        nonce: header("X-SuT-Nonce").unwrap_or(""),
+    };
+    let canonical = canonical_string(variant, &parts);
+    let text = canonical.to_string();
+    let shown = CanonicalString::from(format!("{text}\r\n<key>")).escaped();
+    let mut message = format!(
+        "Bad signature. The canonical string for this request should have been: {shown} (the key line is shown as <key>)."
+    );
+
+    let presented = header("Authorization")
+        .and_then(|a| parse_authorization(a).ok())
+        .and_then(|a| hex_decode(&a.credentials));
+    let key_id = parts
+        .pid
+        .filter(|_| variant == Variant::PartnerHash)
+        .or(parts.cid)
+        .and_then(|v| v.parse().ok());
+    let key = key_id.and_then(|id| keys.get(variant, id));
+    let (Some(presented), Some(key)) = (presented, key) else {
+        return (message, text);
+    };
+    let base: Vec<String> = text.split("\r\n").map(str::to_owned).collect();
+    let tried = mistakes(variant, req, &base);
+    let found = tried.iter().find(|m| {
+        let mut bytes = m.lines.join(m.sep).into_bytes();
+        if m.key_line {
+            bytes.extend_from_slice(m.sep.as_bytes());
+            bytes.extend_from_slice(key.secret().expose());
+            bytes.extend_from_slice(m.trailer.as_bytes());
+        }
+        ct_eq(&sha1_parts(&[&bytes]), &presented)
+    });
+    match found {
+        Some(m) => {
+            message.push_str(&format!(
+                " The signature sent is the one for the same request with this mistake: {}.",
+                m.what
+            ));
+            if let Some(i) = (0..base.len()).find(|&i| m.lines.get(i) != base.get(i)) {
+                let theirs = m.lines.get(i).map_or("(nothing)", String::as_str);
+                message.push_str(&format!(
+                    " First differing line: line {} ({}): the client signed {} where the server has {}.",
+                    i + 1,
+                    label(&base[i], i),
+                    CanonicalString::from(theirs).escaped(),
+                    CanonicalString::from(base[i].as_str()).escaped(),
+                ));
+            }
+        }
+        None => {
+            let names: Vec<&str> = tried.iter().map(|m| m.what.as_str()).collect();
+            message.push_str(&format!(
+                " The signature matches none of the common mistakes tried ({}). Check the key, then compare the client's canonical string with this one line by line, starting with line 1 (the request line: method as sent, path without the query).",
+                if names.is_empty() { "none apply".to_owned() } else { names.join("; ") }
+            ));
+        }
+    }
+    (message, text)
+}
+
+fn mistakes(variant: Variant, req: &Request, base: &[String]) -> Vec<Mistake> {
+    let mut out = Vec::new();
+    let mut add = |what: &str, lines: Vec<String>| {
+        out.push(Mistake {
+            what: what.to_owned(),
+            lines,
+            sep: "\r\n",
+            key_line: true,
+            trailer: "",
+        })
+    };
+    let with_first = |first: String| {
+        let mut l = base.to_vec();
+        l[0] = first;
+        l
+    };
+    let (method, path) = (req.method.as_str(), req.path());
+    if req.query().is_some() {
+        add(
+            "the query string was signed (the spec: it must not be included)",
+            with_first(format!("{method} {}", req.target)),
+        );
+    }
+    if method != method.to_ascii_uppercase() {
+        add(
+            "the method was signed upper-cased but sent otherwise (the method is signed as sent)",
+            with_first(format!("{} {path}", method.to_ascii_uppercase())),
+        );
+    }
+    if method != method.to_ascii_lowercase() {
+        add(
+            "the method was signed in lower case",
+            with_first(format!("{} {path}", method.to_ascii_lowercase())),
+        );
+    }
+    if path.len() > 1 && path.ends_with('/') {
+        add(
+            "the path was signed without its trailing slash",
+            with_first(format!("{method} {}", path.trim_end_matches('/'))),
+        );
+    } else {
+        add(
+            "the path was signed with a trailing slash",
+            with_first(format!("{method} {path}/")),
+        );
+    }
+    let relabel = |f: fn(&str) -> String| {
+        let mut l = base.to_vec();
+        for line in l.iter_mut().skip(1) {
+            if let Some((name, value)) = line.split_once(": ") {
+                *line = format!("{}: {value}", f(name));
+            }
+        }
+        l
+    };
+    add(
+        "the header labels were lower-cased (they are the literal `X-SuT-…` spelling)",
+        relabel(|n| n.to_ascii_lowercase()),
+    );
+    add(
+        "the header labels were upper-cased (they are the literal `X-SuT-…` spelling)",
+        relabel(|n| n.to_ascii_uppercase()),
+    );
+    add(
+        "no space after the colons (it is `Name: value` with exactly one space)",
+        base.iter()
+            .map(|l| l.replacen(": ", ":", 1))
+            .enumerate()
+            .map(|(i, l)| if i == 0 { base[0].clone() } else { l })
+            .collect(),
+    );
+    // The header lines in the order the headers were sent.
+    let position = |line: &String| {
+        let name = line.split(':').next().unwrap_or("");
+        req.headers
+            .iter()
+            .position(|(n, _)| n.eq_ignore_ascii_case(name))
+    };
+    let mut wire = base[1..].to_vec();
+    wire.sort_by_key(position);
+    if wire != base[1..] {
+        let mut l = vec![base[0].clone()];
+        l.extend(wire);
+        add(
+            "the header lines were in the order the headers were sent (the canonical order is Date, X-SuT-PID, X-SuT-CID, X-SuT-UID, X-SuT-Nonce)",
+            l,
+        );
+    }
+    if variant == Variant::PartnerHash {
+        for (name, after) in [("X-SuT-CID", "X-SuT-PID"), ("X-SuT-UID", "X-SuT-CID")] {
+            if !base.iter().any(|l| l.starts_with(name)) {
+                let at = base
+                    .iter()
+                    .position(|l| l.starts_with(after))
+                    .map_or(2, |p| p + 1);
+                let mut l = base.to_vec();
+                l.insert(at, format!("{name}: "));
+                add(
+                    &format!("an empty `{name}` line was written (an absent id leaves no line)"),
+                    l,
+                );
+            }
+        }
+    }
+    for (what, sep, key_line, trailer) in [
+        (
+            "the lines were joined with LF instead of CR LF",
+            "\n",
+            true,
+            "",
+        ),
+        (
+            "a line break was added after the key line (it has none)",
+            "\r\n",
+            true,
+            "\r\n",
+        ),
+        (
+            "the key line was left out (it is the last line)",
+            "\r\n",
+            false,
+            "",
+        ),
+    ] {
+        out.push(Mistake {
+            what: what.to_owned(),
+            lines: base.to_vec(),
+            sep,
+            key_line,
+            trailer,
+        });
+    }
+    out
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    const KEY: &str = "2b2d77e014a30792d5048e262e306783";
+    const DATE: &str = "Sat, 09 Sep 1989 11:00:00 GMT";
+
+    /// A Hash request to `target` sent as `method`, signed over `signed` (without the
+    /// key) + `tail` (the bytes from the key line on), both written out by hand.
+    fn request(method: &str, target: &str, signed: &str, tail: &str) -> Request {
+        let sig = crate::encoding::hex_lower(&crate::encoding::sha1(
+            format!("{signed}{tail}").as_bytes(),
+        ));
+        Request::new(method, target)
+            .header("Date", DATE)
+            .header("X-SuT-CID", "7654321")
+            .header("X-SuT-UID", "23456789")
+            .header("X-SuT-Nonce", "n1")
+            .header("Authorization", format!("SuTHash signature=\"{sig}\""))
+    }
+
+    fn keys() -> KeyDirectory {
+        let mut k = KeyDirectory::new();
+        k.insert(7654321, ApiKey::new(Variant::Hash, KEY).unwrap());
+        k
+    }
+
+    #[test]
+    fn each_common_mistake_is_recognised_and_the_key_never_shown() {
+        let lines = |first: &str, sep: &str| {
+            [
+                first.to_owned(),
+                format!("Date: {DATE}"),
+                "X-SuT-CID: 7654321".into(),
+                "X-SuT-UID: 23456789".into(),
+                "X-SuT-Nonce: n1".into(),
+            ]
+            .join(sep)
+        };
+        let key_line = format!("\r\n{KEY}");
+        let cases = [
+            (
+                "GET",
+                "/v1/list?a=1",
+                lines("GET /v1/list?a=1", "\r\n"),
+                key_line.clone(),
+                "the query string was signed",
+            ),
+            (
+                "get",
+                "/v1/list",
+                lines("GET /v1/list", "\r\n"),
+                key_line.clone(),
+                "signed upper-cased",
+            ),
+            (
+                "GET",
+                "/v1/list",
+                lines("get /v1/list", "\r\n"),
+                key_line.clone(),
+                "signed in lower case",
+            ),
+            (
+                "GET",
+                "/v1/list",
+                lines("GET /v1/list/", "\r\n"),
+                key_line.clone(),
+                "with a trailing slash",
+            ),
+            (
+                "GET",
+                "/v1/list",
+                lines("GET /v1/list", "\r\n").replace("X-SuT-", "x-sut-"),
+                key_line.clone(),
+                "lower-cased",
+            ),
+            (
+                "GET",
+                "/v1/list",
+                lines("GET /v1/list", "\r\n")
+                    .replace("X-SuT-", "X-SUT-")
+                    .replace("Date:", "DATE:"),
+                key_line.clone(),
+                "upper-cased (they are",
+            ),
+            (
+                "GET",
+                "/v1/list",
+                lines("GET /v1/list", "\r\n").replace(": ", ":"),
+                key_line.clone(),
+                "no space after the colons",
+            ),
+            (
+                "GET",
+                "/v1/list",
+                lines("GET /v1/list", "\n"),
+                format!("\n{KEY}"),
+                "LF instead of CR LF",
+            ),
+            (
+                "GET",
+                "/v1/list",
+                lines("GET /v1/list", "\r\n"),
+                format!("\r\n{KEY}\r\n"),
+                "a line break was added after the key line",
+            ),
+            (
+                "GET",
+                "/v1/list",
+                lines("GET /v1/list", "\r\n"),
+                String::new(),
+                "the key line was left out",
+            ),
+        ];
+        for (method, target, signed, tail, expected) in cases {
+            let req = request(method, target, &signed, &tail);
+            let (message, canonical) = explain(Variant::Hash, &req, &keys());
+            assert!(message.contains(expected), "{expected}: {message}");
+            assert!(message.contains("\\r\\n<key>\""), "{message}");
+            assert!(
+                !message.contains(KEY) && !canonical.contains(KEY),
+                "{message}"
+            );
+            assert_eq!(canonical, lines(&format!("{method} /v1/list"), "\r\n"));
+        }
+    }
+
+    #[test]
+    fn an_empty_optional_line_is_recognised_for_partner_hash() {
+        let key = "abcdefghijABCDEFGHIJabcdefghijABCDEFGHIJ";
+        let signed = format!(
+            "POST /v1/account\r\nDate: {DATE}\r\nX-SuT-PID: 4567\r\nX-SuT-CID: 12345\r\nX-SuT-UID: \r\nX-SuT-Nonce: n1\r\n{key}"
+        );
+        let sig = crate::encoding::hex_lower(&crate::encoding::sha1(signed.as_bytes()));
+        let req = Request::new("POST", "/v1/account")
+            .header("Date", DATE)
+            .header("X-SuT-PID", "4567")
+            .header("X-SuT-CID", "12345")
+            .header("X-SuT-Nonce", "n1")
+            .header("Authorization", format!("SuTPartner signature=\"{sig}\""));
+        let mut keys = KeyDirectory::new();
+        keys.insert(4567, ApiKey::new(Variant::PartnerHash, key).unwrap());
+        let (message, _) = explain(Variant::PartnerHash, &req, &keys);
+        assert!(message.contains("an empty `X-SuT-UID` line"), "{message}");
+        assert!(message.contains("line 5 (`X-SuT-Nonce`)"), "{message}");
+        assert!(!message.contains(key));
+    }
+}

@@ -1,0 +1,586 @@
+//! The sandbox and the probe over real loopback HTTP: `partner-auth serve` runs as a
+//! child process, `partner-auth probe` and hand-written requests talk to it.
+
+use std::io::{BufRead, BufReader, Read, Write};
+use std::net::TcpStream;
+use std::process::{Child, Command, Output, Stdio};
+use std::sync::{Arc, Mutex};
+use std::time::Duration;
+
+use partner_auth::encoding::{format_http_date, hex_lower, sha1};
+use partner_auth::{Clock, SystemClock};
+use serde_json::Value;
+
+const HASH_KEY: &str = "2b2d77e014a30792d5048e262e306783";
+const PARTNER_KEY: &str = "abcdefghijABCDEFGHIJabcdefghijABCDEFGHIJ";
+const PASSWORD: &str = "demo-password";
+
+fn bin() -> Command {
+    let mut c = Command::new(env!("CARGO_BIN_EXE_partner-auth"));
+    c.current_dir(env!("CARGO_MANIFEST_DIR"));
+    c
+}
+
+fn text(o: &Output) -> String {
+    format!(
+        "{}{}",
+        String::from_utf8_lossy(&o.stdout),
+        String::from_utf8_lossy(&o.stderr)
+    )
+}
+
+/// A running sandbox, killed when dropped.
+struct Sandbox {
+    child: Child,
+    /// `http://127.0.0.1:PORT`.
+    url: String,
+    /// `127.0.0.1:PORT`.
+    addr: String,
+    /// Everything printed on stdout after the address line.
+    banner: Vec<String>,
+    /// Everything the server printed on stderr so far.
+    log: Arc<Mutex<String>>,
+}
+
+impl Sandbox {
+    fn start(args: &[&str]) -> Self {
+        let mut child = bin()
+            .args(["serve", "--addr", "127.0.0.1:0"])
+            .args(args)
+            .stdin(Stdio::null())
+            .stdout(Stdio::piped())
+            .stderr(Stdio::piped())
+            .spawn()
+            .unwrap();
+        let mut stdout = BufReader::new(child.stdout.take().unwrap());
+        let mut first = String::new();
+        stdout.read_line(&mut first).unwrap();
+        let url = first
+            .trim()
+            .strip_prefix("listening on ")
+            .unwrap_or_else(|| panic!("first line is not the address: {first:?}"))
+            .to_owned();
+        let mut banner = Vec::new();
+        for _ in 0..3 {
+            let mut line = String::new();
+            stdout.read_line(&mut line).unwrap();
+            banner.push(line);
+        }
+        let log = Arc::new(Mutex::new(String::new()));
+        let sink = log.clone();
+        let mut stderr = BufReader::new(child.stderr.take().unwrap());
+        std::thread::spawn(move || {
+            let mut line = String::new();
+            while stderr.read_line(&mut line).unwrap_or(0) > 0 {
+                sink.lock().unwrap().push_str(&line);
+                line.clear();
+            }
+        });
+        let addr = url.trim_start_matches("http://").to_owned();
+        Self {
+            child,
+            url,
+            addr,
+            banner,
+            log,
+        }
+    }
+
+    fn log(&self) -> String {
+        // The log line is written after the answer; give it a moment.
+        std::thread::sleep(Duration::from_millis(200));
+        self.log.lock().unwrap().clone()
+    }
+}
+
+impl Drop for Sandbox {
+    fn drop(&mut self) {
+        let _ = self.child.kill();
+        let _ = self.child.wait();
+    }
+}
+
+/// One raw HTTP/1.1 exchange: any bytes out, (status, headers, body) back.
+fn raw(addr: &str, request: &[u8]) -> (u16, String, String) {
+    let mut stream = TcpStream::connect(addr).unwrap();
+    stream
+        .set_read_timeout(Some(Duration::from_secs(10)))
+        .unwrap();
+    stream.write_all(request).unwrap();
+    let mut answer = Vec::new();
+    let _ = stream.read_to_end(&mut answer);
+    let answer = String::from_utf8_lossy(&answer).into_owned();
+    let (head, body) = answer.split_once("\r\n\r\n").unwrap_or((&answer, ""));
+    let status = head
+        .split(' ')
+        .nth(1)
+        .and_then(|s| s.parse().ok())
+        .unwrap_or_else(|| panic!("no status in {answer:?}"));
+    (status, head.to_owned(), body.to_owned())
+}
+
+fn get(addr: &str, target: &str, headers: &[(&str, String)]) -> (u16, String, String) {
+    let mut req = format!("GET {target} HTTP/1.1\r\nHost: {addr}\r\nConnection: close\r\n");
+    for (n, v) in headers {
+        req.push_str(&format!("{n}: {v}\r\n"));
+    }
+    req.push_str("\r\n");
+    raw(addr, req.as_bytes())
+}
+
+fn post(addr: &str, target: &str, body: &[u8]) -> (u16, String, String) {
+    let mut req = format!(
+        "POST {target} HTTP/1.1\r\nHost: {addr}\r\nConnection: close\r\nContent-Type: application/json\r\nContent-Length: {}\r\n\r\n",
+        body.len()
+    )
+    .into_bytes();
+    req.extend_from_slice(body);
+    raw(addr, &req)
+}
+
+fn json(body: &str) -> Value {
+    serde_json::from_str(body).unwrap_or_else(|e| panic!("not JSON ({e}): {body:?}"))
+}
+
+/// Hash headers for a hand-built canonical string (key appended here).
+fn hash_headers(
+    canonical_without_key: &str,
+    date: &str,
+    nonce: &str,
+) -> Vec<(&'static str, String)> {
+    let sig = hex_lower(&sha1(
+        format!("{canonical_without_key}\r\n{HASH_KEY}").as_bytes(),
+    ));
+    vec![
+        ("Date", date.to_owned()),
+        ("X-SuT-CID", "7654321".into()),
+        ("X-SuT-UID", "23456789".into()),
+        ("X-SuT-Nonce", nonce.to_owned()),
+        ("Authorization", format!("SuTHash signature=\"{sig}\"")),
+    ]
+}
+
+fn now_date() -> String {
+    format_http_date(SystemClock.now_secs())
+}
+
+fn probe(scheme: &str, url: &str, extra: &[&str]) -> Output {
+    bin()
+        .args(["probe", scheme, "--url", url, "--timeout", "5"])
+        .args(extra)
+        .output()
+        .unwrap()
+}
+
+#[test]
+fn probe_conforms_for_every_signupto_scheme_and_the_log_holds_no_secret() {
+    let sandbox = Sandbox::start(&[]);
+    let mut outputs = String::new();
+    for scheme in ["signupto-hash", "signupto-partner-hash", "signupto-token"] {
+        let o = probe(scheme, &sandbox.url, &[]);
+        let out = text(&o);
+        assert_eq!(o.status.code(), Some(0), "{scheme}:\n{out}");
+        assert!(out.contains("conformant:"), "{out}");
+        for case in ["valid", "replay", "stale-date", "missing-date"] {
+            assert!(out.contains(&format!("PASS {case} ")), "{case}: {out}");
+        }
+        outputs.push_str(&out);
+    }
+    // A token the server issued, to look for it in the log.
+    let (status, _, body) = post(
+        &sandbox.addr,
+        "/v1/token",
+        br#"{"username":"demo@example.com","password":"demo-password"}"#,
+    );
+    assert_eq!(status, 200, "{body}");
+    let token = json(&body)["response"]["data"]["token"]
+        .as_str()
+        .unwrap()
+        .to_owned();
+    assert_eq!(token.len(), 96);
+
+    let log = sandbox.log();
+    assert!(
+        log.contains("GET /v1/list 401 scheme=signupto-hash code=NONCE_REPLAYED"),
+        "{log}"
+    );
+    assert!(
+        log.contains("POST /v1/token 200 scheme=signupto-token code=-"),
+        "{log}"
+    );
+    // One line per request: 12 + 11 + 10 probe cases and the token request above.
+    assert_eq!(log.lines().count(), 34, "{log}");
+    for secret in [
+        HASH_KEY,
+        PARTNER_KEY,
+        PASSWORD,
+        token.as_str(),
+        "signature=",
+    ] {
+        assert!(!log.contains(secret), "the log shows {secret}:\n{log}");
+        assert!(!outputs.contains(secret), "probe output shows {secret}");
+    }
+}
+
+#[test]
+fn probe_against_a_server_that_accepts_everything_fails_naming_the_cases() {
+    let runtime = tokio::runtime::Runtime::new().unwrap();
+    let listener = runtime
+        .block_on(tokio::net::TcpListener::bind("127.0.0.1:0"))
+        .unwrap();
+    let addr = listener.local_addr().unwrap();
+    let app = axum::Router::new().fallback(|| async {
+        (
+            [("content-type", "application/json")],
+            r#"{"status":"ok","response":{"data":[],"count":0,"next":null}}"#,
+        )
+    });
+    runtime.spawn(async move { axum::serve(listener, app).await });
+
+    let o = probe("signupto-hash", &format!("http://{addr}"), &[]);
+    let out = text(&o);
+    assert_eq!(o.status.code(), Some(1), "{out}");
+    assert!(out.contains("PASS valid "), "{out}");
+    for case in [
+        "replay",
+        "stale-date",
+        "tampered-signature",
+        "wrong-key",
+        "missing-authorization",
+        "missing-x-sut-nonce",
+        "unknown-key",
+    ] {
+        assert!(out.contains(&format!("FAIL {case} ")), "{case}: {out}");
+    }
+    assert!(
+        out.contains("non-conformant: 2 passed, 10 failed: replay,"),
+        "{out}"
+    );
+    drop(runtime);
+}
+
+#[test]
+fn probe_of_a_url_that_does_not_answer_is_a_tool_error() {
+    let port = std::net::TcpListener::bind("127.0.0.1:0")
+        .unwrap()
+        .local_addr()
+        .unwrap()
+        .port();
+    let o = probe("signupto-token", &format!("http://127.0.0.1:{port}"), &[]);
+    let out = text(&o);
+    assert_eq!(o.status.code(), Some(2), "{out}");
+    assert!(out.contains("no answer from http://127.0.0.1:"), "{out}");
+    let o = probe("nope", "http://127.0.0.1:1", &[]);
+    assert_eq!(o.status.code(), Some(2));
+    assert!(text(&o).contains("unknown scheme `nope`"));
+}
+
+#[test]
+fn oversized_bodies_get_413_and_malformed_requests_never_break_the_server() {
+    let sandbox = Sandbox::start(&["--max-body", "1024"]);
+    let (status, head, body) = post(&sandbox.addr, "/v1/token", &[b'x'; 4096]);
+    assert_eq!(status, 413, "{head}\n{body}");
+    assert!(
+        head.to_ascii_lowercase()
+            .contains("x-partner-auth-error: body_too_large")
+    );
+    let v = json(&body);
+    assert_eq!(v["status"], "error");
+    assert_eq!(v["response"]["code"], 413);
+    assert!(
+        v["response"]["message"]
+            .as_str()
+            .unwrap()
+            .contains("larger than 1024 bytes"),
+        "{body}"
+    );
+    // Within the limit, a body that is not the login object is a clear 400.
+    let (status, _, body) = post(
+        &sandbox.addr,
+        "/v1/token",
+        b"{\"username\": 5, \"password\": \"pw-marker\"}",
+    );
+    assert_eq!(status, 400, "{body}");
+    assert!(!body.contains("pw-marker"), "{body}");
+
+    // A header value that is not UTF-8: 400 naming the header.
+    let mut req = format!(
+        "GET /v1/list HTTP/1.1\r\nHost: {}\r\nConnection: close\r\nX-SuT-Nonce: ",
+        sandbox.addr
+    )
+    .into_bytes();
+    req.extend_from_slice(b"\xff\xfe\x80\r\n\r\n");
+    let (status, _, body) = raw(&sandbox.addr, &req);
+    assert_eq!(status, 400, "{body}");
+    assert!(body.contains("x-sut-nonce"), "{body}");
+
+    // Garbage in every Sign-Up.to header: refused, not a crash.
+    let junk: Vec<(&str, String)> = [
+        "Date",
+        "X-SuT-CID",
+        "X-SuT-UID",
+        "X-SuT-PID",
+        "X-SuT-Nonce",
+        "Authorization",
+    ]
+    .into_iter()
+    .map(|n| (n, "\"\\ ;=,\t".to_owned()))
+    .collect();
+    let (status, _, body) = get(&sandbox.addr, "/v1/list", &junk);
+    assert_eq!(status, 401, "{body}");
+    for auth in [
+        "SuTHash",
+        "SuTPartner signature=\"zz\"",
+        "SuTToken a b",
+        "SuTHash signature=\"\"",
+    ] {
+        let (status, _, body) = get(&sandbox.addr, "/v1/list", &[("Authorization", auth.into())]);
+        assert_eq!(status, 401, "{auth}: {body}");
+        assert_eq!(json(&body)["status"], "error");
+    }
+    // Duplicated Authorization, unknown routes, a wrong method on /v1/token.
+    let (status, _, _) = get(
+        &sandbox.addr,
+        "/v1/list",
+        &[
+            ("Authorization", "SuTToken x".into()),
+            ("Authorization", "SuTToken y".into()),
+        ],
+    );
+    assert_eq!(status, 401);
+    assert_eq!(get(&sandbox.addr, "/elsewhere", &[]).0, 404);
+    assert_eq!(get(&sandbox.addr, "/v1/token", &[]).0, 405);
+    // Still serving.
+    let (status, _, body) = post(
+        &sandbox.addr,
+        "/v1/token",
+        br#"{"username":"demo@example.com","password":"demo-password"}"#,
+    );
+    assert_eq!(status, 200, "{body}");
+}
+
+#[test]
+fn explain_names_the_differing_component_and_never_the_key() {
+    let sandbox = Sandbox::start(&["--explain"]);
+    let date = now_date();
+    let server_canonical = |nonce: &str| {
+        format!(
+            "GET /v1/list\r\nDate: {date}\r\nX-SuT-CID: 7654321\r\nX-SuT-UID: 23456789\r\nX-SuT-Nonce: {nonce}"
+        )
+    };
+
+    // The client signed the query string.
+    let signed = format!(
+        "GET /v1/list?page=2\r\nDate: {date}\r\nX-SuT-CID: 7654321\r\nX-SuT-UID: 23456789\r\nX-SuT-Nonce: explain-1"
+    );
+    let (status, _, body) = get(
+        &sandbox.addr,
+        "/v1/list?page=2",
+        &hash_headers(&signed, &date, "explain-1"),
+    );
+    assert_eq!(status, 401, "{body}");
+    let v = json(&body);
+    let message = v["response"]["message"].as_str().unwrap();
+    assert!(
+        message.contains("The canonical string for this request should have been:"),
+        "{message}"
+    );
+    assert!(message.contains("the query string was signed"), "{message}");
+    assert!(message.contains("line 1 (the request line)"), "{message}");
+    assert!(message.contains("\\r\\n<key>"), "{message}");
+    assert_eq!(
+        v["response"]["additional_information"],
+        server_canonical("explain-1")
+    );
+    assert_eq!(v["response"]["subcode"], Value::Null);
+
+    // LF line ends.
+    let lf = server_canonical("explain-2").replace("\r\n", "\n");
+    let sig = hex_lower(&sha1(format!("{lf}\n{HASH_KEY}").as_bytes()));
+    let mut headers = hash_headers(&server_canonical("explain-2"), &date, "explain-2");
+    headers[4].1 = format!("SuTHash signature=\"{sig}\"");
+    let (_, _, body2) = get(&sandbox.addr, "/v1/list", &headers);
+    assert!(body2.contains("joined with LF instead of CR LF"), "{body2}");
+
+    // The header lines in wire order (Nonce sent before CID).
+    let wire = format!(
+        "GET /v1/list\r\nDate: {date}\r\nX-SuT-Nonce: explain-3\r\nX-SuT-CID: 7654321\r\nX-SuT-UID: 23456789"
+    );
+    let mut headers = hash_headers(&wire, &date, "explain-3");
+    headers.swap(1, 3);
+    headers.swap(2, 3);
+    let (_, _, body3) = get(&sandbox.addr, "/v1/list", &headers);
+    assert!(
+        body3.contains("in the order the headers were sent"),
+        "{body3}"
+    );
+    assert!(body3.contains("line 3 (`X-SuT-CID`)"), "{body3}");
+
+    // A signature matching no known mistake.
+    let mut headers = hash_headers(&server_canonical("explain-4"), &date, "explain-4");
+    headers[4].1 = format!("SuTHash signature=\"{}\"", "0".repeat(40));
+    let (_, _, body4) = get(&sandbox.addr, "/v1/list", &headers);
+    assert!(body4.contains("none of the common mistakes"), "{body4}");
+
+    for b in [&body, &body2, &body3, &body4] {
+        assert!(!b.contains(HASH_KEY), "the key leaked: {b}");
+    }
+    assert!(!sandbox.log().contains(HASH_KEY));
+
+    // Without --explain, the same mistake gets no diagnostics.
+    let plain = Sandbox::start(&[]);
+    let (status, _, body) = get(
+        &plain.addr,
+        "/v1/list?page=2",
+        &hash_headers(&signed.replace("explain-1", "plain-1"), &date, "plain-1"),
+    );
+    assert_eq!(status, 401);
+    let v = json(&body);
+    assert_eq!(v["response"]["additional_information"], Value::Null);
+    assert!(
+        !body.contains("canonical string for this request"),
+        "{body}"
+    );
+    assert!(plain.log().contains("code=SIGNATURE_MISMATCH"));
+}
+
+#[test]
+fn the_readme_sandbox_example_really_works() {
+    let readme =
+        std::fs::read_to_string(concat!(env!("CARGO_MANIFEST_DIR"), "/README.md")).unwrap();
+    let after = readme
+        .split("<!-- sandbox-example")
+        .nth(1)
+        .expect("README.md has a sandbox-example block");
+    let script = after
+        .split("```sh\n")
+        .nth(1)
+        .and_then(|s| s.split("```").next())
+        .unwrap();
+    let sandbox = Sandbox::start(&[]);
+    let script = script.replace("http://127.0.0.1:8080", &sandbox.url);
+    let o = Command::new("sh").arg("-c").arg(&script).output().unwrap();
+    let out = text(&o);
+    assert!(o.status.success(), "{out}");
+    let lines: Vec<&str> = out.lines().filter(|l| l.starts_with('{')).collect();
+    assert_eq!(lines.len(), 2, "{out}");
+    let token = json(lines[0]);
+    assert_eq!(token["status"], "ok", "{out}");
+    assert_eq!(
+        token["response"]["data"]["token"].as_str().unwrap().len(),
+        96
+    );
+    let list = json(lines[1]);
+    assert_eq!(list["status"], "ok", "{out}");
+    assert_eq!(list["response"]["data"][0]["scheme"], "signupto-hash");
+    assert_eq!(list["response"]["data"][0]["cid"], 7654321);
+}
+
+#[test]
+fn credentials_demo_json_file_replacement_and_clear_errors() {
+    let o = bin()
+        .args(["serve", "--demo-credentials"])
+        .output()
+        .unwrap();
+    assert_eq!(o.status.code(), Some(0));
+    let demo: Value = serde_json::from_slice(&o.stdout).unwrap();
+    assert_eq!(demo["signupto-hash"]["key"], HASH_KEY);
+    assert_eq!(demo["signupto-partner-hash"]["pid"], 4567);
+    assert_eq!(demo["signupto-token"]["username"], "demo@example.com");
+
+    let dir = tempfile::tempdir().unwrap();
+    let marker = "0123456789abcdef0123456789abcdef";
+    let good = dir.path().join("good.json");
+    std::fs::write(
+        &good,
+        format!(r#"{{"signupto-hash": {{"cid": 42, "uid": 43, "key": "{marker}"}}}}"#),
+    )
+    .unwrap();
+    let sandbox = Sandbox::start(&["--credentials", good.to_str().unwrap()]);
+    let banner = sandbox.banner.concat();
+    assert!(!banner.contains(marker), "{banner}");
+    assert!(
+        banner.contains("signupto-hash: credentials from the file (not shown)"),
+        "{banner}"
+    );
+    assert!(
+        banner.contains("signupto-token (demo credentials)"),
+        "{banner}"
+    );
+    let o = probe(
+        "signupto-hash",
+        &sandbox.url,
+        &["--credentials", good.to_str().unwrap()],
+    );
+    assert_eq!(o.status.code(), Some(0), "{}", text(&o));
+    assert!(!text(&o).contains(marker));
+    // The demo key no longer works for Hash.
+    let o = probe("signupto-hash", &sandbox.url, &[]);
+    assert_eq!(o.status.code(), Some(1), "{}", text(&o));
+    assert!(!sandbox.log().contains(marker));
+
+    for (content, expect) in [
+        (
+            r#"{"signupto-hash": {"cid": 1, "uid": 2, "key": "NOT-A-HEX-KEY-secret-marker"}}"#,
+            "`signupto-hash`: `key`: the API key is malformed",
+        ),
+        (
+            r#"{"signupto-hash": {"cid": 1, "key": "0123456789abcdef0123456789abcdef"}}"#,
+            "`signupto-hash`: missing field `uid`",
+        ),
+        (
+            r#"{"signupto-hash": {"cid": "secret-marker", "uid": 2, "key": "0123456789abcdef0123456789abcdef"}}"#,
+            "`signupto-hash`: invalid type",
+        ),
+        (
+            r#"{"signupto-partner-hash": {"pid": 1, "uid": 2, "key": "abcdefghijABCDEFGHIJabcdefghijABCDEFGHIJ"}}"#,
+            "`signupto-partner-hash`: the ids",
+        ),
+        (r#"{"hmac": {}}"#, "unknown scheme `hmac`"),
+        (
+            r#"{"signupto-token": {"username": "u", "password": "secret-marker", "cid": 1, "uid": 2, "extra": 1}}"#,
+            "unknown field `extra`",
+        ),
+    ] {
+        let path = dir.path().join("bad.json");
+        std::fs::write(&path, content).unwrap();
+        let o = bin()
+            .args([
+                "serve",
+                "--addr",
+                "127.0.0.1:0",
+                "--credentials",
+                path.to_str().unwrap(),
+            ])
+            .output()
+            .unwrap();
+        let out = text(&o);
+        assert_eq!(o.status.code(), Some(2), "{content}: {out}");
+        assert!(
+            out.contains(expect),
+            "{content}: expected {expect:?} in {out}"
+        );
+        assert!(out.contains("bad.json"), "{out}");
+        assert!(!out.contains("secret-marker"), "{out}");
+    }
+}
+
+#[test]
+#[cfg(unix)]
+fn sigterm_stops_the_server_gracefully() {
+    let mut sandbox = Sandbox::start(&[]);
+    let pid = sandbox.child.id().to_string();
+    let status = Command::new("kill").args(["-TERM", &pid]).status().unwrap();
+    assert!(status.success());
+    let mut waited = 0;
+    let code = loop {
+        if let Some(s) = sandbox.child.try_wait().unwrap() {
+            break s.code();
+        }
+        assert!(waited < 100, "still running 10 s after SIGTERM");
+        std::thread::sleep(Duration::from_millis(100));
+        waited += 1;
+    };
+    assert_eq!(code, Some(0));
+    assert!(sandbox.log().contains("partner-auth serve: stopped"));
+}
