@@ -15,6 +15,7 @@ use crate::schemes::signupto::{
 use crate::{FixedClock, InMemoryNonceStore, Request};
 
 /// The fuzz targets, by name: `(name, function)`.
+#[allow(clippy::type_complexity)]
 pub const TARGETS: &[(&str, fn(&[u8]))] = &[
     ("signupto_authorization", signupto_authorization),
     ("signupto_response", signupto_response),

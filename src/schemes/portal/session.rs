@@ -70,12 +70,12 @@ struct Inner {
 
 impl Inner {
     fn remove(&mut self, digest: &[u8; 32]) {
-        if let Some(s) = self.sessions.remove(digest) {
-            if let Some(list) = self.by_identity.get_mut(&s.identity) {
-                list.retain(|d| d != digest);
-                if list.is_empty() {
-                    self.by_identity.remove(&s.identity);
-                }
+        if let Some(s) = self.sessions.remove(digest)
+            && let Some(list) = self.by_identity.get_mut(&s.identity)
+        {
+            list.retain(|d| d != digest);
+            if list.is_empty() {
+                self.by_identity.remove(&s.identity);
             }
         }
     }
