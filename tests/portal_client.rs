@@ -375,3 +375,35 @@ async fn concurrent_401s_share_one_fresh_login() {
     }
     assert_eq!(c.login_count(), 2);
 }
+
+#[test]
+fn no_debug_output_or_error_shows_the_secret_or_a_token() {
+    use partner_auth::schemes::portal::{Directory, Portal, identity_headers};
+    use partner_auth::Request;
+
+    let c = creds();
+    assert_clean("LoginCredentials Debug", &format!("{c:?} {c:#?}"));
+    let mut dir = Directory::new();
+    dir.add_master(CLIENT_ID, SECRET).unwrap();
+    dir.add_broker(CLIENT_ID, 12345, true).unwrap();
+    dir.add_user(12345, USER, true, ["read"]).unwrap();
+    let duplicate = dir.add_master(CLIENT_ID, SECRET).unwrap_err();
+    assert_clean("directory error", &format!("{duplicate} {duplicate:?}"));
+    let clock = FixedClock::from_secs(1_700_000_000);
+    let portal = Portal::new(dir, &clock);
+    let mut login = Request::new("POST", LOGIN);
+    for (n, v) in identity_headers(&c).unwrap() {
+        login.headers.append(n, v);
+    }
+    assert_clean("Request Debug", &format!("{login:?}"));
+    let (resp, _) = portal.handle_login(&login);
+    assert_clean("Response Debug", &format!("{resp:?}"));
+    let logged = portal.login(&login).unwrap();
+    let token = logged.token().expose().to_owned();
+    let shown = format!("{logged:?} {portal:?} {:?}", portal.sessions());
+    assert!(!shown.contains(&token), "Debug shows the token: {shown}");
+    assert!(!shown.contains(SECRET), "Debug shows the secret: {shown}");
+    let bad = LoginCredentials::new(CLIENT_ID, format!("{SECRET}\n"), 12345, USER);
+    let e = identity_headers(&bad).unwrap_err();
+    assert_clean("header error", &format!("{e} {e:?}"));
+}
