@@ -378,8 +378,8 @@ async fn concurrent_401s_share_one_fresh_login() {
 
 #[test]
 fn no_debug_output_or_error_shows_the_secret_or_a_token() {
-    use partner_auth::schemes::portal::{Directory, Portal, identity_headers};
     use partner_auth::Request;
+    use partner_auth::schemes::portal::{Directory, Portal, identity_headers};
 
     let c = creds();
     assert_clean("LoginCredentials Debug", &format!("{c:?} {c:#?}"));

@@ -77,7 +77,7 @@ pub fn parse_login_response(body: &[u8]) -> Result<String, Error> {
                 "found an empty JSON object".to_owned()
             } else {
                 format!(
-                    "found a JSON object with member(s) {}; take the token out of the object only if the server really sends one",
+                    "found a JSON object with member(s) {} (the guide's login answers the token itself, as a JSON string)",
                     names.join(", ")
                 )
             }));
