@@ -206,7 +206,7 @@ impl PortalClient {
         }
     }
 
-    /// How many logins this client has made.
+    /// How many logins this client has attempted (refused ones included).
     pub fn login_count(&self) -> u64 {
         self.logins.load(Ordering::SeqCst)
     }
