@@ -68,6 +68,11 @@ impl FixedClock {
         self.millis
             .fetch_add(secs.saturating_mul(1000), Ordering::SeqCst);
     }
+
+    /// Moves the clock forward (or back, for a negative value) by `millis` milliseconds.
+    pub fn advance_millis(&self, millis: i64) {
+        self.millis.fetch_add(millis, Ordering::SeqCst);
+    }
 }
 
 impl Clock for FixedClock {

@@ -23,6 +23,8 @@ pub const TARGETS: &[(&str, fn(&[u8]))] = &[
     ("signupto_verify_http", signupto_verify_http),
     ("signupto_verify_structured", signupto_verify_structured),
     ("vector_file", vector_file),
+    ("portal_login_response", portal_login_response),
+    ("portal_verify", portal_verify),
 ];
 
 /// The `Authorization` parser: whatever it accepts, printing it back and parsing again
@@ -299,6 +301,10 @@ pub fn seeds(files: &[crate::vectors::LoadedFile]) -> Vec<(&'static str, Vec<u8>
         if let Ok(text) = std::fs::read(&f.path) {
             out.push(("vector_file", text));
         }
+        if f.file.scheme == "partners-portal" {
+            portal_seeds(&f.file, &mut out);
+            continue;
+        }
         if !f.file.scheme.starts_with("signupto-") {
             continue;
         }
@@ -349,4 +355,189 @@ pub fn seeds(files: &[crate::vectors::LoadedFile]) -> Vec<(&'static str, Vec<u8>
         }
     }
     out
+}
+
+/// The partners-portal login-response parser agrees with `serde_json::Value`: a JSON
+/// string is accepted exactly when its content is a bearer token of at most
+/// `MAX_TOKEN_LEN` bytes (checked here independently), and then verbatim; any other JSON
+/// value is refused; text that is not JSON is accepted only as a bare token.
+pub fn portal_login_response(data: &[u8]) {
+    use crate::schemes::portal::{MAX_TOKEN_LEN, parse_login_response};
+    fn token_chars(t: &str) -> bool {
+        let body = t.trim_end_matches('=');
+        !body.is_empty()
+            && body.chars().all(|c| {
+                c.is_ascii_alphanumeric() || matches!(c, '-' | '.' | '_' | '~' | '+' | '/')
+            })
+            && t.len() <= MAX_TOKEN_LEN
+    }
+    let ours = parse_login_response(data);
+    match serde_json::from_slice::<Value>(data) {
+        Ok(Value::String(s)) => match &ours {
+            Ok(t) => assert!(t == &s && token_chars(&s), "accepted {t:?} from {s:?}"),
+            Err(_) => assert!(!token_chars(&s), "refused the token string {s:?}"),
+        },
+        Ok(other) => assert!(ours.is_err(), "accepted {other}"),
+        Err(_) => {
+            let trimmed = std::str::from_utf8(data)
+                .ok()
+                .map(|t| t.trim_matches([' ', '\t', '\r', '\n']));
+            match (&ours, trimmed) {
+                (Ok(t), Some(text)) => assert!(t == text && token_chars(text)),
+                (Ok(t), None) => panic!("accepted {t:?} from bytes that are not UTF-8"),
+                (Err(_), Some(text)) => {
+                    assert!(!token_chars(text), "refused the bare token {text:?}")
+                }
+                (Err(_), None) => {}
+            }
+        }
+    }
+}
+
+/// The identity the `portal_verify` target's portal knows: the vectors' master, broker
+/// and user, so seeds from the vectors reach deep.
+pub const FUZZ_PORTAL: (&str, &str, u64, &str) =
+    ("network_abc123", "secret_xyz789", 12345, "ana@example.pt");
+
+/// True when `req` carries exactly one of each identity header with the expected value,
+/// read independently of the scheme module.
+fn portal_levels_hold(req: &Request) -> bool {
+    let (client_id, secret, broker, user) = FUZZ_PORTAL;
+    let single = |name: &str| {
+        let mut vs = req
+            .headers
+            .iter()
+            .filter(|(n, _)| n.eq_ignore_ascii_case(name))
+            .map(|(_, v)| v.trim_matches([' ', '\t']));
+        match (vs.next(), vs.next()) {
+            (Some(v), None) => Some(v),
+            _ => None,
+        }
+    };
+    single("xClientID") == Some(client_id)
+        && single("xClientSecret") == Some(secret)
+        && single("brokerID").is_some_and(|b| {
+            !b.is_empty()
+                && b.len() <= 18
+                && b.bytes().all(|c| c.is_ascii_digit())
+                && b.parse::<u64>() == Ok(broker)
+        })
+        && single("username") == Some(user)
+}
+
+/// The portal verifier on a raw HTTP request, where `{{token}}` in a header value stands
+/// for a live token issued just before: an accepted login or protected request really
+/// carries the three levels (checked independently), an accepted protected request
+/// really carries that token in `Authorization: Bearer`, and a refusal leaves the
+/// session usable.
+pub fn portal_verify(data: &[u8]) {
+    use crate::schemes::portal::{Directory, Portal};
+    let Some(raw) = parse_http(data) else {
+        return;
+    };
+    let (client_id, secret, broker, user) = FUZZ_PORTAL;
+    let mut dir = Directory::new();
+    dir.add_master(client_id, secret).expect("fresh directory");
+    dir.add_broker(client_id, broker, true)
+        .expect("fresh directory");
+    dir.add_user(broker, user, true, ["simulations.read"])
+        .expect("fresh directory");
+    let clock = FixedClock::from_secs(FUZZ_NOW);
+    let portal = Portal::new(dir, &clock);
+    let good = Request::new("POST", "/API/partnersPortal/authentication")
+        .header("xClientID", client_id)
+        .header("xClientSecret", secret)
+        .header("brokerID", broker.to_string())
+        .header("username", user);
+    let token = portal
+        .login(&good)
+        .expect("the fixture logs in")
+        .token()
+        .clone();
+    let mut req = Request::new(raw.method.clone(), raw.target.clone());
+    for (n, v) in raw.headers.iter() {
+        req.headers
+            .append(n, v.replace("{{token}}", token.expose()));
+    }
+    if portal.login(&req).is_ok() {
+        assert!(
+            portal_levels_hold(&req),
+            "a login was accepted without the three levels"
+        );
+    }
+    match portal.authenticate(&req, "simulations.read") {
+        Ok(_) => {
+            assert!(
+                portal_levels_hold(&req),
+                "accepted without the three levels"
+            );
+            assert_eq!(
+                req.headers.get_all("authorization").count(),
+                1,
+                "accepted two Authorization headers"
+            );
+            let auth = req
+                .headers
+                .get_all("authorization")
+                .next()
+                .expect("accepted implies a token");
+            let auth = auth.trim_matches([' ', '\t']);
+            assert!(auth.len() > 7 && auth[..6].eq_ignore_ascii_case("bearer"));
+            assert_eq!(
+                auth[6..].trim_start_matches(' '),
+                token.expose(),
+                "accepted another token"
+            );
+        }
+        Err(_) => {
+            let mut ok = good
+                .clone()
+                .header("Authorization", format!("Bearer {}", token.expose()));
+            ok.method = "GET".into();
+            assert!(
+                portal.authenticate(&ok, "simulations.read").is_ok(),
+                "a refused request ended the session"
+            );
+        }
+    }
+}
+
+/// Seeds from the partners-portal vectors: every login body for `portal_login_response`,
+/// every scenario request (its `{{token:N}}` written `{{token}}`) for `portal_verify`.
+fn portal_seeds(file: &crate::vectors::VectorFile, out: &mut Vec<(&'static str, Vec<u8>)>) {
+    for case in &file.cases {
+        let input = &case.input;
+        match case.op.as_str() {
+            "parse-login-response" => {
+                if let Some(b) = input["body"].as_str() {
+                    out.push(("portal_login_response", b.as_bytes().to_vec()));
+                }
+            }
+            "scenario" => {
+                for step in input["steps"].as_array().into_iter().flatten() {
+                    let r = &step["request"];
+                    let mut http = format!(
+                        "{} {} HTTP/1.1\r\n",
+                        r["method"].as_str().unwrap_or("GET"),
+                        r["target"].as_str().unwrap_or("/")
+                    );
+                    for h in r["headers"].as_array().into_iter().flatten() {
+                        let value = h[1].as_str().unwrap_or("");
+                        let mut v = String::new();
+                        let mut rest = value;
+                        while let Some(i) = rest.find("{{token:") {
+                            v.push_str(&rest[..i]);
+                            v.push_str("{{token}}");
+                            rest = rest[i..].split_once("}}").map_or("", |(_, after)| after);
+                        }
+                        v.push_str(rest);
+                        http += &format!("{}: {v}\r\n", h[0].as_str().unwrap_or(""));
+                    }
+                    http += "\r\n";
+                    out.push(("portal_verify", http.into_bytes()));
+                }
+            }
+            _ => {}
+        }
+    }
 }

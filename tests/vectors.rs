@@ -142,6 +142,13 @@ fn case_counts_meet_the_floor() {
             &["token-request", "parse-token-response", "sign", "verify"]
         ) >= 10
     );
+    assert!(count("partners-portal", &["scenario"]) >= 40);
+    assert!(
+        count(
+            "partners-portal",
+            &["parse-login-response", "parse-error-body"]
+        ) >= 25
+    );
     assert_eq!(
         count("primitives/hmac-sha1", &["mac"]),
         8,

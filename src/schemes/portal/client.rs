@@ -1,0 +1,352 @@
+//! A reference async client (reqwest + tokio) for the partners portal (P5).
+//!
+//! - Logs in on first use and caches the token.
+//! - Tracks inactivity on its injected [`Clock`] and logs in again before the server's
+//!   30-minute limit, `reauth_margin` early (60 s by default).
+//! - After a 401 it logs in once more and retries the request once; a 403 is returned
+//!   as [`ClientError::Forbidden`] without a retry (a new token grants no permission).
+//! - Concurrent requests share one login (single flight): whoever finds no usable token
+//!   logs in while holding the session lock, and the others wait for that token.
+//! - The secret and the token never appear in `Debug` output or errors.
+//!
+//! ```no_run
+//! use partner_auth::schemes::portal::{LoginCredentials, client::PortalClient};
+//! # async fn demo() -> Result<(), partner_auth::schemes::portal::client::ClientError> {
+//! let creds = LoginCredentials::new("network_abc123", "secret_xyz789", 12345, "ana@example.pt");
+//! let client = PortalClient::builder("https://portal.example", creds).build()?;
+//! let resp = client.send(reqwest::Method::GET, "/API/partnersPortal/simulations", None).await?;
+//! println!("{}", resp.status());
+//! # Ok(()) }
+//! ```
+
+use std::sync::Arc;
+use std::sync::atomic::{AtomicI64, AtomicU64, Ordering};
+use std::time::Duration;
+
+use super::{
+    Error, IDLE_TIMEOUT_MS, LOGIN_PATH, LoginCredentials, identity_headers, parse_error_body,
+    parse_login_response, protected_headers,
+};
+use crate::{Clock, Secret, SystemClock};
+
+/// Why a request through [`PortalClient`] failed.
+#[non_exhaustive]
+#[derive(Debug, thiserror::Error)]
+pub enum ClientError {
+    /// The credentials cannot be sent as header values.
+    #[error("the credentials are unusable: {0}")]
+    Credentials(#[source] Error),
+    /// The HTTP exchange itself failed (connection, TLS, timeout, a bad base URL).
+    #[error("the HTTP request failed: {0}")]
+    Http(#[from] reqwest::Error),
+    /// The login was refused with 401: one of the three levels failed, and the server
+    /// does not say which.
+    #[error(
+        "the portal refused the login (HTTP 401{}): check xClientID/xClientSecret (level 1: the master), that brokerID belongs to that master and has API access (level 2), and that username belongs to that broker and has API access (level 3)",
+        server_says(.message)
+    )]
+    LoginRefused {
+        /// The error body's message, if it had one.
+        message: Option<String>,
+    },
+    /// The login answered neither 200 nor 401.
+    #[error("the login answered HTTP {status}, expected 200{}", server_says(.message))]
+    LoginFailed {
+        /// The status.
+        status: u16,
+        /// The error body's message, if it had one.
+        message: Option<String>,
+    },
+    /// The login answered 200 with a body that holds no usable token.
+    #[error("the login answered 200 but {0}")]
+    MalformedLoginResponse(#[source] Error),
+    /// The request was refused with 401 again right after a fresh login.
+    #[error(
+        "the request was refused with 401 even with a fresh token{}; the session may be revoked or the identity headers rejected",
+        server_says(.message)
+    )]
+    Unauthorized {
+        /// The error body's message, if it had one.
+        message: Option<String>,
+    },
+    /// 403: authenticated, but the user lacks the permission for this resource. Not
+    /// retried.
+    #[error(
+        "the user lacks permission for this resource (HTTP 403{}); ask for the permission, logging in again will not help",
+        server_says(.message)
+    )]
+    Forbidden {
+        /// The error body's message, if it had one.
+        message: Option<String>,
+    },
+}
+
+fn server_says(message: &Option<String>) -> String {
+    match message {
+        Some(m) if !m.is_empty() => format!(", the server says: {m:?}"),
+        _ => String::new(),
+    }
+}
+
+struct Cached {
+    token: Secret,
+    generation: u64,
+    /// When the last request the server counted as activity was sent (Unix ms). The
+    /// server resets its timer when it handles the request, which is no earlier, so
+    /// this errs on the safe side.
+    last_activity_ms: AtomicI64,
+}
+
+/// Builds a [`PortalClient`].
+pub struct PortalClientBuilder {
+    base_url: String,
+    creds: LoginCredentials,
+    http: Option<reqwest::Client>,
+    clock: Arc<dyn Clock>,
+    reauth_margin_ms: i64,
+    idle_timeout_ms: i64,
+}
+
+impl std::fmt::Debug for PortalClientBuilder {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("PortalClientBuilder")
+            .field("base_url", &self.base_url)
+            .field("creds", &self.creds)
+            .field("reauth_margin_ms", &self.reauth_margin_ms)
+            .field("idle_timeout_ms", &self.idle_timeout_ms)
+            .finish_non_exhaustive()
+    }
+}
+
+fn millis(d: Duration) -> i64 {
+    i64::try_from(d.as_millis()).unwrap_or(i64::MAX)
+}
+
+impl PortalClientBuilder {
+    /// The clock inactivity is measured on (the system clock by default).
+    pub fn clock(mut self, clock: Arc<dyn Clock>) -> Self {
+        self.clock = clock;
+        self
+    }
+
+    /// How long before the inactivity limit the client logs in again (60 s by default).
+    pub fn reauth_margin(mut self, margin: Duration) -> Self {
+        self.reauth_margin_ms = millis(margin);
+        self
+    }
+
+    /// The server's inactivity limit (30 minutes, as the vendor documents).
+    pub fn idle_timeout(mut self, timeout: Duration) -> Self {
+        self.idle_timeout_ms = millis(timeout);
+        self
+    }
+
+    /// The reqwest client to send with (timeouts, proxies, TLS roots).
+    pub fn http_client(mut self, http: reqwest::Client) -> Self {
+        self.http = Some(http);
+        self
+    }
+
+    /// Checks the credentials and builds the client.
+    pub fn build(self) -> Result<PortalClient, ClientError> {
+        identity_headers(&self.creds).map_err(ClientError::Credentials)?;
+        let http = match self.http {
+            Some(h) => h,
+            None => reqwest::Client::builder().build()?,
+        };
+        Ok(PortalClient {
+            http,
+            base_url: self.base_url.trim_end_matches('/').to_owned(),
+            creds: self.creds,
+            clock: self.clock,
+            reauth_margin_ms: self.reauth_margin_ms,
+            idle_timeout_ms: self.idle_timeout_ms,
+            session: tokio::sync::Mutex::new(None),
+            logins: AtomicU64::new(0),
+        })
+    }
+}
+
+/// The partners-portal client. Share it (`Arc<PortalClient>`) between tasks: they share
+/// its session and its logins.
+pub struct PortalClient {
+    http: reqwest::Client,
+    base_url: String,
+    creds: LoginCredentials,
+    clock: Arc<dyn Clock>,
+    reauth_margin_ms: i64,
+    idle_timeout_ms: i64,
+    session: tokio::sync::Mutex<Option<Arc<Cached>>>,
+    logins: AtomicU64,
+}
+
+impl std::fmt::Debug for PortalClient {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("PortalClient")
+            .field("base_url", &self.base_url)
+            .field("creds", &self.creds)
+            .field("reauth_margin_ms", &self.reauth_margin_ms)
+            .field("idle_timeout_ms", &self.idle_timeout_ms)
+            .field("logins", &self.logins.load(Ordering::Relaxed))
+            .finish_non_exhaustive()
+    }
+}
+
+impl PortalClient {
+    /// A builder for a client of the portal at `base_url` (scheme and host, e.g.
+    /// `https://portal.example`; request paths are appended to it).
+    pub fn builder(base_url: impl Into<String>, creds: LoginCredentials) -> PortalClientBuilder {
+        PortalClientBuilder {
+            base_url: base_url.into(),
+            creds,
+            http: None,
+            clock: Arc::new(SystemClock),
+            reauth_margin_ms: 60_000,
+            idle_timeout_ms: IDLE_TIMEOUT_MS,
+        }
+    }
+
+    /// How many logins this client has attempted (refused ones included).
+    pub fn login_count(&self) -> u64 {
+        self.logins.load(Ordering::SeqCst)
+    }
+
+    fn usable(&self, s: &Cached, now_ms: i64) -> bool {
+        now_ms.saturating_sub(s.last_activity_ms.load(Ordering::SeqCst))
+            < self.idle_timeout_ms - self.reauth_margin_ms
+    }
+
+    /// A session token usable now: the cached one, or a fresh login (one at a time).
+    async fn current(&self) -> Result<Arc<Cached>, ClientError> {
+        let mut slot = self.session.lock().await;
+        if let Some(s) = slot
+            .as_ref()
+            .filter(|s| self.usable(s, self.clock.now_millis()))
+        {
+            return Ok(s.clone());
+        }
+        let fresh = self
+            .login_locked(slot.as_ref().map_or(0, |s| s.generation))
+            .await?;
+        *slot = Some(fresh.clone());
+        Ok(fresh)
+    }
+
+    /// After a 401 with `stale`: a token another task fetched since, or a fresh login.
+    async fn replace(&self, stale: &Cached) -> Result<Arc<Cached>, ClientError> {
+        let mut slot = self.session.lock().await;
+        if let Some(s) = slot
+            .as_ref()
+            .filter(|s| s.generation != stale.generation && self.usable(s, self.clock.now_millis()))
+        {
+            return Ok(s.clone());
+        }
+        let generation = slot.as_ref().map_or(0, |s| s.generation);
+        *slot = None;
+        let fresh = self.login_locked(generation).await?;
+        *slot = Some(fresh.clone());
+        Ok(fresh)
+    }
+
+    /// Logs in now (callers hold the session lock).
+    async fn login_locked(&self, previous_generation: u64) -> Result<Arc<Cached>, ClientError> {
+        let headers = identity_headers(&self.creds).map_err(ClientError::Credentials)?;
+        let mut rb = self.http.post(format!("{}{LOGIN_PATH}", self.base_url));
+        for (n, v) in headers {
+            rb = rb.header(n, v);
+        }
+        let sent_at = self.clock.now_millis();
+        self.logins.fetch_add(1, Ordering::SeqCst);
+        let resp = rb.send().await?;
+        let status = resp.status().as_u16();
+        let body = resp.bytes().await?;
+        match status {
+            200 => {
+                let token =
+                    parse_login_response(&body).map_err(ClientError::MalformedLoginResponse)?;
+                Ok(Arc::new(Cached {
+                    token: Secret::from(token),
+                    generation: previous_generation + 1,
+                    last_activity_ms: AtomicI64::new(sent_at),
+                }))
+            }
+            401 => Err(ClientError::LoginRefused {
+                message: message_of(status, &body),
+            }),
+            _ => Err(ClientError::LoginFailed {
+                status,
+                message: message_of(status, &body),
+            }),
+        }
+    }
+
+    async fn attempt(
+        &self,
+        session: &Cached,
+        method: &reqwest::Method,
+        path: &str,
+        body: Option<&[u8]>,
+    ) -> Result<reqwest::Response, ClientError> {
+        let token = session.token.expose_str().expect("tokens are text");
+        let headers = protected_headers(&self.creds, token).map_err(ClientError::Credentials)?;
+        let mut rb = self
+            .http
+            .request(method.clone(), format!("{}{path}", self.base_url));
+        for (n, v) in headers {
+            rb = rb.header(n, v);
+        }
+        if let Some(b) = body {
+            rb = rb
+                .header("Content-Type", "application/json")
+                .body(b.to_vec());
+        }
+        let sent_at = self.clock.now_millis();
+        let resp = rb.send().await?;
+        let status = resp.status().as_u16();
+        // Anything but a 401 or a server-side failure passed authentication and reset
+        // the server's timer (a 403 included, P3).
+        if status != 401 && status < 500 {
+            session
+                .last_activity_ms
+                .fetch_max(sent_at, Ordering::SeqCst);
+        }
+        Ok(resp)
+    }
+
+    /// Sends `method path` (with an optional JSON body) with the identification headers
+    /// and the bearer token, logging in first when needed; after a 401, logs in again
+    /// and retries once. A 403 is [`ClientError::Forbidden`]; any other status is
+    /// returned as the response.
+    pub async fn send(
+        &self,
+        method: reqwest::Method,
+        path: &str,
+        body: Option<Vec<u8>>,
+    ) -> Result<reqwest::Response, ClientError> {
+        let session = self.current().await?;
+        let mut resp = self
+            .attempt(&session, &method, path, body.as_deref())
+            .await?;
+        if resp.status().as_u16() == 401 {
+            let fresh = self.replace(&session).await?;
+            resp = self.attempt(&fresh, &method, path, body.as_deref()).await?;
+            if resp.status().as_u16() == 401 {
+                let body = resp.bytes().await?;
+                return Err(ClientError::Unauthorized {
+                    message: message_of(401, &body),
+                });
+            }
+        }
+        if resp.status().as_u16() == 403 {
+            let body = resp.bytes().await?;
+            return Err(ClientError::Forbidden {
+                message: message_of(403, &body),
+            });
+        }
+        Ok(resp)
+    }
+}
+
+fn message_of(status: u16, body: &[u8]) -> Option<String> {
+    parse_error_body(status, body).ok().and_then(|e| e.message)
+}
