@@ -12,6 +12,7 @@ use crate::vectors::{Answer, Case, Implementation};
 
 mod primitives;
 mod signupto;
+mod groupcall;
 
 /// The operations of each scheme, for `partner-auth schemes` and error messages.
 pub const OPS: &[(&str, &[&str])] = &[
@@ -39,6 +40,8 @@ pub const OPS: &[(&str, &[&str])] = &[
     ("primitives/hmac-sha1", &["mac"]),
     ("primitives/hmac-sha256", &["mac"]),
     ("primitives/base64", &["encode", "decode"]),
+    ("groupcall-customer", &["build", "verify", "parse-response"]),
+    ("groupcall-partner", &["build", "verify", "parse-response"]),
 ];
 
 /// True when the reference implements `scheme`.
@@ -55,6 +58,7 @@ pub fn answer(scheme: &str, op: &str, input: &Value) -> Answer {
         s if s.starts_with("primitives/") => {
             primitives::answer(&s["primitives/".len()..], op, input)
         }
+        "groupcall-customer" | "groupcall-partner" => groupcall::answer(scheme, op, input),
         _ => return Answer::Unsupported(format!("the reference has no scheme `{scheme}`")),
     };
     result.unwrap_or_else(|a| a)

@@ -2,3 +2,4 @@
 //! credentials, canonical, sign, verify, wire (parsers), error.
 
 pub mod signupto;
+pub mod groupcall;
