@@ -223,7 +223,7 @@ pub struct Iso8601 {
     pub has_zone: bool,
 }
 
-/// Parses `YYYY-MM-DDTHH:MM:SS`, then optionally `.` and 1 to `max_fraction_digits`
+/// Parses `YYYY-MM-DDTHH:MM:SS` (years 0001 to 9999), then optionally `.` and 1 to `max_fraction_digits`
 /// digits, then optionally `Z` (or `z`) or `±HH:MM`. Nothing else: no spaces, no
 /// lowercase `t`, no leap seconds, no offset beyond ±23:59.
 pub fn parse_iso8601(text: &str, max_fraction_digits: usize) -> Option<Iso8601> {
@@ -245,7 +245,7 @@ pub fn parse_iso8601(text: &str, max_fraction_digits: usize) -> Option<Iso8601> 
     let year = i64::from(num(0..4)?);
     let (month, day) = (num(5..7)?, num(8..10)?);
     let (hh, mm, ss) = (num(11..13)?, num(14..16)?, num(17..19)?);
-    if !(1..=12).contains(&month) || day == 0 || day > days_in_month(year, month) {
+    if year == 0 || !(1..=12).contains(&month) || day == 0 || day > days_in_month(year, month) {
         return None;
     }
     if hh > 23 || mm > 59 || ss > 59 {

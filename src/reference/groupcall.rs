@@ -158,7 +158,10 @@ fn route_of(scheme: &str, route: Option<&str>) -> Result<Route, Answer> {
         (true, None | Some("PartnerRoute")) => Ok(Route::PartnerRoute),
         (false, Some("SMS")) => Ok(Route::Sms),
         (false, Some("Email")) => Ok(Route::Email),
-        (true, Some(_)) => Err(bad("route", "groupcall-partner cases use PartnerRoute only")),
+        (true, Some(_)) => Err(bad(
+            "route",
+            "groupcall-partner cases use PartnerRoute only",
+        )),
         (false, _) => Err(bad("route", "give `SMS` or `Email`")),
     }
 }
@@ -225,7 +228,12 @@ fn element(route: Route, e: ElementInput) -> Result<Message, gc::Error> {
             .iter()
             .zip(email_present)
             .find(|(_, present)| *present)
-            .map(|(f, _)| (*f, "this route sends SMS: give `SMSMessage`, or send e-mail on the Email route"))
+            .map(|(f, _)| {
+                (
+                    *f,
+                    "this route sends SMS: give `SMSMessage`, or send e-mail on the Email route",
+                )
+            })
     } else {
         [("SMSMessage", e.SMSMessage.is_some()), ("SMSSender", e.SMSSender.is_some())]
             .into_iter()

@@ -10,9 +10,9 @@ use serde_json::Value;
 use crate::Request;
 use crate::vectors::{Answer, Case, Implementation};
 
+mod groupcall;
 mod primitives;
 mod signupto;
-mod groupcall;
 
 /// The operations of each scheme, for `partner-auth schemes` and error messages.
 pub const OPS: &[(&str, &[&str])] = &[

@@ -58,9 +58,7 @@ impl Client {
     /// unknown.
     pub async fn send(&self, batch: &Batch) -> Result<Vec<Outcome>, Error> {
         let request = batch.request();
-        let mut call = self
-            .http
-            .post(format!("{}{}", self.base, request.target));
+        let mut call = self.http.post(format!("{}{}", self.base, request.target));
         for (name, value) in &request.headers {
             call = call.header(name, value);
         }

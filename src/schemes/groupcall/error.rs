@@ -20,7 +20,9 @@ pub enum Error {
     },
     /// `CustomerId`, `Password` or `PartnerKey` starts or ends with white space (the
     /// vendor's troubleshooting: "Ensure no extra spaces or characters").
-    #[error("`{field}` starts or ends with white space; copy the credential without spaces or line breaks")]
+    #[error(
+        "`{field}` starts or ends with white space; copy the credential without spaces or line breaks"
+    )]
     MalformedCredential {
         /// The field at fault.
         field: String,
@@ -40,7 +42,9 @@ pub enum Error {
         reason: &'static str,
     },
     /// A `MobileNumber` is not in international form.
-    #[error("`{field}` must be a mobile number in international form: `+`, then 7 to 15 digits, no spaces (e.g. `+447700900123`)")]
+    #[error(
+        "`{field}` must be a mobile number in international form: `+`, then 7 to 15 digits, no spaces (e.g. `+447700900123`)"
+    )]
     MalformedMobileNumber {
         /// The field at fault.
         field: String,
@@ -60,7 +64,9 @@ pub enum Error {
         length: usize,
     },
     /// `CallbackUrl` is not an absolute `https://` (or `http://`) URL.
-    #[error("`{field}` must be an absolute URL such as `https://example.org/sms-callback`: {reason}")]
+    #[error(
+        "`{field}` must be an absolute URL such as `https://example.org/sms-callback`: {reason}"
+    )]
     MalformedCallbackUrl {
         /// The field at fault.
         field: String,
@@ -68,7 +74,9 @@ pub enum Error {
         reason: &'static str,
     },
     /// `SendTo` is not 0, 1 or 2.
-    #[error("`{field}` must be 0 (the recipient), 1 (their priority contact) or 2 (all their contacts)")]
+    #[error(
+        "`{field}` must be 0 (the recipient), 1 (their priority contact) or 2 (all their contacts)"
+    )]
     MalformedSendTo {
         /// The field at fault.
         field: String,
@@ -132,7 +140,9 @@ pub enum Error {
         reason: &'static str,
     },
     /// The response holds a different number of results from the messages sent.
-    #[error("{sent} message(s) sent but {received} result(s) received; results cannot be matched to messages")]
+    #[error(
+        "{sent} message(s) sent but {received} result(s) received; results cannot be matched to messages"
+    )]
     CountMismatch {
         /// Messages sent.
         sent: usize,

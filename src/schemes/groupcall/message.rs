@@ -257,7 +257,10 @@ impl Message {
     /// assert_eq!(msg.customer_id(), "1469");
     /// # Ok::<(), partner_auth::schemes::groupcall::Error>(())
     /// ```
-    pub fn sms(customer_id: impl Into<String>, password: impl Into<crate::Secret>) -> MessageBuilder {
+    pub fn sms(
+        customer_id: impl Into<String>,
+        password: impl Into<crate::Secret>,
+    ) -> MessageBuilder {
         MessageBuilder::new(
             customer_id,
             password,
@@ -651,7 +654,11 @@ impl Body {
 
 impl std::fmt::Debug for Body {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        write!(f, "Body(<redacted: {} bytes with credentials>)", self.0.len())
+        write!(
+            f,
+            "Body(<redacted: {} bytes with credentials>)",
+            self.0.len()
+        )
     }
 }
 
@@ -706,9 +713,7 @@ pub(crate) fn check_recipients(recipients: &[Recipient]) -> Result<(), Error> {
 /// (E.164 allows at most 15 digits).
 pub(crate) fn check_mobile(field: &str, number: &str) -> Result<(), Error> {
     let ok = number.strip_prefix('+').is_some_and(|d| {
-        (7..=15).contains(&d.len())
-            && d.bytes().all(|b| b.is_ascii_digit())
-            && !d.starts_with('0')
+        (7..=15).contains(&d.len()) && d.bytes().all(|b| b.is_ascii_digit()) && !d.starts_with('0')
     });
     if ok {
         Ok(())

@@ -212,7 +212,13 @@ fn recipient_ok(v: &Value) -> bool {
                     Err(()) => return false,
                 }
             }
-            let [external_id, messenger_id, idaas_id, email_address, mobile_number] = strings;
+            let [
+                external_id,
+                messenger_id,
+                idaas_id,
+                email_address,
+                mobile_number,
+            ] = strings;
             Recipient {
                 id,
                 external_id,
@@ -308,7 +314,12 @@ impl<C: Clock, I: MessageIds> Verifier<C, I> {
     /// customer ([`PARTNER_NOT_AUTHORIZED`]), SMS allowed ([`SMS_NOT_ALLOWED`]).
     pub fn verify(&self, route: Route, body: &[u8]) -> Result<Vec<ResponseElement>, Error> {
         let root: Value = serde_json::from_slice(body).map_err(|e| Error::MalformedJson {
-            reason: format!("{} at line {} column {}", classify(&e), e.line(), e.column()),
+            reason: format!(
+                "{} at line {} column {}",
+                classify(&e),
+                e.line(),
+                e.column()
+            ),
         })?;
         let Value::Object(root) = root else {
             return Err(Error::MalformedPayload {
@@ -351,7 +362,10 @@ impl<C: Clock, I: MessageIds> Verifier<C, I> {
                 .and_then(Value::as_str)
                 .and_then(|k| self.directory.partner_by_key(k.as_bytes()));
             let Some(partner) = partner else {
-                return Ok(all(Some(PARTNER_KEY_NOT_VALID), Some(PARTNER_KEY_NOT_VALID)));
+                return Ok(all(
+                    Some(PARTNER_KEY_NOT_VALID),
+                    Some(PARTNER_KEY_NOT_VALID),
+                ));
             };
             if !partner.enabled {
                 return Ok(all(Some(PARTNER_NOT_ENABLED), Some(PARTNER_NOT_ENABLED)));

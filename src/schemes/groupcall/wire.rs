@@ -162,7 +162,11 @@ pub fn classify(index: usize, element: &Value) -> Result<Outcome, Error> {
 /// [`Error::HttpStatus`]); the body a non-empty JSON array; each element is classified
 /// by [`classify`]. With `sent`, the array must hold exactly that many results.
 /// Never panics, whatever the bytes.
-pub fn parse_response(status: u16, body: &[u8], sent: Option<usize>) -> Result<Vec<Outcome>, Error> {
+pub fn parse_response(
+    status: u16,
+    body: &[u8],
+    sent: Option<usize>,
+) -> Result<Vec<Outcome>, Error> {
     if !(200..=299).contains(&status) {
         return Err(Error::HttpStatus { status });
     }
