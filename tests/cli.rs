@@ -405,7 +405,15 @@ fn a_secret_needing_json_escapes_never_shows_in_cli_output() {
     let build = r#"{"PartnerKey":"pk\"Zq\\mark","styleClass":"YourCompanyName","messageData":[{"CustomerId":"1469","Password":"pw\"Zq\\mark","SMSMessage":"hi","Recipients":["+447700900123"]}]}"#;
     for format in ["text", "json"] {
         let o = run_stdin(
-            &["run", "groupcall-partner", "build", "--input", "-", "--format", format],
+            &[
+                "run",
+                "groupcall-partner",
+                "build",
+                "--input",
+                "-",
+                "--format",
+                format,
+            ],
             build,
         );
         assert_eq!(o.status.code(), Some(0), "{}", text(&o));
@@ -423,7 +431,17 @@ fn a_secret_needing_json_escapes_never_shows_in_cli_output() {
         "directory": { "customers": [{ "CustomerId": "1469", "Password": "right\"Zq\\y" }] }
     })
     .to_string();
-    let o = run_stdin(&["verify", "groupcall-customer", "--input", "-", "--format", "json"], &verify);
+    let o = run_stdin(
+        &[
+            "verify",
+            "groupcall-customer",
+            "--input",
+            "-",
+            "--format",
+            "json",
+        ],
+        &verify,
+    );
     assert_eq!(o.status.code(), Some(0), "{}", text(&o));
     assert!(!text(&o).contains("Zq"), "{}", text(&o));
     assert!(text(&o).contains("Data is not valid, no messages sent"));

@@ -6,8 +6,8 @@ use std::path::Path;
 
 use partner_auth::reference;
 use partner_auth::schemes::groupcall::{
-    self as gc, Batch, Customer, Directory, Message, Partner, PartnerCredentials, Recipient,
-    Route, SeededIds, Verifier,
+    self as gc, Batch, Customer, Directory, Message, Partner, PartnerCredentials, Recipient, Route,
+    SeededIds, Verifier,
 };
 use partner_auth::vectors::{self, Answer, Verdict};
 use partner_auth::{FixedClock, Secret};
@@ -47,7 +47,10 @@ fn every_request_body() {
             count += 1;
         }
     }
-    assert!(count >= 20, "expected request bodies in the vectors, found {count}");
+    assert!(
+        count >= 20,
+        "expected request bodies in the vectors, found {count}"
+    );
 }
 
 #[test]
@@ -65,8 +68,14 @@ fn builder_errors_name_the_field() {
         .build()
         .unwrap_err();
     assert_eq!(err.code(), "MALFORMED_MOBILE_NUMBER");
-    assert!(err.to_string().contains("`Recipients[0].MobileNumber`"), "{err}");
-    assert!(err.to_string().contains("+447700900123"), "the message shows the form: {err}");
+    assert!(
+        err.to_string().contains("`Recipients[0].MobileNumber`"),
+        "{err}"
+    );
+    assert!(
+        err.to_string().contains("+447700900123"),
+        "the message shows the form: {err}"
+    );
 
     let err = Message::sms("1469", "k").text("hi").build().unwrap_err();
     assert_eq!(err.code(), "EMPTY_RECIPIENTS");
@@ -108,7 +117,10 @@ fn builder_errors_name_the_field() {
         .unwrap();
     let err = Batch::sms(vec![ok, email]).unwrap_err();
     assert_eq!(err.code(), "WRONG_CONTENT");
-    assert!(err.to_string().contains("`messageData[1].EmailSubject`"), "{err}");
+    assert!(
+        err.to_string().contains("`messageData[1].EmailSubject`"),
+        "{err}"
+    );
     assert_eq!(Batch::sms(vec![]).unwrap_err().code(), "EMPTY_MESSAGE_DATA");
 
     let err = PartnerCredentials::new("partner-abc-12345 ", "X").unwrap_err();
@@ -123,7 +135,12 @@ const MARKER_PASSWORD: &str = "mk-pw\"Zq\\7f3a9c";
 const MARKER_PARTNER: &str = "mk-partner-Zq-1b2e";
 
 fn assert_clean(what: &str, text: &str) {
-    for marker in ["Zq\\7f3a9c", "Zq\\\\7f3a9c", "mk-partner-Zq", MARKER_PASSWORD] {
+    for marker in [
+        "Zq\\7f3a9c",
+        "Zq\\\\7f3a9c",
+        "mk-partner-Zq",
+        MARKER_PASSWORD,
+    ] {
         assert!(!text.contains(marker), "{what} shows a secret: {text}");
     }
 }
@@ -150,7 +167,10 @@ fn debug_and_errors_never_show_key_material() {
     assert!(body.contains(MARKER_PARTNER), "and the partner key");
 
     // Builder errors about the credentials do not echo them.
-    for bad in [format!("{MARKER_PASSWORD} "), format!("\t{MARKER_PASSWORD}")] {
+    for bad in [
+        format!("{MARKER_PASSWORD} "),
+        format!("\t{MARKER_PASSWORD}"),
+    ] {
         let err = Message::sms("1469", bad.as_str())
             .text("x")
             .recipient(Recipient::mobile("+447700900123"))

@@ -96,7 +96,10 @@ async fn the_email_route() {
         .recipient(Recipient::email("parent@example.org"))
         .build()
         .unwrap();
-    client.send(&Batch::email(vec![msg]).unwrap()).await.unwrap();
+    client
+        .send(&Batch::email(vec![msg]).unwrap())
+        .await
+        .unwrap();
     assert_eq!(
         received_body(&server).await,
         r#"{"messageData":[{"CustomerId":"1469","Password":"customer-api-key-67890","EmailSubject":"Trip","EmailBody":"<p>Friday</p>","Recipients":[{"EmailAddress":"parent@example.org"}]}]}"#
@@ -174,11 +177,17 @@ async fn http_400_and_500_are_errors_whatever_the_body() {
 #[tokio::test]
 async fn malformed_bodies_are_typed_errors() {
     for (body, code) in [
-        ("<html>Service Unavailable</html>", "MALFORMED_RESPONSE_JSON"),
+        (
+            "<html>Service Unavailable</html>",
+            "MALFORMED_RESPONSE_JSON",
+        ),
         (r#"{"errorMsg":"OK"}"#, "NOT_AN_ARRAY"),
         ("[]", "EMPTY_RESPONSE"),
         (r#"[{"errorMsg":42}]"#, "MALFORMED_ELEMENT"),
-        (&format!("[{0},{0}]", &SUCCESS[1..SUCCESS.len() - 1]), "COUNT_MISMATCH"),
+        (
+            &format!("[{0},{0}]", &SUCCESS[1..SUCCESS.len() - 1]),
+            "COUNT_MISMATCH",
+        ),
     ] {
         let (_server, client) = serve("SMS", 200, body).await;
         let err = client

@@ -32,7 +32,11 @@ fn text(max: usize) -> impl Strategy<Value = String> {
 fn credential() -> impl Strategy<Value = String> {
     text(24).prop_map(|s| {
         let t = s.trim_matches([' ', '\t', '\r', '\n']);
-        if t.is_empty() { "k".to_owned() } else { t.to_owned() }
+        if t.is_empty() {
+            "k".to_owned()
+        } else {
+            t.to_owned()
+        }
     })
 }
 
@@ -211,7 +215,9 @@ fn arbitrary_json() -> impl Strategy<Value = Value> {
         Just(Value::Null),
         any::<bool>().prop_map(Value::from),
         any::<i64>().prop_map(Value::from),
-        any::<f64>().prop_filter("finite", |f| f.is_finite()).prop_map(Value::from),
+        any::<f64>()
+            .prop_filter("finite", |f| f.is_finite())
+            .prop_map(Value::from),
         Just(json!("OK 1 messages queued for sending")),
         Just(json!("2025-07-04T17:28:54.5859378Z")),
         Just(json!("2025-07-04T17:28:54.58593781Z")),

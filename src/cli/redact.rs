@@ -88,7 +88,11 @@ mod tests {
         let once = r#"pw\"Zq\\mk"#;
         let twice = r#"pw\\\"Zq\\\\mk"#;
         for form in [raw, once, twice] {
-            assert_eq!(redact(&format!("<{form}>"), &secrets), "<<redacted>>", "{form}");
+            assert_eq!(
+                redact(&format!("<{form}>"), &secrets),
+                "<<redacted>>",
+                "{form}"
+            );
         }
     }
 
