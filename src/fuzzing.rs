@@ -14,8 +14,11 @@ use crate::schemes::signupto::{
 };
 use crate::{FixedClock, InMemoryNonceStore, Request};
 
+/// A fuzz target's entry point.
+pub type FuzzTarget = fn(&[u8]);
+
 /// The fuzz targets, by name: `(name, function)`.
-pub const TARGETS: &[(&str, fn(&[u8]))] = &[
+pub const TARGETS: &[(&str, FuzzTarget)] = &[
     ("signupto_authorization", signupto_authorization),
     ("signupto_response", signupto_response),
     ("signupto_token_response", signupto_token_response),
@@ -531,10 +534,10 @@ fn groupcall_seeds(file: &crate::vectors::VectorFile) -> Vec<(&'static str, Vec<
                 if let Some(b) = case.input["body"].as_str() {
                     out.push(("groupcall_verify", b.as_bytes().to_vec()));
                 }
-                if let Some(r) = case.expect.output.as_ref().map(|o| &o["response"]) {
-                    if r.is_array() {
-                        out.push(("groupcall_response", r.to_string().into_bytes()));
-                    }
+                if let Some(r) = case.expect.output.as_ref().map(|o| &o["response"])
+                    && r.is_array()
+                {
+                    out.push(("groupcall_response", r.to_string().into_bytes()));
                 }
             }
             "build" => {

@@ -208,12 +208,12 @@ const EMAIL_FIELDS: [&str; 6] = [
 ];
 
 fn element(route: Route, e: ElementInput) -> Result<Message, gc::Error> {
-    if let Some(code) = e.SendTo {
-        if SendTo::from_code(code).is_none() {
-            return Err(gc::Error::MalformedSendTo {
-                field: "SendTo".into(),
-            });
-        }
+    if let Some(code) = e.SendTo
+        && SendTo::from_code(code).is_none()
+    {
+        return Err(gc::Error::MalformedSendTo {
+            field: "SendTo".into(),
+        });
     }
     let email_present = [
         e.EmailSubject.is_some(),

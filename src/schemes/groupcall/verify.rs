@@ -393,15 +393,15 @@ impl<C: Clock, I: MessageIds> Verifier<C, I> {
                 out.push(ResponseElement::refused(Some(DATA_NOT_VALID), None, cref));
                 continue;
             };
-            if let Some(pid) = partner_id {
-                if !customer.authorised_partners.iter().any(|p| p == pid) {
-                    out.push(ResponseElement::refused(
-                        None,
-                        Some(PARTNER_NOT_AUTHORIZED),
-                        cref,
-                    ));
-                    continue;
-                }
+            if let Some(pid) = partner_id
+                && !customer.authorised_partners.iter().any(|p| p == pid)
+            {
+                out.push(ResponseElement::refused(
+                    None,
+                    Some(PARTNER_NOT_AUTHORIZED),
+                    cref,
+                ));
+                continue;
             }
             if route.is_sms() && !customer.sms_allowed {
                 out.push(ResponseElement::refused(None, Some(SMS_NOT_ALLOWED), cref));

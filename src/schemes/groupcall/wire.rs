@@ -179,13 +179,13 @@ pub fn parse_response(
     if items.is_empty() {
         return Err(Error::EmptyResponse);
     }
-    if let Some(n) = sent {
-        if n != items.len() {
-            return Err(Error::CountMismatch {
-                sent: n,
-                received: items.len(),
-            });
-        }
+    if let Some(n) = sent
+        && n != items.len()
+    {
+        return Err(Error::CountMismatch {
+            sent: n,
+            received: items.len(),
+        });
     }
     items
         .iter()
