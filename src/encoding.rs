@@ -196,6 +196,106 @@ pub fn random_bytes(buf: &mut [u8]) {
     getrandom::fill(buf).expect("the operating system's random source failed");
 }
 
+/// Formats Unix time as an ISO 8601 UTC timestamp with seven fractional digits, the shape
+/// .NET's round-trip format `o` gives: `2025-07-04T17:28:54.5859378Z`. `ticks` is the
+/// fraction of the second in units of 100 ns (0 to 9 999 999).
+pub fn format_iso8601_ticks(unix_secs: i64, ticks: u32) -> String {
+    let days = unix_secs.div_euclid(86_400);
+    let secs = unix_secs.rem_euclid(86_400);
+    let (y, m, d) = civil_from_days(days);
+    format!(
+        "{y:04}-{m:02}-{d:02}T{:02}:{:02}:{:02}.{:07}Z",
+        secs / 3600,
+        secs % 3600 / 60,
+        secs % 60,
+        ticks.min(9_999_999)
+    )
+}
+
+/// The calendar date of a Unix time, as `(year, month, day)` in UTC.
+pub fn civil_date(unix_secs: i64) -> (i64, u32, u32) {
+    civil_from_days(unix_secs.div_euclid(86_400))
+}
+
+/// An ISO 8601 timestamp read by [`parse_iso8601`].
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub struct Iso8601 {
+    /// Seconds since the Unix epoch (UTC, the offset applied).
+    pub unix_seconds: i64,
+    /// Nanoseconds within the second, from the fractional digits.
+    pub nanos: u32,
+    /// False when the text had no `Z` and no `±hh:mm` (a "local" time).
+    pub has_zone: bool,
+}
+
+/// Parses `YYYY-MM-DDTHH:MM:SS` (years 0001 to 9999), then optionally `.` and 1 to `max_fraction_digits`
+/// digits, then optionally `Z` (or `z`) or `±HH:MM`. Nothing else: no spaces, no
+/// lowercase `t`, no leap seconds, no offset beyond ±23:59.
+pub fn parse_iso8601(text: &str, max_fraction_digits: usize) -> Option<Iso8601> {
+    let b = text.as_bytes();
+    if b.len() < 19 || b[4] != b'-' || b[7] != b'-' || b[10] != b'T' || b[13] != b':' {
+        return None;
+    }
+    if b[16] != b':' {
+        return None;
+    }
+    let num = |range: std::ops::Range<usize>| -> Option<u32> {
+        let s = b.get(range)?;
+        if s.iter().all(u8::is_ascii_digit) {
+            std::str::from_utf8(s).ok()?.parse().ok()
+        } else {
+            None
+        }
+    };
+    let year = i64::from(num(0..4)?);
+    let (month, day) = (num(5..7)?, num(8..10)?);
+    let (hh, mm, ss) = (num(11..13)?, num(14..16)?, num(17..19)?);
+    if year == 0 || !(1..=12).contains(&month) || day == 0 || day > days_in_month(year, month) {
+        return None;
+    }
+    if hh > 23 || mm > 59 || ss > 59 {
+        return None;
+    }
+    let mut rest = &b[19..];
+    let mut nanos = 0u32;
+    if let Some(frac) = rest.strip_prefix(b".") {
+        let digits = frac.iter().take_while(|c| c.is_ascii_digit()).count();
+        if digits == 0 || digits > max_fraction_digits || digits > 9 {
+            return None;
+        }
+        for (i, c) in frac[..digits].iter().enumerate() {
+            nanos += u32::from(c - b'0') * 10u32.pow(8 - i as u32);
+        }
+        rest = &frac[digits..];
+    }
+    let (offset_secs, has_zone) = match rest {
+        [] => (0, false),
+        [b'Z'] | [b'z'] => (0, true),
+        [sign @ (b'+' | b'-'), h1, h2, b':', m1, m2] => {
+            let two = |a: u8, b: u8| -> Option<i64> {
+                (a.is_ascii_digit() && b.is_ascii_digit())
+                    .then(|| i64::from(a - b'0') * 10 + i64::from(b - b'0'))
+            };
+            let (oh, om) = (two(*h1, *h2)?, two(*m1, *m2)?);
+            if oh > 23 || om > 59 {
+                return None;
+            }
+            let off = oh * 3600 + om * 60;
+            (if *sign == b'-' { -off } else { off }, true)
+        }
+        _ => return None,
+    };
+    let local = days_from_civil(year, month, day) * 86_400
+        + i64::from(hh) * 3600
+        + i64::from(mm) * 60
+        + i64::from(ss);
+    Some(Iso8601 {
+        unix_seconds: local - offset_secs,
+        nanos,
+        has_zone,
+    })
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;

@@ -14,9 +14,11 @@ use crate::schemes::signupto::{
 };
 use crate::{FixedClock, InMemoryNonceStore, Request};
 
+/// A fuzz target's entry point.
+pub type FuzzTarget = fn(&[u8]);
+
 /// The fuzz targets, by name: `(name, function)`.
-#[allow(clippy::type_complexity)] // a plain table of (name, function) pairs
-pub const TARGETS: &[(&str, fn(&[u8]))] = &[
+pub const TARGETS: &[(&str, FuzzTarget)] = &[
     ("signupto_authorization", signupto_authorization),
     ("signupto_response", signupto_response),
     ("signupto_token_response", signupto_token_response),
@@ -25,6 +27,8 @@ pub const TARGETS: &[(&str, fn(&[u8]))] = &[
     ("vector_file", vector_file),
     ("portal_login_response", portal_login_response),
     ("portal_verify", portal_verify),
+    ("groupcall_response", groupcall_response),
+    ("groupcall_verify", groupcall_verify),
 ];
 
 /// The `Authorization` parser: whatever it accepts, printing it back and parsing again
@@ -305,6 +309,10 @@ pub fn seeds(files: &[crate::vectors::LoadedFile]) -> Vec<(&'static str, Vec<u8>
             portal_seeds(&f.file, &mut out);
             continue;
         }
+        if f.file.scheme.starts_with("groupcall-") {
+            out.extend(groupcall_seeds(&f.file));
+            continue;
+        }
         if !f.file.scheme.starts_with("signupto-") {
             continue;
         }
@@ -540,4 +548,196 @@ fn portal_seeds(file: &crate::vectors::VectorFile, out: &mut Vec<(&'static str, 
             _ => {}
         }
     }
+}
+
+/// The Groupcall response parser agrees with a direct reading of the same bytes as a
+/// `serde_json::Value`: what is an array, which elements are well-typed, and for each
+/// element success (G3), the error text and the `MessageId`.
+pub fn groupcall_response(data: &[u8]) {
+    use crate::schemes::groupcall::{Error as GcError, Outcome, parse_response};
+    let ours = parse_response(200, data, None);
+    let Ok(oracle) = serde_json::from_slice::<Value>(data) else {
+        assert!(
+            matches!(ours, Err(GcError::MalformedResponseJson { .. })),
+            "not JSON, yet {ours:?}"
+        );
+        return;
+    };
+    let Value::Array(items) = &oracle else {
+        assert_eq!(ours, Err(GcError::NotAnArray));
+        return;
+    };
+    if items.is_empty() {
+        assert_eq!(ours, Err(GcError::EmptyResponse));
+        return;
+    }
+    let str_or_null = |v: Option<&Value>| matches!(v, None | Some(Value::Null | Value::String(_)));
+    let typed = |e: &Value| {
+        let Some(m) = e.as_object() else { return false };
+        [
+            "errorMsg",
+            "MessageId",
+            "statusMsg",
+            "transmitDateTime",
+            "ClientRef",
+        ]
+        .iter()
+        .all(|f| str_or_null(m.get(*f)))
+            && match m.get("WarningMessages") {
+                None | Some(Value::Null) => true,
+                Some(Value::Array(w)) => w.iter().all(Value::is_string),
+                Some(_) => false,
+            }
+    };
+    // A transmitDateTime string may still be malformed: only then may a well-typed
+    // array be refused.
+    let has_time = |e: &Value| e.get("transmitDateTime").is_some_and(Value::is_string);
+    match &ours {
+        Err(GcError::MalformedElement { index, .. }) => {
+            let first_bad = items.iter().position(|e| !typed(e) || has_time(e));
+            assert!(
+                first_bad.is_some_and(|b| b <= *index),
+                "refused element {index} the oracle finds well-typed"
+            );
+        }
+        Err(e) => panic!("a JSON array refused with {e:?}"),
+        Ok(outcomes) => {
+            assert_eq!(outcomes.len(), items.len());
+            for (o, e) in outcomes.iter().zip(items) {
+                assert!(typed(e), "accepted an ill-typed element {e}");
+                let text = |f: &str| e.get(f).and_then(Value::as_str);
+                let success = text("errorMsg").is_some_and(|m| m.starts_with("OK"))
+                    && text("MessageId").is_some_and(|m| !m.is_empty());
+                assert_eq!(o.is_success(), success, "{e}");
+                match o {
+                    Outcome::Accepted(a) => {
+                        assert_eq!(Some(a.message_id.as_str()), text("MessageId"))
+                    }
+                    Outcome::Refused(r) => {
+                        let first_warning = e
+                            .get("WarningMessages")
+                            .and_then(|w| w.get(0))
+                            .and_then(Value::as_str);
+                        let want = text("errorMsg")
+                            .filter(|m| !m.is_empty())
+                            .or(first_warning.filter(|w| !w.is_empty()))
+                            .unwrap_or("Unknown error");
+                        assert_eq!(r.error, want);
+                    }
+                }
+            }
+        }
+    }
+    if !items.iter().any(|e| !typed(e) || has_time(e)) {
+        assert!(ours.is_ok(), "a well-typed array refused: {ours:?}");
+    }
+}
+
+/// The customer and partner the Groupcall verifier fuzz target knows (the vectors'
+/// example credentials, so seeds from the vectors reach the success path).
+pub const FUZZ_GROUPCALL_CUSTOMER: (&str, &str) = ("1469", "customer-api-key-67890");
+/// See [`FUZZ_GROUPCALL_CUSTOMER`].
+pub const FUZZ_GROUPCALL_PARTNER: &str = "partner-abc-12345";
+
+/// The Groupcall payload verifier on arbitrary bytes: never panics; a malformed body is
+/// a 400; otherwise one result per element; and an element is queued only if the body
+/// really carries credentials the directory holds (and, on PartnerRoute, the partner's
+/// key and a non-empty `styleClass`).
+pub fn groupcall_verify(data: &[u8]) {
+    use crate::schemes::groupcall::{Customer, Directory, Partner, Route, SeededIds, Verifier};
+    let mut directory = Directory::new();
+    directory.insert_customer(
+        FUZZ_GROUPCALL_CUSTOMER.0,
+        Customer {
+            password: crate::Secret::from(FUZZ_GROUPCALL_CUSTOMER.1),
+            sms_allowed: true,
+            authorised_partners: vec!["abc".into()],
+        },
+    );
+    directory.insert_partner(Partner {
+        id: "abc".into(),
+        key: crate::Secret::from(FUZZ_GROUPCALL_PARTNER),
+        enabled: true,
+    });
+    let verifier = Verifier::new(
+        directory,
+        FixedClock::from_millis(1_751_650_134_585),
+        SeededIds::new("fuzz", 1),
+    );
+    let oracle: Option<Value> = serde_json::from_slice(data).ok();
+    for route in [Route::Sms, Route::Email, Route::PartnerRoute] {
+        let result = verifier.verify(route, data);
+        let elements = oracle
+            .as_ref()
+            .and_then(|v| v.get("messageData"))
+            .and_then(Value::as_array)
+            .filter(|a| !a.is_empty());
+        let (Ok(out), Some(elements)) = (&result, elements) else {
+            let err =
+                result.expect_err("a body without a non-empty messageData array was accepted");
+            assert_eq!(err.http_status(), Some(400));
+            continue;
+        };
+        assert_eq!(out.len(), elements.len());
+        let root = oracle.as_ref().unwrap();
+        for (answer, element) in out.iter().zip(elements) {
+            if !answer.is_queued() {
+                continue;
+            }
+            assert_eq!(
+                element.get("CustomerId").and_then(Value::as_str),
+                Some(FUZZ_GROUPCALL_CUSTOMER.0)
+            );
+            assert_eq!(
+                element.get("Password").and_then(Value::as_str),
+                Some(FUZZ_GROUPCALL_CUSTOMER.1),
+                "queued an element whose Password is not the customer's"
+            );
+            if route == Route::PartnerRoute {
+                assert_eq!(
+                    root.get("PartnerKey").and_then(Value::as_str),
+                    Some(FUZZ_GROUPCALL_PARTNER)
+                );
+                assert!(
+                    root.get("styleClass")
+                        .and_then(Value::as_str)
+                        .is_some_and(|s| !s.is_empty())
+                );
+            }
+            let id = answer.message_id.as_deref().unwrap();
+            assert!(id.starts_with("1469.20250704."), "{id}");
+        }
+    }
+}
+
+/// Seeds for the Groupcall targets: response bodies, request bodies of verify cases and
+/// the bodies build cases produce.
+fn groupcall_seeds(file: &crate::vectors::VectorFile) -> Vec<(&'static str, Vec<u8>)> {
+    let mut out = Vec::new();
+    for case in &file.cases {
+        match case.op.as_str() {
+            "parse-response" => {
+                if let Some(b) = case.input["body"].as_str() {
+                    out.push(("groupcall_response", b.as_bytes().to_vec()));
+                }
+            }
+            "verify" => {
+                if let Some(b) = case.input["body"].as_str() {
+                    out.push(("groupcall_verify", b.as_bytes().to_vec()));
+                }
+                if let Some(r) = case.expect.output.as_ref().map(|o| &o["response"])
+                    && r.is_array()
+                {
+                    out.push(("groupcall_response", r.to_string().into_bytes()));
+                }
+            }
+            "build" => {
+                if let Some(b) = case.expect.output.as_ref().and_then(|o| o["body"].as_str()) {
+                    out.push(("groupcall_verify", b.as_bytes().to_vec()));
+                }
+            }
+            _ => {}
+        }
+    }
+    out
 }

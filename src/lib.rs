@@ -11,6 +11,7 @@
 //! | `signupto-partner-hash` | Sign-Up.to PMAPI Partner Hash v1.2: the same with `X-SuT-PID`, `SuTPartner signature="…"` |
 //! | `signupto-token` | Sign-Up.to PMAPI Token v1.2: `POST /v1/token`, then `SuTToken <token>` |
 //! | `partners-portal` | three-level identification (`xClientID`/`xClientSecret`, `brokerID`, `username`) → bearer token, 30-minute sliding inactivity ([`schemes::portal`]) |
+//! | `groupcall-customer`, `groupcall-partner` | Groupcall Messenger `SendMessage_V3`: credentials in the JSON body (`CustomerId` + `Password` per message; `PartnerKey` + `styleClass` at the root), one result per message |
 //!
 //! ## Sign and verify
 //!

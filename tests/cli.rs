@@ -397,3 +397,52 @@ fn help_explains_commands_and_exit_codes() {
     let o = run(&["schemes"]);
     assert!(text(&o).contains("signupto-token") && text(&o).contains("parse-token-response"));
 }
+
+#[test]
+fn a_secret_needing_json_escapes_never_shows_in_cli_output() {
+    // A Groupcall Password and PartnerKey with `"` and `\`: inside the request body they
+    // appear JSON-escaped, and inside `--format json` output escaped twice.
+    let build = r#"{"PartnerKey":"pk\"Zq\\mark","styleClass":"YourCompanyName","messageData":[{"CustomerId":"1469","Password":"pw\"Zq\\mark","SMSMessage":"hi","Recipients":["+447700900123"]}]}"#;
+    for format in ["text", "json"] {
+        let o = run_stdin(
+            &[
+                "run",
+                "groupcall-partner",
+                "build",
+                "--input",
+                "-",
+                "--format",
+                format,
+            ],
+            build,
+        );
+        assert_eq!(o.status.code(), Some(0), "{}", text(&o));
+        let out = text(&o);
+        assert!(!out.contains("Zq"), "{format}: {out}");
+        assert!(out.contains("<redacted>"), "{format}: {out}");
+    }
+    // The server side: the body's own Password is redacted even when it is not the
+    // directory's (the body is read for secret fields too).
+    let verify = serde_json::json!({
+        "route": "SMS",
+        "body": r#"{"messageData":[{"CustomerId":"1469","Password":"wrong\"Zq\\x","SMSMessage":"hi","Recipients":["+447700900123"]}]}"#,
+        "now_ms": 1_751_650_134_585_i64,
+        "ids": { "seed": "s", "counter": 1 },
+        "directory": { "customers": [{ "CustomerId": "1469", "Password": "right\"Zq\\y" }] }
+    })
+    .to_string();
+    let o = run_stdin(
+        &[
+            "verify",
+            "groupcall-customer",
+            "--input",
+            "-",
+            "--format",
+            "json",
+        ],
+        &verify,
+    );
+    assert_eq!(o.status.code(), Some(0), "{}", text(&o));
+    assert!(!text(&o).contains("Zq"), "{}", text(&o));
+    assert!(text(&o).contains("Data is not valid, no messages sent"));
+}

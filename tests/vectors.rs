@@ -154,4 +154,7 @@ fn case_counts_meet_the_floor() {
         8,
         "RFC 2202's 7 cases, case 5 twice (full and truncated)"
     );
+    let groupcall = ["build", "verify", "parse-response"];
+    assert!(count("groupcall-customer", &groupcall) >= 100);
+    assert!(count("groupcall-partner", &groupcall) >= 30);
 }

@@ -10,6 +10,7 @@ use serde_json::Value;
 use crate::Request;
 use crate::vectors::{Answer, Case, Implementation};
 
+mod groupcall;
 mod portal;
 mod primitives;
 mod signupto;
@@ -44,6 +45,8 @@ pub const OPS: &[(&str, &[&str])] = &[
         "partners-portal",
         &["scenario", "parse-login-response", "parse-error-body"],
     ),
+    ("groupcall-customer", &["build", "verify", "parse-response"]),
+    ("groupcall-partner", &["build", "verify", "parse-response"]),
 ];
 
 /// True when the reference implements `scheme`.
@@ -61,6 +64,7 @@ pub fn answer(scheme: &str, op: &str, input: &Value) -> Answer {
         s if s.starts_with("primitives/") => {
             primitives::answer(&s["primitives/".len()..], op, input)
         }
+        "groupcall-customer" | "groupcall-partner" => groupcall::answer(scheme, op, input),
         _ => return Answer::Unsupported(format!("the reference has no scheme `{scheme}`")),
     };
     result.unwrap_or_else(|a| a)
