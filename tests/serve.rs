@@ -61,7 +61,12 @@ impl Sandbox {
             .unwrap_or_else(|| panic!("first line is not the address: {first:?}"))
             .to_owned();
         let mut banner = Vec::new();
-        for _ in 0..3 {
+        // One banner line per scheme slug.
+        let slugs: usize = partner_auth::serve::APIS
+            .iter()
+            .map(|a| a.schemes.len())
+            .sum();
+        for _ in 0..slugs {
             let mut line = String::new();
             stdout.read_line(&mut line).unwrap();
             banner.push(line);
@@ -538,6 +543,18 @@ fn credentials_demo_json_file_replacement_and_clear_errors() {
         ),
         (r#"{"hmac": {}}"#, "unknown scheme `hmac`"),
         (
+            r#"{"partners-portal": {"client_id": "m", "client_secret": "secret-marker", "broker_id": 1, "username": "a", "other_username": "a"}}"#,
+            "`partners-portal`: `other_username` must differ from `username`",
+        ),
+        (
+            r#"{"groupcall-partner": {"partner_key": "secret-marker", "style_class": "S", "customer_id": "1469", "password": "secret-marker-2"}}"#,
+            "`groupcall-partner`: `customer_id` is the `groupcall-customer` customer's",
+        ),
+        (
+            r#"{"groupcall-customer": {"customer_id": "1", "password": ""}}"#,
+            "`groupcall-customer`: `password` must not be empty",
+        ),
+        (
             r#"{"signupto-token": {"username": "u", "password": "secret-marker", "cid": 1, "uid": 2, "extra": 1}}"#,
             "unknown field `extra`",
         ),
@@ -583,4 +600,358 @@ fn sigterm_stops_the_server_gracefully() {
     };
     assert_eq!(code, Some(0));
     assert!(sandbox.log().contains("partner-auth serve: stopped"));
+}
+
+/// Every secret of the demo credentials, to look for in logs and outputs.
+fn demo_secrets() -> Vec<String> {
+    let demo = partner_auth::serve::demo::demo_json();
+    let mut out = Vec::new();
+    for (_, entry) in demo.as_object().unwrap() {
+        for field in ["key", "password", "client_secret", "partner_key", "secret"] {
+            if let Some(v) = entry.get(field).and_then(Value::as_str) {
+                out.push(v.to_owned());
+            }
+        }
+    }
+    out
+}
+
+#[test]
+fn probe_conforms_for_every_scheme_slug_in_text_and_json() {
+    let sandbox = Sandbox::start(&[]);
+    let secrets = demo_secrets();
+    assert!(secrets.iter().any(|s| s == "secret_xyz789"), "{secrets:?}");
+    assert!(
+        secrets.iter().any(|s| s == "partner-abc-12345"),
+        "{secrets:?}"
+    );
+    for scheme in partner_auth::probe::SCHEMES {
+        let o = probe(scheme, &sandbox.url, &[]);
+        let out = text(&o);
+        assert_eq!(o.status.code(), Some(0), "{scheme}:\n{out}");
+        assert!(
+            out.contains("conformant:") && !out.contains("FAIL"),
+            "{out}"
+        );
+        let o = probe(scheme, &sandbox.url, &["--format", "json"]);
+        assert_eq!(o.status.code(), Some(0), "{scheme}: {}", text(&o));
+        let doc: Value = serde_json::from_slice(&o.stdout).unwrap();
+        assert_eq!(doc["scheme"], *scheme);
+        assert_eq!(doc["conformant"], true);
+        let cases = doc["cases"].as_array().unwrap();
+        assert!(cases.len() >= 7, "{scheme}: {doc}");
+        assert_eq!(doc["passed"], cases.len());
+        for s in &secrets {
+            assert!(!out.contains(s.as_str()), "{scheme} output shows {s}");
+            assert!(!text(&o).contains(s.as_str()), "{scheme} json shows {s}");
+        }
+    }
+    let log = sandbox.log();
+    for line in [
+        "POST /API/partnersPortal/authentication 200 scheme=partners-portal code=-",
+        "POST /API/partnersPortal/authentication 401 scheme=partners-portal code=MASTER_SECRET_MISMATCH",
+        "GET /API/partnersPortal/commissions 403 scheme=partners-portal code=PERMISSION_DENIED",
+        "GET /API/partnersPortal/simulations 401 scheme=partners-portal code=TOKEN_IDENTITY_MISMATCH",
+        "POST /api/SendMessage_V3/SMS 200 scheme=groupcall-customer code=-",
+        "POST /api/SendMessage_V3/SMS 200 scheme=groupcall-customer code=DATA_NOT_VALID",
+        "POST /api/SendMessage_V3/SMS 400 scheme=groupcall-customer code=MALFORMED_JSON",
+        "POST /api/SendMessage_V3/PartnerRoute 200 scheme=groupcall-partner code=PARTNER_KEY_NOT_VALID",
+    ] {
+        assert!(log.contains(line), "{line}:\n{log}");
+    }
+    for s in &secrets {
+        assert!(!log.contains(s.as_str()), "the log shows {s}");
+    }
+}
+
+/// A server that accepts everything, each API in its own success shape: a PMAPI `ok`
+/// envelope, a portal token, a queued Groupcall element per message.
+fn accept_everything() -> (tokio::runtime::Runtime, String) {
+    use axum::http::Uri;
+    let runtime = tokio::runtime::Runtime::new().unwrap();
+    let listener = runtime
+        .block_on(tokio::net::TcpListener::bind("127.0.0.1:0"))
+        .unwrap();
+    let addr = listener.local_addr().unwrap();
+    let app = axum::Router::new().fallback(|uri: Uri, body: axum::body::Bytes| async move {
+        let path = uri.path();
+        let body = if path.starts_with("/API/partnersPortal/authentication") {
+            "\"accepted-token-0123456789\"".to_owned()
+        } else if path.starts_with("/API/partnersPortal/") {
+            r#"{"data":[]}"#.to_owned()
+        } else if path.starts_with("/api/SendMessage_V3/") {
+            let n = serde_json::from_slice::<Value>(&body)
+                .ok()
+                .and_then(|v| v["messageData"].as_array().map(Vec::len))
+                .unwrap_or(1);
+            let element = r#"{"WarningMessages":[],"errorMsg":"OK 1 messages queued for sending","MessageSentId":0,"MessageId":"1.20250704.1-x","statusMsg":"In Queue","transmitDateTime":null,"ClientRef":null}"#;
+            format!("[{}]", vec![element; n].join(","))
+        } else {
+            r#"{"status":"ok","response":{"data":[],"count":0,"next":null}}"#.to_owned()
+        };
+        ([("content-type", "application/json")], body)
+    });
+    runtime.spawn(async move { axum::serve(listener, app).await });
+    (runtime, format!("http://{addr}"))
+}
+
+#[test]
+fn probe_of_an_accept_everything_server_fails_for_every_api() {
+    let (runtime, url) = accept_everything();
+    for scheme in partner_auth::probe::SCHEMES {
+        let o = probe(scheme, &url, &[]);
+        let out = text(&o);
+        assert_eq!(o.status.code(), Some(1), "{scheme}: {out}");
+        assert!(out.contains("non-conformant:"), "{out}");
+        let (first_pass, failing): (&str, &[&str]) = match *scheme {
+            "partners-portal" => (
+                "login-valid",
+                &[
+                    "login-wrong-secret",
+                    "login-unknown-broker",
+                    "login-missing-username",
+                    "bearer-missing",
+                    "bearer-unknown",
+                    "bearer-other-username",
+                    "permission-missing",
+                ],
+            ),
+            "groupcall-customer" => (
+                "valid-send",
+                &[
+                    "wrong-password",
+                    "missing-password",
+                    "mixed-batch",
+                    "malformed-json",
+                ],
+            ),
+            "groupcall-partner" => (
+                "valid-send",
+                &[
+                    "wrong-password",
+                    "bad-partner-key",
+                    "missing-style-class",
+                    "not-a-payload",
+                ],
+            ),
+            "signupto-token" => ("token-issued", &["token-wrong-password"]),
+            _ => ("valid", &["replay", "stale-date", "tampered-signature"]),
+        };
+        if *scheme != "signupto-token" {
+            assert!(
+                out.contains(&format!("PASS {first_pass} ")),
+                "{scheme}: {out}"
+            );
+        }
+        for case in failing {
+            assert!(
+                out.contains(&format!("FAIL {case} ")),
+                "{scheme} {case}: {out}"
+            );
+        }
+    }
+    drop(runtime);
+}
+
+#[test]
+fn portal_and_groupcall_routes_answer_as_the_reference_does() {
+    let sandbox = Sandbox::start(&[]);
+    let levels = |secret: &str| {
+        format!(
+            "xClientID: network_abc123\r\nxClientSecret: {secret}\r\nbrokerID: 12345\r\nusername: ana@example.pt\r\n"
+        )
+    };
+    let send = |method: &str, target: &str, headers: &str, body: &[u8]| {
+        let mut req = format!(
+            "{method} {target} HTTP/1.1\r\nHost: {}\r\nConnection: close\r\n{headers}Content-Length: {}\r\n\r\n",
+            sandbox.addr,
+            body.len()
+        )
+        .into_bytes();
+        req.extend_from_slice(body);
+        raw(&sandbox.addr, &req)
+    };
+    let (status, _, body) = send(
+        "POST",
+        "/API/partnersPortal/authentication",
+        &levels("secret_xyz789"),
+        b"",
+    );
+    assert_eq!(status, 200, "{body}");
+    let token = json(&body).as_str().unwrap().to_owned();
+    assert_eq!(token.len(), 43, "{body}");
+    // The same 401 body whichever level failed (P2).
+    let (s1, _, wrong_secret) = send(
+        "POST",
+        "/API/partnersPortal/authentication",
+        &levels("nope"),
+        b"",
+    );
+    let (s2, _, wrong_user) = send(
+        "POST",
+        "/API/partnersPortal/authentication",
+        &levels("secret_xyz789").replace("ana@", "zoe@"),
+        b"",
+    );
+    assert_eq!((s1, s2), (401, 401));
+    assert_eq!(wrong_secret, wrong_user);
+    assert_eq!(
+        wrong_secret,
+        partner_auth::schemes::portal::UNAUTHORIZED_BODY
+    );
+    let bearer = format!(
+        "{}Authorization: Bearer {token}\r\n",
+        levels("secret_xyz789")
+    );
+    let (status, _, body) = send("POST", "/API/partnersPortal/proposals", &bearer, b"{}");
+    assert_eq!(status, 200, "{body}");
+    assert_eq!(json(&body)["permission"], "proposals.write");
+    let (status, _, body) = send("GET", "/API/partnersPortal/commissions", &bearer, b"");
+    assert_eq!(status, 403, "{body}");
+    assert_eq!(body, partner_auth::schemes::portal::FORBIDDEN_BODY);
+    let (status, _, _) = send("GET", "/API/partnersPortal/nowhere", &bearer, b"");
+    assert_eq!(status, 404);
+    assert_eq!(
+        send("GET", "/API/partnersPortal/authentication", "", b"").0,
+        405
+    );
+
+    // Groupcall: the e-mail route, then a batch with one good and one bad element.
+    let email = br#"{"messageData":[{"CustomerId":"1469","Password":"customer-api-key-67890","EmailSubject":"s","EmailBody":"b","Recipients":[{"EmailAddress":"a@example.com"}],"ClientRef":"E-1"}]}"#;
+    let (status, _, body) = post(&sandbox.addr, "/api/SendMessage_V3/Email", email);
+    assert_eq!(status, 200, "{body}");
+    let v = json(&body);
+    assert_eq!(v[0]["errorMsg"], "OK 1 messages queued for sending");
+    assert_eq!(v[0]["statusMsg"], "In Queue");
+    assert_eq!(v[0]["ClientRef"], "E-1");
+    assert!(v[0]["MessageId"].as_str().unwrap().starts_with("1469."));
+    let batch = br#"{"messageData":[{"CustomerId":"1469","Password":"customer-api-key-67890","SMSMessage":"hi","Recipients":[{"MobileNumber":"+447700900123"},{"MobileNumber":"+447700900124"}]},{"CustomerId":"1469","Password":"wrong","SMSMessage":"hi","Recipients":["+447700900123"]}]}"#;
+    let (status, head, body) = post(&sandbox.addr, "/api/SendMessage_V3/SMS", batch);
+    assert_eq!(status, 200, "{body}");
+    assert!(
+        head.to_ascii_lowercase()
+            .contains("x-partner-auth-error: data_not_valid")
+    );
+    let v = json(&body);
+    assert_eq!(v[0]["errorMsg"], "OK 2 messages queued for sending");
+    assert_eq!(v[1]["errorMsg"], "Data is not valid, no messages sent");
+    assert_eq!(v[1]["MessageId"], Value::Null);
+    // The partner's customer authorised the partner; the customer-route customer did not.
+    let foreign = br#"{"PartnerKey":"partner-abc-12345","styleClass":"X","messageData":[{"CustomerId":"1469","Password":"customer-api-key-67890","SMSMessage":"hi","Recipients":["+447700900123"]}]}"#;
+    let (_, _, body) = post(&sandbox.addr, "/api/SendMessage_V3/PartnerRoute", foreign);
+    assert_eq!(
+        json(&body)[0]["WarningMessages"][0],
+        "Partner account not authorized for this customer"
+    );
+    assert_eq!(post(&sandbox.addr, "/api/SendMessage_V3/Fax", b"{}").0, 404);
+    assert_eq!(get(&sandbox.addr, "/api/SendMessage_V3/SMS", &[]).0, 405);
+}
+
+#[test]
+fn the_vendors_python_partner_client_sends_through_the_sandbox() {
+    let check = Command::new("python3")
+        .args(["-c", "import requests"])
+        .output()
+        .expect("python3 must be installed to run this test");
+    assert!(
+        check.status.success(),
+        "the Python `requests` library is missing; install it with `python3 -m pip install requests` (.ci/run does): {}",
+        text(&check)
+    );
+    let sandbox = Sandbox::start(&[]);
+    let o = Command::new("python3")
+        .arg(concat!(
+            env!("CARGO_MANIFEST_DIR"),
+            "/examples/groupcall_partner_client.py"
+        ))
+        .arg(&sandbox.url)
+        .env("PARTNER_KEY", "partner-abc-12345")
+        .env("STYLE_CLASS", "YourCompanyName")
+        .env("GROUPCALL_CUSTOMER_ID", "1470")
+        .env("GROUPCALL_CUSTOMER_API_KEY", "customer-api-key-13579")
+        .output()
+        .unwrap();
+    let out = text(&o);
+    assert!(o.status.success(), "{out}");
+    let result = json(String::from_utf8_lossy(&o.stdout).trim());
+    assert_eq!(result["success"], true, "{out}");
+    assert_eq!(result["status"], "In Queue", "{out}");
+    assert!(
+        result["message_id"].as_str().unwrap().starts_with("1470."),
+        "{out}"
+    );
+    // The vendor's client raises the element's error text for a refused message.
+    let o = Command::new("python3")
+        .arg(concat!(
+            env!("CARGO_MANIFEST_DIR"),
+            "/examples/groupcall_partner_client.py"
+        ))
+        .arg(&sandbox.url)
+        .env("PARTNER_KEY", "not-a-partner-key")
+        .env("STYLE_CLASS", "YourCompanyName")
+        .env("GROUPCALL_CUSTOMER_ID", "1470")
+        .env("GROUPCALL_CUSTOMER_API_KEY", "customer-api-key-13579")
+        .output()
+        .unwrap();
+    assert_eq!(o.status.code(), Some(1), "{}", text(&o));
+    assert!(
+        text(&o).contains("error: Partner key is not valid"),
+        "{}",
+        text(&o)
+    );
+    let log = sandbox.log();
+    assert!(
+        log.contains("POST /api/SendMessage_V3/PartnerRoute 200 scheme=groupcall-partner code=-"),
+        "{log}"
+    );
+    assert!(!log.contains("customer-api-key-13579") && !log.contains("partner-abc-12345"));
+}
+
+/// The `sh` block following `<!-- {marker}` in README.md, pointed at `url`.
+fn readme_block(marker: &str, url: &str) -> String {
+    let readme =
+        std::fs::read_to_string(concat!(env!("CARGO_MANIFEST_DIR"), "/README.md")).unwrap();
+    let after = readme
+        .split(&format!("<!-- {marker}"))
+        .nth(1)
+        .unwrap_or_else(|| panic!("README.md has no {marker} block"));
+    after
+        .split("```sh\n")
+        .nth(1)
+        .and_then(|s| s.split("```").next())
+        .unwrap()
+        .replace("http://127.0.0.1:8080", url)
+}
+
+#[test]
+fn the_readme_portal_and_groupcall_examples_really_work() {
+    let sandbox = Sandbox::start(&[]);
+    let o = Command::new("sh")
+        .arg("-c")
+        .arg(readme_block("portal-example", &sandbox.url))
+        .output()
+        .unwrap();
+    let out = text(&o);
+    assert!(o.status.success(), "{out}");
+    assert!(out.contains("token: 43 characters"), "{out}");
+    let lines: Vec<&str> = out.lines().filter(|l| l.starts_with('{')).collect();
+    assert_eq!(lines.len(), 1, "{out}");
+    let v = json(lines[0]);
+    assert_eq!(v["username"], "ana@example.pt", "{out}");
+    assert_eq!(v["permission"], "simulations.read", "{out}");
+
+    let o = Command::new("sh")
+        .arg("-c")
+        .arg(readme_block("groupcall-example", &sandbox.url))
+        .output()
+        .unwrap();
+    let out = text(&o);
+    assert!(o.status.success(), "{out}");
+    let lines: Vec<&str> = out.lines().filter(|l| l.starts_with('[')).collect();
+    assert_eq!(lines.len(), 1, "{out}");
+    let v = json(lines[0]);
+    assert_eq!(
+        v[0]["errorMsg"], "OK 1 messages queued for sending",
+        "{out}"
+    );
 }

@@ -15,15 +15,18 @@ use super::{EXIT_CONFORMANT, EXIT_NONCONFORMANT};
 /// Arguments of `probe`.
 #[derive(Debug, Args)]
 pub struct ProbeArgs {
-    /// The scheme slug: signupto-hash, signupto-partner-hash or signupto-token.
+    /// The scheme slug: signupto-hash, signupto-partner-hash, signupto-token,
+    /// partners-portal, groupcall-customer or groupcall-partner.
     pub scheme: String,
     /// The server's base URL, e.g. `http://127.0.0.1:8080` (a path prefix is kept and
     /// signed).
     #[arg(long, value_name = "URL")]
     pub url: String,
-    /// The protected endpoint to send the cases to.
-    #[arg(long, value_name = "PATH", default_value = "/v1/list")]
-    pub path: String,
+    /// The protected endpoint to send the cases to; default: `/v1/list` (Sign-Up.to),
+    /// `/API/partnersPortal/simulations` (partners-portal), `/api/SendMessage_V3/SMS`
+    /// (groupcall-customer), `/api/SendMessage_V3/PartnerRoute` (groupcall-partner).
+    #[arg(long, value_name = "PATH")]
+    pub path: Option<String>,
     /// Credentials (the JSON shape `partner-auth serve --demo-credentials` prints);
     /// default: the sandbox's demo credentials.
     #[arg(long, value_name = "FILE")]
@@ -47,6 +50,10 @@ pub struct ProbeArgs {
     /// Token password (overrides the credentials; prefer --credentials).
     #[arg(long)]
     pub password: Option<String>,
+    /// Output format: `text` (one line per case) or `json` (one object: scheme, url,
+    /// cases with name, expected, got, pass, reason; and the counts).
+    #[arg(long, value_name = "FORMAT", default_value = "text", value_parser = ["text", "json"])]
+    pub format: String,
     /// Seconds to wait for each answer.
     #[arg(long, value_name = "SECS", default_value_t = 10.0)]
     pub timeout: f64,
@@ -64,7 +71,11 @@ pub fn run(args: ProbeArgs) -> anyhow::Result<ExitCode> {
     if !(args.timeout > 0.0 && args.timeout.is_finite()) {
         bail!("--timeout must be a positive number of seconds");
     }
-    if !args.path.starts_with('/') {
+    let path = args
+        .path
+        .clone()
+        .unwrap_or_else(|| probe::default_path(&args.scheme).to_owned());
+    if !path.starts_with('/') {
         bail!("--path must start with `/`, e.g. /v1/list");
     }
     let mut credentials = match &args.credentials {
@@ -100,15 +111,49 @@ pub fn run(args: ProbeArgs) -> anyhow::Result<ExitCode> {
     let results = runtime.block_on(probe::run(
         &args.scheme,
         &args.url,
-        &args.path,
+        &path,
         &credentials,
         Duration::from_secs_f64(args.timeout),
     ))?;
+    let failed: Vec<&str> = results
+        .iter()
+        .filter(|r| !r.pass)
+        .map(|r| r.name.as_str())
+        .collect();
+    let code = if failed.is_empty() {
+        EXIT_CONFORMANT
+    } else {
+        EXIT_NONCONFORMANT
+    };
+    if args.format == "json" {
+        let cases: Vec<Value> = results
+            .iter()
+            .map(|r| {
+                serde_json::json!({
+                    "name": r.name,
+                    "expected": r.expect.to_string(),
+                    "got": r.got,
+                    "pass": r.pass,
+                    "reason": r.reason,
+                })
+            })
+            .collect();
+        let doc = serde_json::json!({
+            "scheme": args.scheme,
+            "url": format!("{}{path}", args.url.trim_end_matches('/')),
+            "conformant": failed.is_empty(),
+            "passed": results.len() - failed.len(),
+            "failed": failed,
+            "cases": cases,
+        });
+        println!("{}", serde_json::to_string_pretty(&doc)?);
+        return Ok(ExitCode::from(code));
+    }
     println!(
         "partner-auth probe {} at {}{}",
         args.scheme,
         args.url.trim_end_matches('/'),
-        args.path
+        path
     );
     for r in &results {
         println!(
@@ -122,11 +167,6 @@ pub fn run(args: ProbeArgs) -> anyhow::Result<ExitCode> {
             println!("     {reason}");
         }
     }
-    let failed: Vec<&str> = results
-        .iter()
-        .filter(|r| !r.pass)
-        .map(|r| r.name.as_str())
-        .collect();
     if failed.is_empty() {
         println!("conformant: {} passed, 0 failed", results.len());
         Ok(ExitCode::from(EXIT_CONFORMANT))

@@ -13,19 +13,39 @@ use std::time::Duration;
 
 use crate::serve::Credentials;
 
+pub mod groupcall;
+pub mod portal;
 pub mod signupto;
 
 /// The schemes `partner-auth probe` can check.
-pub const SCHEMES: &[&str] = &["signupto-hash", "signupto-partner-hash", "signupto-token"];
+pub const SCHEMES: &[&str] = &[
+    "signupto-hash",
+    "signupto-partner-hash",
+    "signupto-token",
+    "partners-portal",
+    "groupcall-customer",
+    "groupcall-partner",
+];
+
+/// The endpoint `slug`'s cases go to when none is given.
+pub fn default_path(slug: &str) -> &'static str {
+    match slug {
+        "partners-portal" => crate::serve::portal::DEFAULT_PATH,
+        "groupcall-customer" | "groupcall-partner" => groupcall::default_path(slug),
+        _ => "/v1/list",
+    }
+}
 
 /// What the spec requires of a case.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum Expect {
     /// The request must be accepted.
     Accept,
-    /// The request must be refused; `code` is the reference's error code for it.
+    /// The request must be refused; `code` is the reference's error code for it (for
+    /// Groupcall, whose refusals carry no code, the vendor's error text).
     Reject {
-        /// The stable error code (compared only when the server names one).
+        /// The stable error code (compared only when the server names one), or the
+        /// vendor's error text where that is what the answer carries.
         code: &'static str,
     },
 }
@@ -200,6 +220,10 @@ pub async fn run(
     match slug {
         "signupto-hash" | "signupto-partner-hash" | "signupto-token" => {
             signupto::probe(slug, &prober, path, credentials).await
+        }
+        "partners-portal" => portal::probe(slug, &prober, path, credentials).await,
+        "groupcall-customer" | "groupcall-partner" => {
+            groupcall::probe(slug, &prober, path, credentials).await
         }
         _ => Err(ProbeError::Usage(format!(
             "unknown scheme `{slug}`; probe supports {}",

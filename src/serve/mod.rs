@@ -9,6 +9,8 @@
 //! | API | mount | schemes |
 //! |---|---|---|
 //! | Sign-Up.to PMAPI | `/v1/` | `signupto-hash`, `signupto-partner-hash`, `signupto-token` (`POST /v1/token`) |
+//! | Partners portal | `/API/partnersPortal/` | `partners-portal` (`POST /API/partnersPortal/authentication`) |
+//! | Groupcall `SendMessage_V3` | `/api/SendMessage_V3/` | `groupcall-customer` (`SMS`, `Email`), `groupcall-partner` (`PartnerRoute`) |
 //!
 //! Adding an API is one module, `src/serve/<api>.rs`, holding its credential types, its
 //! demo values and `pub const API: Api` (mount, slugs, `demo`, `router`), plus its line
@@ -35,6 +37,8 @@ use axum::response::{IntoResponse, Response};
 use crate::{Clock, Request};
 
 pub mod demo;
+pub mod groupcall;
+pub mod portal;
 pub mod signupto;
 
 pub use demo::{Credentials, CredentialsError};
@@ -70,7 +74,7 @@ impl std::fmt::Debug for Api {
 
 /// Every API the sandbox serves. A new API is one module with one `API` constant, listed
 /// here.
-pub const APIS: &[Api] = &[signupto::API];
+pub const APIS: &[Api] = &[signupto::API, portal::API, groupcall::API];
 
 /// The sandbox's settings, shared by every API.
 #[derive(Clone)]
