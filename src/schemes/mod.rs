@@ -1,4 +1,5 @@
 //! One module per vendor; every scheme module has the same parts in the same order:
 //! credentials, canonical, sign, verify, wire (parsers), error.
 
+pub mod hmac;
 pub mod signupto;
