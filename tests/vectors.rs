@@ -147,4 +147,6 @@ fn case_counts_meet_the_floor() {
         8,
         "RFC 2202's 7 cases, case 5 twice (full and truncated)"
     );
+    assert!(count("hmac-sha256", &["sign", "verify"]) >= 100);
+    assert!(count("hmac-sha256", &["error-response", "parse-error"]) >= 30);
 }

@@ -10,6 +10,7 @@ use serde_json::Value;
 use crate::Request;
 use crate::vectors::{Answer, Case, Implementation};
 
+mod hmac;
 mod primitives;
 mod signupto;
 
@@ -39,6 +40,10 @@ pub const OPS: &[(&str, &[&str])] = &[
     ("primitives/hmac-sha1", &["mac"]),
     ("primitives/hmac-sha256", &["mac"]),
     ("primitives/base64", &["encode", "decode"]),
+    (
+        "hmac-sha256",
+        &["sign", "verify", "error-response", "parse-error"],
+    ),
 ];
 
 /// True when the reference implements `scheme`.
@@ -52,6 +57,7 @@ pub fn answer(scheme: &str, op: &str, input: &Value) -> Answer {
         "signupto-hash" | "signupto-partner-hash" | "signupto-token" => {
             signupto::answer(scheme, op, input)
         }
+        "hmac-sha256" => hmac::answer(scheme, op, input),
         s if s.starts_with("primitives/") => {
             primitives::answer(&s["primitives/".len()..], op, input)
         }
