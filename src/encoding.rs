@@ -46,6 +46,15 @@ pub fn base64_decode(text: &str) -> Option<Vec<u8>> {
     base64::engine::general_purpose::STANDARD.decode(text).ok()
 }
 
+/// Strict standard Base64 (as [`base64_decode`]) into `out`, without allocating;
+/// the number of bytes written, or `None` when the text is not strict Base64 or does
+/// not fit.
+pub fn base64_decode_into(text: &str, out: &mut [u8]) -> Option<usize> {
+    base64::engine::general_purpose::STANDARD
+        .decode_slice(text, out)
+        .ok()
+}
+
 /// SHA-1 of `data`.
 pub fn sha1(data: &[u8]) -> [u8; 20] {
     Sha1::digest(data).into()

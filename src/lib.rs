@@ -10,6 +10,7 @@
 //! | `signupto-hash` | Sign-Up.to PMAPI Hash v1.2: SHA-1 over a CR LF canonical string, `SuTHash signature="…"` |
 //! | `signupto-partner-hash` | Sign-Up.to PMAPI Partner Hash v1.2: the same with `X-SuT-PID`, `SuTPartner signature="…"` |
 //! | `signupto-token` | Sign-Up.to PMAPI Token v1.2: `POST /v1/token`, then `SuTToken <token>` |
+//! | `hmac-sha256` | Partner API key + HMAC-SHA256: Base64 MAC of `METHOD\nPATH\nTIMESTAMP\nNONCE\nBODY`, ±60 s, single-use nonce, GA20xx codes ([`schemes::hmac`]) |
 //!
 //! ## Sign and verify
 //!

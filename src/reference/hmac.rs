@@ -218,7 +218,7 @@ pub(super) fn answer(scheme: &str, op: &str, input: &Value) -> Result<Answer, An
     })
 }
 
-fn headers_json(headers: &[(String, String)]) -> Value {
+fn headers_json(headers: &[(&str, String)]) -> Value {
     Value::Array(headers.iter().map(|(n, v)| json!([n, v])).collect())
 }
 

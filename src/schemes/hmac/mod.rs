@@ -44,7 +44,7 @@
 //! let verifier = Verifier::new(keys, FixedClock::from_secs(1_709_337_660), ShardedNonceStore::default());
 //! let mut request = Request::new("GET", "/api/v1/partner/constants/countries");
 //! for (name, value) in &signed.headers {
-//!     request.headers.append(name.clone(), value.clone());
+//!     request.headers.append(*name, value.clone());
 //! }
 //! assert_eq!(verifier.verify(&request, None)?.api_key(), "pk_demo");
 //! // The same request again is a replay.

@@ -2,37 +2,43 @@
 //!
 //! - Nonces are remembered per scope (the API key): the same nonce under another key is
 //!   another entry.
-//! - Each `(scope, nonce)` is reduced to a 128-bit fingerprint under two random SipHash
-//!   keys chosen when the store is built, so an entry costs 16 bytes plus table
-//!   overhead whatever the nonce's length. Two different nonces sharing a fingerprint
-//!   (probability about n²/2¹²⁹) would make the second one read as a replay: a false
-//!   rejection, never a false acceptance.
+//! - Each `(scope, nonce)` is reduced to a 64-bit fingerprint under a random SipHash key
+//!   chosen when the store is built, so an entry costs 8 bytes plus its 4-byte deadline
+//!   and table overhead, whatever the nonce's length. A fresh nonce that shares a
+//!   fingerprint with one of the n live entries (probability about n/2⁶⁴ per request,
+//!   5·10⁻¹⁴ with a million live nonces) reads as a replay: a false rejection, never a
+//!   false acceptance.
 //! - The fingerprint picks one of a power-of-two number of shards, each behind its own
 //!   mutex, so threads presenting different nonces rarely contend, and threads
 //!   presenting the same nonce serialise on one lock: exactly one of them is `Fresh`.
-//! - Inside a shard, entries sit in time buckets by deadline (rounded up to the bucket
-//!   granularity, so a nonce is kept at least as long as asked). Expiry drops whole
-//!   buckets, the oldest first, on the inserts that reach the shard: no call ever scans
-//!   the entries.
-//! - A global count bounds live entries. When it is reached, the store first drops the
-//!   expired buckets of every shard it can lock without waiting; if that frees nothing
-//!   it refuses with [`StoreFull`] (fail closed, H8) instead of forgetting a nonce that is
-//!   still inside its window.
+//! - Inside a shard, one hash table maps fingerprints to deadlines (one probe per
+//!   insert), and a queue of time buckets (deadline rounded up to the granularity, so a
+//!   nonce is kept at least as long as asked) lists the fingerprints to forget. Each
+//!   insert forgets at most a fixed number of expired entries from the oldest bucket,
+//!   so expiry is incremental: no call scans the store. An expired entry not yet
+//!   forgotten is never read as live (its deadline is checked).
+//! - A global count bounds live entries. When it is reached, the store first forgets
+//!   expired entries from every shard it can lock without waiting (a bounded number per
+//!   shard); if that frees nothing it refuses with [`StoreFull`] (fail closed, H8)
+//!   instead of forgetting a nonce that is still inside its window.
+//! - Deadlines are kept as `u32` Unix seconds (clamped to 0..=2³²−1, i.e. until 2106).
 
-use std::collections::{HashSet, VecDeque};
+use std::collections::{HashMap, VecDeque};
 use std::hash::{BuildHasher, BuildHasherDefault, Hash, Hasher, RandomState};
 use std::sync::atomic::{AtomicUsize, Ordering};
 use std::sync::{Mutex, MutexGuard};
 
 use crate::replay::{Insert, NonceStore, StoreFull};
 
-/// A 128-bit fingerprint of `(scope, nonce)`.
+/// A 64-bit keyed fingerprint of `(scope, nonce)`. Bits 32.. pick the shard; the table
+/// hashes the whole word (its low bits index, its top bits tag), which the shard bits
+/// never reach.
 #[derive(Clone, Copy, PartialEq, Eq)]
-struct Fp(u64, u64);
+struct Fp(u64);
 
 impl Hash for Fp {
     fn hash<H: Hasher>(&self, state: &mut H) {
-        // Already a keyed hash: hand the table its first half as is.
+        // Already a keyed hash: hand it to the table as it is.
         state.write_u64(self.0);
     }
 }
@@ -55,37 +61,55 @@ impl Hasher for PassThrough {
     }
 }
 
-type FpSet = HashSet<Fp, BuildHasherDefault<PassThrough>>;
+type FpMap = HashMap<Fp, u32, BuildHasherDefault<PassThrough>>;
 
+/// Fingerprints whose deadline is `until`, to forget once `now > until`.
 struct Bucket {
-    /// Entries are remembered while `now <= until`.
-    until: i64,
-    set: FpSet,
+    until: u32,
+    keys: Vec<Fp>,
 }
 
 #[derive(Default)]
 struct Shard {
+    live: FpMap,
     /// Sorted by `until`, oldest first.
     buckets: VecDeque<Bucket>,
 }
 
+/// How many expired entries one insert forgets at most (per shard visited).
+const FORGET_STEP: usize = 32;
+
+fn secs(t: i64) -> u32 {
+    u32::try_from(t.clamp(0, i64::from(u32::MAX))).unwrap_or(u32::MAX)
+}
+
 impl Shard {
-    /// Drops the buckets whose deadline passed; returns how many entries went.
-    fn purge(&mut self, now: i64) -> usize {
+    /// Forgets up to `budget` expired entries, oldest bucket first; returns how many.
+    fn forget(&mut self, now: u32, budget: usize) -> usize {
         let mut freed = 0;
-        while self.buckets.front().is_some_and(|b| b.until < now) {
-            if let Some(b) = self.buckets.pop_front() {
-                freed += b.set.len();
+        let mut looked = 0;
+        while looked < budget {
+            let Some(front) = self.buckets.front_mut() else {
+                break;
+            };
+            if front.until >= now {
+                break;
+            }
+            let Some(fp) = front.keys.pop() else {
+                self.buckets.pop_front();
+                continue;
+            };
+            looked += 1;
+            // Re-inserted later under another deadline: that entry stays.
+            if self.live.get(&fp) == Some(&front.until) {
+                self.live.remove(&fp);
+                freed += 1;
             }
         }
         freed
     }
 
-    fn contains(&self, fp: &Fp) -> bool {
-        self.buckets.iter().any(|b| b.set.contains(fp))
-    }
-
-    fn add(&mut self, fp: Fp, until: i64) {
+    fn enqueue(&mut self, fp: Fp, until: u32) {
         // Deadlines mostly arrive in order: search from the newest bucket.
         let pos = self
             .buckets
@@ -93,12 +117,16 @@ impl Shard {
             .rposition(|b| b.until <= until)
             .map_or(0, |i| i + 1);
         if pos > 0 && self.buckets[pos - 1].until == until {
-            self.buckets[pos - 1].set.insert(fp);
-            return;
+            self.buckets[pos - 1].keys.push(fp);
+        } else {
+            self.buckets.insert(
+                pos,
+                Bucket {
+                    until,
+                    keys: vec![fp],
+                },
+            );
         }
-        let mut set = FpSet::default();
-        set.insert(fp);
-        self.buckets.insert(pos, Bucket { until, set });
     }
 }
 
@@ -116,9 +144,8 @@ pub struct ShardedNonceStore {
     shards: Box<[Mutex<Shard>]>,
     live: AtomicUsize,
     capacity: usize,
-    granularity: i64,
-    k0: RandomState,
-    k1: RandomState,
+    granularity: u32,
+    key: RandomState,
 }
 
 impl std::fmt::Debug for ShardedNonceStore {
@@ -135,31 +162,30 @@ impl std::fmt::Debug for ShardedNonceStore {
 /// Default number of shards.
 pub const DEFAULT_SHARDS: usize = 64;
 /// Default bucket granularity, in seconds.
-pub const DEFAULT_GRANULARITY_SECS: i64 = 16;
+pub const DEFAULT_GRANULARITY_SECS: i64 = 4;
 
 impl ShardedNonceStore {
-    /// A store holding at most `capacity` live nonces, with 64 shards and 16-second
+    /// A store holding at most `capacity` live nonces, with 64 shards and 4-second
     /// buckets.
     pub fn new(capacity: usize) -> Self {
         Self::with_layout(capacity, DEFAULT_SHARDS, DEFAULT_GRANULARITY_SECS)
     }
 
     /// A store with `shards` shards (rounded up to a power of two, at least 1) and
-    /// buckets `granularity_secs` wide (at least 1). Coarser buckets mean fewer tables
-    /// to probe and entries kept up to that much longer.
+    /// buckets `granularity_secs` wide (1 to 3600). Coarser buckets mean fewer, larger
+    /// queues, and entries kept up to that much longer than asked.
     pub fn with_layout(capacity: usize, shards: usize, granularity_secs: i64) -> Self {
         let shards = shards.max(1).next_power_of_two();
         Self {
             shards: (0..shards).map(|_| Mutex::new(Shard::default())).collect(),
             live: AtomicUsize::new(0),
             capacity,
-            granularity: granularity_secs.max(1),
-            k0: RandomState::new(),
-            k1: RandomState::new(),
+            granularity: secs(granularity_secs.clamp(1, 3600)),
+            key: RandomState::new(),
         }
     }
 
-    /// Nonces currently remembered (expired buckets not yet dropped included).
+    /// Nonces currently remembered (expired ones not yet forgotten included).
     pub fn len(&self) -> usize {
         self.live.load(Ordering::Relaxed)
     }
@@ -174,19 +200,14 @@ impl ShardedNonceStore {
         self.capacity
     }
 
-    fn fingerprint(&self, scope: &str, nonce: &str) -> Fp {
-        let x = (scope, nonce);
-        Fp(self.k0.hash_one(x), self.k1.hash_one(x))
+    fn fingerprint(&self, scope: &str, nonce: &str) -> (Fp, usize) {
+        let h = self.key.hash_one((scope, nonce));
+        (Fp(h), (h >> 32) as usize & (self.shards.len() - 1))
     }
 
-    fn shard(&self, fp: &Fp) -> MutexGuard<'_, Shard> {
-        let i = (fp.1 as usize) & (self.shards.len() - 1);
-        lock(&self.shards[i])
-    }
-
-    /// Takes one slot of the bound, dropping expired buckets of the shards it can lock
-    /// without waiting when the bound is reached.
-    fn reserve(&self, own: &mut Shard, now: i64) -> bool {
+    /// Takes one slot of the bound; when the bound is reached, first forgets expired
+    /// entries of every shard it can lock without waiting.
+    fn reserve(&self, own: &mut Shard, now: u32) -> bool {
         for attempt in 0..2 {
             if self.live.fetch_add(1, Ordering::AcqRel) < self.capacity {
                 return true;
@@ -195,10 +216,11 @@ impl ShardedNonceStore {
             if attempt == 1 {
                 break;
             }
-            let mut freed = own.purge(now);
+            const FULL_STEP: usize = 4096;
+            let mut freed = own.forget(now, FULL_STEP);
             for shard in self.shards.iter() {
                 if let Ok(mut s) = shard.try_lock() {
-                    freed += s.purge(now);
+                    freed += s.forget(now, FULL_STEP);
                 }
             }
             self.live.fetch_sub(freed, Ordering::AcqRel);
@@ -208,7 +230,8 @@ impl ShardedNonceStore {
 }
 
 fn lock(m: &Mutex<Shard>) -> MutexGuard<'_, Shard> {
-    // A panic while holding the lock leaves each bucket whole (an entry is in or out).
+    // A panic while holding the lock leaves the table and queues usable: at worst an
+    // entry is remembered longer than needed.
     m.lock().unwrap_or_else(|p| p.into_inner())
 }
 
@@ -226,26 +249,29 @@ impl NonceStore for ShardedNonceStore {
         now: i64,
         keep_until: i64,
     ) -> Result<Insert, StoreFull> {
-        let fp = self.fingerprint(scope, nonce);
-        let mut shard = self.shard(&fp);
-        let freed = shard.purge(now);
+        let (fp, shard) = self.fingerprint(scope, nonce);
+        let now = secs(now);
+        let g = self.granularity;
+        // Round the deadline up to the bucket edge: kept at least as long as asked.
+        let until = secs(keep_until).div_ceil(g).saturating_mul(g);
+        let mut shard = lock(&self.shards[shard]);
+        let freed = shard.forget(now, FORGET_STEP);
         if freed > 0 {
             self.live.fetch_sub(freed, Ordering::AcqRel);
         }
-        if shard.contains(&fp) {
-            return Ok(Insert::Replayed);
+        match shard.live.get_mut(&fp) {
+            Some(deadline) if *deadline >= now => return Ok(Insert::Replayed),
+            Some(deadline) => *deadline = until,
+            None => {
+                if !self.reserve(&mut shard, now) {
+                    return Err(StoreFull {
+                        capacity: self.capacity,
+                    });
+                }
+                shard.live.insert(fp, until);
+            }
         }
-        if !self.reserve(&mut shard, now) {
-            return Err(StoreFull {
-                capacity: self.capacity,
-            });
-        }
-        let g = self.granularity;
-        let until = keep_until
-            .div_euclid(g)
-            .saturating_add(i64::from(keep_until.rem_euclid(g) != 0))
-            .saturating_mul(g);
-        shard.add(fp, until);
+        shard.enqueue(fp, until);
         Ok(Insert::Fresh)
     }
 }

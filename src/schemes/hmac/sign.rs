@@ -29,7 +29,7 @@ pub struct Signed {
     pub signature: String,
     /// The headers to add, in order: `X-Api-Key`, `X-Timestamp`, `X-Nonce`,
     /// `Authorization: HMAC-SHA256 <signature>`.
-    pub headers: Vec<(String, String)>,
+    pub headers: [(&'static str, String); 4],
 }
 
 /// Signs requests for one API key.
@@ -82,12 +82,15 @@ impl Signer {
             string_to_sign.as_bytes(),
         );
         let signature = base64_encode(&mac);
-        let authorization = format!("{AUTH_SCHEME} {signature}");
-        let headers = vec![
-            ("X-Api-Key".to_owned(), self.credentials.api_key.clone()),
-            ("X-Timestamp".to_owned(), timestamp),
-            ("X-Nonce".to_owned(), req.nonce.to_owned()),
-            ("Authorization".to_owned(), authorization),
+        let mut authorization = String::with_capacity(AUTH_SCHEME.len() + 1 + signature.len());
+        authorization.push_str(AUTH_SCHEME);
+        authorization.push(' ');
+        authorization.push_str(&signature);
+        let headers = [
+            ("X-Api-Key", self.credentials.api_key.clone()),
+            ("X-Timestamp", timestamp),
+            ("X-Nonce", req.nonce.to_owned()),
+            ("Authorization", authorization),
         ];
         Ok(Signed {
             string_to_sign,

@@ -38,7 +38,7 @@ impl Verified {
 /// let verifier = Verifier::new(keys, &clock, ShardedNonceStore::default());
 /// let mut req = Request::new("POST", "/api/v1/partner/orders").body(b"{}".to_vec());
 /// for (n, v) in &signed.headers {
-///     req.headers.append(n.clone(), v.clone());
+///     req.headers.append(*n, v.clone());
 /// }
 /// assert_eq!(verifier.verify(&req, None)?.api_key(), "pk_demo");
 /// assert_eq!(verifier.verify(&req, None).unwrap_err().code(), "GA2014");

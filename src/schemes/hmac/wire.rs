@@ -20,12 +20,13 @@ pub fn parse_authorization(value: &str) -> Result<[u8; 32], Error> {
             "the `Authorization` value must start with `HMAC-SHA256 ` (that case, one space)",
         );
     };
-    let Some(bytes) = crate::encoding::base64_decode(rest) else {
+    let mut buf = [0u8; 64];
+    let Some(len) = crate::encoding::base64_decode_into(rest, &mut buf) else {
         return mismatch(
-            "the signature is not standard padded Base64 (`+/` alphabet, `=` padding)",
+            "the signature is not standard padded Base64 (`+/` alphabet, `=` padding) of 32 bytes",
         );
     };
-    match <[u8; 32]>::try_from(bytes.as_slice()) {
+    match <[u8; 32]>::try_from(&buf[..len]) {
         Ok(mac) => Ok(mac),
         Err(_) => mismatch("the signature does not decode to 32 bytes (an HMAC-SHA256 digest)"),
     }
