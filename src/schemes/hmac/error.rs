@@ -11,39 +11,43 @@
 #[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
 pub enum Error {
     /// GA2001: no usable `X-Api-Key` (absent, empty or sent twice).
-    #[error("GA2001: {reason}; send `X-Api-Key: <your provisioned API key>` exactly once")]
+    #[error(
+        "no usable `X-Api-Key`: {reason}; send `X-Api-Key: <your provisioned API key>` exactly once"
+    )]
     MissingApiKey {
         /// Absent, empty or duplicated.
         reason: &'static str,
     },
     /// GA2002: no usable `Authorization` (absent, empty or sent twice).
-    #[error("GA2002: {reason}; send `Authorization: HMAC-SHA256 <Base64 signature>` exactly once")]
+    #[error(
+        "no usable `Authorization`: {reason}; send `Authorization: HMAC-SHA256 <Base64 signature>` exactly once"
+    )]
     MissingSignature {
         /// Absent, empty or duplicated.
         reason: &'static str,
     },
     /// GA2003: no usable `X-Timestamp` (absent, empty or sent twice).
-    #[error("GA2003: {reason}; send `X-Timestamp: <Unix epoch seconds>` exactly once")]
+    #[error(
+        "no usable `X-Timestamp`: {reason}; send `X-Timestamp: <Unix epoch seconds>` exactly once"
+    )]
     MissingTimestamp {
         /// Absent, empty or duplicated.
         reason: &'static str,
     },
     /// GA2004: no usable `X-Nonce` (absent, empty, sent twice, or not 1–128 visible
     /// ASCII characters).
-    #[error("GA2004: {reason}; send `X-Nonce: <fresh UUID v4>` exactly once")]
+    #[error("no usable `X-Nonce`: {reason}; send `X-Nonce: <fresh UUID v4>` exactly once")]
     MissingNonce {
         /// What is wrong with it.
         reason: &'static str,
     },
     /// GA2011: the API key is not in the verifier's directory.
-    #[error(
-        "GA2011: the `X-Api-Key` is invalid or not found; check the key provisioned in the portal"
-    )]
+    #[error("the `X-Api-Key` is invalid or not found; check the key provisioned in the portal")]
     UnknownApiKey,
     /// GA2012: the signature does not verify (or the `Authorization` value is not
     /// `HMAC-SHA256 <standard padded Base64 of 32 bytes>`).
     #[error(
-        "GA2012: signature verification failed: {reason}; sign METHOD\\nPATH\\nTIMESTAMP\\nNONCE\\nBODY (path without query, raw body) with the API secret and send standard padded Base64"
+        "signature verification failed: {reason}; sign METHOD\\nPATH\\nTIMESTAMP\\nNONCE\\nBODY (path without query, raw body) with the API secret and send standard padded Base64"
     )]
     SignatureMismatch {
         /// What did not match (never the expected value).
@@ -51,26 +55,24 @@ pub enum Error {
     },
     /// GA2013: `X-Timestamp` is not decimal Unix seconds, or further than the window
     /// from the verifier's clock (H4).
-    #[error(
-        "GA2013: {reason}; sign with the current Unix time in seconds and check the client's clock"
-    )]
+    #[error("{reason}; sign with the current Unix time in seconds and check the client's clock")]
     TimestampOutOfWindow {
         /// Malformed, or how far off.
         reason: String,
     },
     /// GA2014: the nonce was already used with this API key inside the window.
     #[error(
-        "GA2014: `X-Nonce` was already used with this API key; generate a fresh UUID v4 for every request"
+        "`X-Nonce` was already used with this API key; generate a fresh UUID v4 for every request"
     )]
     NonceReused,
     /// GA2021: the API key is disabled.
     #[error(
-        "GA2021: the API key is disabled; enable it in the portal (POST /web/v1/partner/api-keys/{{id}}/enable)"
+        "the API key is disabled; enable it in the portal (POST /web/v1/partner/api-keys/{{id}}/enable)"
     )]
     KeyDisabled,
     /// GA2022: the client's IP address is not in the key's allow-list.
     #[error(
-        "GA2022: the client IP address is not in this API key's whitelist; add it in the portal or call from an allowed address"
+        "the client IP address is not in this API key's whitelist; add it in the portal or call from an allowed address"
     )]
     IpNotAllowed,
     /// The replay store is full and refuses rather than forget a live nonce (H8).
