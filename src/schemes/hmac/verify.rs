@@ -59,18 +59,43 @@ impl<C: Clock, S: NonceStore> std::fmt::Debug for Verifier<C, S> {
     }
 }
 
-/// A present, non-empty, single value of `name`; `missing` builds the error otherwise.
-fn required<'r>(
-    req: &'r Request,
-    name: &str,
-    missing: fn(&'static str) -> Error,
-) -> Result<&'r str, Error> {
-    match req.headers.get_one(name) {
-        Ok(Some(v)) if !v.is_empty() => Ok(v),
-        Ok(Some(_)) => Err(missing("the header is empty")),
-        Ok(None) => Err(missing("the header is absent")),
-        Err(_) => Err(missing("the header appears more than once")),
+/// The four headers the scheme reads, in H5 order.
+const HEADERS: [&str; 4] = ["X-Api-Key", "Authorization", "X-Timestamp", "X-Nonce"];
+
+/// One pass over the header fields: each of [`HEADERS`] as its single value (surrounding
+/// spaces and tabs removed), or why it is unusable. Names match case-insensitively.
+fn read_headers(req: &Request) -> Result<[&str; 4], Error> {
+    let mut found: [Option<&str>; 4] = [None; 4];
+    let mut twice = [false; 4];
+    for (name, value) in req.headers.iter() {
+        let Some(i) = HEADERS
+            .iter()
+            .position(|h| h.len() == name.len() && h.eq_ignore_ascii_case(name))
+        else {
+            continue;
+        };
+        twice[i] |= found[i].is_some();
+        found[i] = Some(value.trim_matches([' ', '\t']));
     }
+    let mut out = [""; 4];
+    for i in 0..4 {
+        let reason = match found[i] {
+            _ if twice[i] => "the header appears more than once",
+            None => "the header is absent",
+            Some("") => "the header is empty",
+            Some(v) => {
+                out[i] = v;
+                continue;
+            }
+        };
+        return Err(match i {
+            0 => Error::MissingApiKey { reason },
+            1 => Error::MissingSignature { reason },
+            2 => Error::MissingTimestamp { reason },
+            _ => Error::MissingNonce { reason },
+        });
+    }
+    Ok(out)
 }
 
 impl<C: Clock, S: NonceStore> Verifier<C, S> {
@@ -104,14 +129,7 @@ impl<C: Clock, S: NonceStore> Verifier<C, S> {
     /// inclusive), GA2012, then GA2014; the nonce is recorded only once the signature
     /// verified.
     pub fn verify(&self, req: &Request, client_ip: Option<IpAddr>) -> Result<Verified, Error> {
-        let api_key = required(req, "X-Api-Key", |reason| Error::MissingApiKey { reason })?;
-        let authorization = required(req, "Authorization", |reason| Error::MissingSignature {
-            reason,
-        })?;
-        let timestamp = required(req, "X-Timestamp", |reason| Error::MissingTimestamp {
-            reason,
-        })?;
-        let nonce = required(req, "X-Nonce", |reason| Error::MissingNonce { reason })?;
+        let [api_key, authorization, timestamp, nonce] = read_headers(req)?;
         check_nonce(nonce).map_err(|()| Error::MissingNonce {
             reason: "the value is not 1 to 128 visible ASCII characters",
         })?;
