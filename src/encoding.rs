@@ -51,6 +51,15 @@ pub fn base64url_encode(bytes: &[u8]) -> String {
     base64::engine::general_purpose::URL_SAFE_NO_PAD.encode(bytes)
 }
 
+/// Strict standard Base64 (as [`base64_decode`]) into `out`, without allocating;
+/// the number of bytes written, or `None` when the text is not strict Base64 or does
+/// not fit.
+pub fn base64_decode_into(text: &str, out: &mut [u8]) -> Option<usize> {
+    base64::engine::general_purpose::STANDARD
+        .decode_slice(text, out)
+        .ok()
+}
+
 /// SHA-1 of `data`.
 pub fn sha1(data: &[u8]) -> [u8; 20] {
     Sha1::digest(data).into()
@@ -83,6 +92,17 @@ pub fn hmac_sha256(key: &[u8], data: &[u8]) -> [u8; 32] {
     let mut mac = <hmac::Hmac<Sha256> as KeyInit>::new_from_slice(key)
         .expect("HMAC accepts keys of any length");
     mac.update(data);
+    mac.finalize().into_bytes().into()
+}
+
+/// HMAC-SHA256 of the concatenation of `parts` under `key`, without copying them into
+/// one buffer first.
+pub fn hmac_sha256_parts(key: &[u8], parts: &[&[u8]]) -> [u8; 32] {
+    let mut mac = <hmac::Hmac<Sha256> as KeyInit>::new_from_slice(key)
+        .expect("HMAC accepts keys of any length");
+    for p in parts {
+        mac.update(p);
+    }
     mac.finalize().into_bytes().into()
 }
 

@@ -9,6 +9,7 @@
 use arbitrary::{Arbitrary, Unstructured};
 use serde_json::Value;
 
+use crate::schemes::hmac as hm;
 use crate::schemes::signupto::{
     self as sut, ApiKey, AuthScheme, Envelope, KeyDirectory, Variant, Verifier,
 };
@@ -29,6 +30,8 @@ pub const TARGETS: &[(&str, FuzzTarget)] = &[
     ("portal_verify", portal_verify),
     ("groupcall_response", groupcall_response),
     ("groupcall_verify", groupcall_verify),
+    ("hmac_error_envelope", hmac_error_envelope),
+    ("hmac_verify", hmac_verify),
 ];
 
 /// The `Authorization` parser: whatever it accepts, printing it back and parsing again
@@ -307,6 +310,10 @@ pub fn seeds(files: &[crate::vectors::LoadedFile]) -> Vec<(&'static str, Vec<u8>
         }
         if f.file.scheme == "partners-portal" {
             portal_seeds(&f.file, &mut out);
+            continue;
+        }
+        if f.file.scheme == "hmac-sha256" {
+            hmac_seeds(&f.file, &mut out);
             continue;
         }
         if f.file.scheme.starts_with("groupcall-") {
@@ -740,4 +747,285 @@ fn groupcall_seeds(file: &crate::vectors::VectorFile) -> Vec<(&'static str, Vec<
         }
     }
     out
+}
+
+// ---------------------------------------------------------------------------
+// hmac-sha256
+// ---------------------------------------------------------------------------
+
+/// The error-envelope parser agrees with `serde_json::Value` (a second parser) on which
+/// bodies are envelopes and on every member, and what it accepts survives a render /
+/// parse round trip.
+pub fn hmac_error_envelope(data: &[u8]) {
+    let ours = hm::parse_error_envelope(data);
+    let oracle: Option<Value> = serde_json::from_slice(data).ok();
+    // The rules of H7, restated over the oracle's tree.
+    let expected = oracle.as_ref().and_then(|v| {
+        let o = v.as_object()?;
+        if o.get("success") != Some(&Value::Bool(false)) {
+            return None;
+        }
+        let code = o.get("code")?.as_str().filter(|c| !c.is_empty())?;
+        let message = match o.get("message") {
+            None | Some(Value::Null) => "",
+            Some(Value::String(s)) => s.as_str(),
+            Some(_) => return None,
+        };
+        let version = match o.get("version") {
+            None | Some(Value::Null) => None,
+            Some(Value::String(s)) => Some(s.clone()),
+            Some(_) => return None,
+        };
+        let timestamp = match o.get("timestamp") {
+            None | Some(Value::Null) => None,
+            Some(t) => Some(t.as_i64()?),
+        };
+        Some(hm::ErrorEnvelope {
+            version,
+            timestamp,
+            code: code.to_owned(),
+            message: message.to_owned(),
+            data: o.get("data").cloned().unwrap_or(Value::Null),
+        })
+    });
+    match (&ours, &expected) {
+        (Ok(env), Some(want)) => {
+            assert_eq!(env, want);
+            let again = hm::parse_error_envelope(env.to_json().as_bytes())
+                .expect("a rendered envelope parses");
+            assert_eq!(&again, env);
+        }
+        (Err(_), None) => {}
+        (ours, expected) => panic!("parser says {ours:?}, the oracle says {expected:?}"),
+    }
+}
+
+/// Keys the hmac fuzz target's verifier knows: `(api key, secret)`.
+pub const FUZZ_HMAC_KEYS: [(&str, &str); 3] = [
+    ("pk_fuzz_enabled", "sk_fuzz_secret_enabled"),
+    ("pk_fuzz_disabled", "sk_fuzz_secret_disabled"),
+    ("pk_fuzz_iplocked", "sk_fuzz_secret_iplocked"),
+];
+/// The hmac fuzz target's clock (Unix seconds).
+pub const FUZZ_HMAC_NOW: i64 = 1_709_337_600;
+
+/// The string to sign and signature, restated from the vendor's page without the scheme
+/// module: `Base64(HMAC-SHA256(secret, METHOD\nPATH\nTS\nNONCE\nBODY))`.
+fn hmac_independent_signature(
+    method: &str,
+    target: &str,
+    ts: &str,
+    nonce: &str,
+    body: &[u8],
+    secret: &str,
+) -> String {
+    let path = target.split(['?', '#']).next().unwrap_or("");
+    let mut sts = format!("{method}\n{path}\n{ts}\n{nonce}\n").into_bytes();
+    sts.extend_from_slice(body);
+    crate::encoding::base64_encode(&crate::encoding::hmac_sha256(secret.as_bytes(), &sts))
+}
+
+/// A request built around a correctly signed one, then bent in structured ways.
+#[derive(Debug, Arbitrary)]
+pub struct FuzzHmac {
+    method: u8,
+    path: String,
+    query: Option<String>,
+    body: Vec<u8>,
+    ts_offset: i16,
+    ts_text: Option<String>,
+    nonce: Option<String>,
+    key: u8,
+    sign_with_wrong_secret: bool,
+    drop_headers: u8,
+    signature_form: u8,
+    extra_headers: Vec<(u8, String)>,
+    wire_case: u8,
+    client_ip: Option<[u8; 4]>,
+    tamper_body: Option<u8>,
+    replay_first: bool,
+}
+
+/// See [`FuzzHmac`]: accepted implies the signature, recomputed independently over the
+/// request as received, is exactly the one presented, that the key is enabled, the IP
+/// allowed and the timestamp inside ±60 s; and a second presentation is GA2014.
+pub fn hmac_verify(data: &[u8]) {
+    let Ok(f) = FuzzHmac::arbitrary(&mut Unstructured::new(data)) else {
+        return;
+    };
+    let method = ["GET", "POST", "PUT", "DELETE", "get", ""][usize::from(f.method) % 6];
+    let target = match &f.query {
+        Some(q) => format!("/{}?{q}", f.path),
+        None => format!("/{}", f.path),
+    };
+    let (api_key, secret) = FUZZ_HMAC_KEYS[usize::from(f.key) % 3];
+    let ts = f
+        .ts_text
+        .clone()
+        .unwrap_or_else(|| (FUZZ_HMAC_NOW + i64::from(f.ts_offset)).to_string());
+    let nonce = f
+        .nonce
+        .clone()
+        .unwrap_or_else(|| "550e8400-e29b-41d4-a716-446655440000".to_owned());
+    let sign_secret = if f.sign_with_wrong_secret {
+        "not the secret"
+    } else {
+        secret
+    };
+    let sig = hmac_independent_signature(method, &target, &ts, &nonce, &f.body, sign_secret);
+    let auth = match f.signature_form % 6 {
+        0 | 1 => format!("HMAC-SHA256 {sig}"),
+        2 => format!("hmac-sha256 {sig}"),
+        3 => format!("HMAC-SHA256 {}", sig.trim_end_matches('=')),
+        4 => format!("HMAC-SHA256 {}", sig.replace('+', "-").replace('/', "_")),
+        _ => sig.clone(),
+    };
+    let name = |n: &str| match f.wire_case % 3 {
+        0 => n.to_owned(),
+        1 => n.to_ascii_lowercase(),
+        _ => n.to_ascii_uppercase(),
+    };
+    let mut req = Request::new(method, &target).body(f.body.clone());
+    for (bit, (n, v)) in [
+        ("X-Api-Key", api_key),
+        ("X-Timestamp", ts.as_str()),
+        ("X-Nonce", nonce.as_str()),
+        ("Authorization", auth.as_str()),
+    ]
+    .into_iter()
+    .enumerate()
+    {
+        if f.drop_headers & (1 << bit) == 0 {
+            req.headers.append(name(n), v);
+        }
+    }
+    for (which, value) in &f.extra_headers {
+        let header = [
+            "X-Api-Key",
+            "X-Timestamp",
+            "X-Nonce",
+            "Authorization",
+            "X-Signature",
+            "Host",
+        ][usize::from(*which) % 6];
+        req.headers.append(header, value);
+    }
+    if let Some(b) = f.tamper_body {
+        req.body.push(b);
+    }
+
+    let mut keys = hm::KeyDirectory::new();
+    for (i, (k, s)) in FUZZ_HMAC_KEYS.iter().enumerate() {
+        let mut rec = hm::KeyRecord::new(*s).expect("valid fuzz secret");
+        if i == 1 {
+            rec = rec.enabled(false);
+        }
+        if i == 2 {
+            rec = rec.allow(hm::IpRule::parse("10.0.0.0/8").expect("valid rule"));
+        }
+        keys.insert(*k, rec).expect("valid fuzz key");
+    }
+    let v = hm::Verifier::new(
+        keys,
+        FixedClock::from_secs(FUZZ_HMAC_NOW),
+        hm::ShardedNonceStore::new(16),
+    );
+    let ip = f.client_ip.map(std::net::IpAddr::from);
+    if f.replay_first {
+        let _ = v.verify(&req, ip);
+    }
+    let Ok(ok) = v.verify(&req, ip) else {
+        return;
+    };
+    // Accepted: restate every condition from the request as received.
+    let get = |n: &str| {
+        let mut it = req
+            .headers
+            .iter()
+            .filter(|(k, _)| k.eq_ignore_ascii_case(n));
+        let one = it
+            .next()
+            .map(|(_, v)| v.trim_matches([' ', '\t']).to_owned());
+        assert!(it.next().is_none(), "accepted a duplicated {n}");
+        one.expect("accepted implies the header exists")
+    };
+    let (key, ts, nonce, auth) = (
+        get("X-Api-Key"),
+        get("X-Timestamp"),
+        get("X-Nonce"),
+        get("Authorization"),
+    );
+    assert_eq!(ok.api_key(), key);
+    let idx = FUZZ_HMAC_KEYS
+        .iter()
+        .position(|(k, _)| *k == key)
+        .expect("accepted implies a known key");
+    assert_ne!(idx, 1, "accepted a disabled key");
+    if idx == 2 {
+        assert!(
+            ip.is_some_and(|ip| matches!(ip, std::net::IpAddr::V4(v4) if v4.octets()[0] == 10))
+        );
+    }
+    let t: i64 = ts.parse().expect("accepted implies a numeric timestamp");
+    assert!(ts.bytes().all(|b| b.is_ascii_digit()));
+    assert!((t - FUZZ_HMAC_NOW).abs() <= 60);
+    let expected = hmac_independent_signature(
+        &req.method,
+        &req.target,
+        &ts,
+        &nonce,
+        &req.body,
+        FUZZ_HMAC_KEYS[idx].1,
+    );
+    assert_eq!(
+        auth,
+        format!("HMAC-SHA256 {expected}"),
+        "accepted a request whose signature is not valid"
+    );
+    assert_eq!(v.verify(&req, ip).unwrap_err().code(), "GA2014");
+}
+
+/// Seeds of the hmac targets: every error body of the vectors (parsed and rendered),
+/// and each verify case's request as raw bytes (the structured target reads them as
+/// its choices).
+fn hmac_seeds(file: &crate::vectors::VectorFile, out: &mut Vec<(&'static str, Vec<u8>)>) {
+    for case in &file.cases {
+        let input = &case.input;
+        match case.op.as_str() {
+            "parse-error" => {
+                if let Some(b) = input["body"].as_str() {
+                    out.push(("hmac_error_envelope", b.as_bytes().to_vec()));
+                }
+            }
+            "error-response" => {
+                if let Some(Value::Object(o)) = &case.expect.output
+                    && let Some(b) = o.get("body").and_then(Value::as_str)
+                {
+                    out.push(("hmac_error_envelope", b.as_bytes().to_vec()));
+                }
+            }
+            "verify" => {
+                let r = &input["request"];
+                let mut bytes = format!(
+                    "{} {}\n",
+                    r["method"].as_str().unwrap_or("GET"),
+                    r["target"].as_str().unwrap_or("/")
+                )
+                .into_bytes();
+                for h in r["headers"].as_array().into_iter().flatten() {
+                    bytes.extend_from_slice(
+                        format!(
+                            "{}: {}\n",
+                            h[0].as_str().unwrap_or(""),
+                            h[1].as_str().unwrap_or("")
+                        )
+                        .as_bytes(),
+                    );
+                }
+                bytes.extend_from_slice(r["body"].as_str().unwrap_or("").as_bytes());
+                out.push(("hmac_verify", bytes));
+            }
+            _ => {}
+        }
+    }
 }

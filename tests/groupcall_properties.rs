@@ -85,6 +85,16 @@ fn message(s: &Spec) -> Message {
 }
 
 proptest! {
+    // Counterexamples are kept in the top-level proptest-regressions/ and replayed first.
+    #![proptest_config(ProptestConfig {
+        failure_persistence: Some(Box::new(
+            proptest::test_runner::FileFailurePersistence::Direct(
+                "proptest-regressions/groupcall_properties.txt",
+            ),
+        )),
+        ..ProptestConfig::default()
+    })]
+
     /// Build, read the body back as JSON, verify it on a server that knows the
     /// customers, parse the server's answer: every field survives, every message is
     /// queued, in order.

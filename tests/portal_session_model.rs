@@ -108,6 +108,16 @@ fn expired(t: &ModelToken, now: i64) -> bool {
 }
 
 proptest! {
+    // Counterexamples are kept in the top-level proptest-regressions/ and replayed first.
+    #![proptest_config(ProptestConfig {
+        failure_persistence: Some(Box::new(
+            proptest::test_runner::FileFailurePersistence::Direct(
+                "proptest-regressions/portal_session_model.txt",
+            ),
+        )),
+        ..ProptestConfig::default()
+    })]
+
     #[test]
     fn the_store_accepts_exactly_when_the_model_does(ops in prop::collection::vec(op(), 1..60)) {
         let clock = FixedClock::from_millis(1_700_000_000_000);

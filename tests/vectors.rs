@@ -157,4 +157,6 @@ fn case_counts_meet_the_floor() {
     let groupcall = ["build", "verify", "parse-response"];
     assert!(count("groupcall-customer", &groupcall) >= 100);
     assert!(count("groupcall-partner", &groupcall) >= 30);
+    assert!(count("hmac-sha256", &["sign", "verify"]) >= 100);
+    assert!(count("hmac-sha256", &["error-response", "parse-error"]) >= 30);
 }

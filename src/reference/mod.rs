@@ -11,6 +11,7 @@ use crate::Request;
 use crate::vectors::{Answer, Case, Implementation};
 
 mod groupcall;
+mod hmac;
 mod portal;
 mod primitives;
 mod signupto;
@@ -47,6 +48,10 @@ pub const OPS: &[(&str, &[&str])] = &[
     ),
     ("groupcall-customer", &["build", "verify", "parse-response"]),
     ("groupcall-partner", &["build", "verify", "parse-response"]),
+    (
+        "hmac-sha256",
+        &["sign", "verify", "error-response", "parse-error"],
+    ),
 ];
 
 /// True when the reference implements `scheme`.
@@ -61,6 +66,7 @@ pub fn answer(scheme: &str, op: &str, input: &Value) -> Answer {
             signupto::answer(scheme, op, input)
         }
         "partners-portal" => portal::answer(op, input),
+        "hmac-sha256" => hmac::answer(scheme, op, input),
         s if s.starts_with("primitives/") => {
             primitives::answer(&s["primitives/".len()..], op, input)
         }

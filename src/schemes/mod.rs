@@ -2,5 +2,6 @@
 //! credentials, canonical, sign, verify, wire (parsers), error.
 
 pub mod groupcall;
+pub mod hmac;
 pub mod portal;
 pub mod signupto;
