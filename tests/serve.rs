@@ -675,7 +675,9 @@ fn accept_everything() -> (tokio::runtime::Runtime, String) {
     let addr = listener.local_addr().unwrap();
     let app = axum::Router::new().fallback(|uri: Uri, body: axum::body::Bytes| async move {
         let path = uri.path();
-        let body = if path.starts_with("/API/partnersPortal/authentication") {
+        let body = if path.starts_with("/api/v1/partner/") {
+            r#"{"version":"2.0.0","timestamp":0,"success":true,"data":[]}"#.to_owned()
+        } else if path.starts_with("/API/partnersPortal/authentication") {
             "\"accepted-token-0123456789\"".to_owned()
         } else if path.starts_with("/API/partnersPortal/") {
             r#"{"data":[]}"#.to_owned()
@@ -735,6 +737,18 @@ fn probe_of_an_accept_everything_server_fails_for_every_api() {
                 ],
             ),
             "signupto-token" => ("token-issued", &["token-wrong-password"]),
+            "hmac-sha256" => (
+                "valid",
+                &[
+                    "replay",
+                    "stale-timestamp",
+                    "tampered-signature",
+                    "tampered-body",
+                    "missing-x-nonce",
+                    "unknown-key",
+                    "disabled-key",
+                ],
+            ),
             _ => ("valid", &["replay", "stale-date", "tampered-signature"]),
         };
         if *scheme != "signupto-token" {
@@ -954,4 +968,250 @@ fn the_readme_portal_and_groupcall_examples_really_work() {
         v[0]["errorMsg"], "OK 1 messages queued for sending",
         "{out}"
     );
+}
+
+const HMAC_KEY: &str = "pk_demo_4f1c2b7e";
+const HMAC_SECRET: &str = "sk_demo_9a8b7c6d5e4f3a2b1c0d";
+
+/// How a test encodes a MAC into the `Authorization` value.
+type Encode = fn(&[u8]) -> String;
+
+/// HMAC-SHA256 headers for a string to sign written out by hand (the spec's formula),
+/// the signature encoded by `encode`.
+fn hmac_headers(
+    signed: &str,
+    ts: &str,
+    nonce: &str,
+    encode: Encode,
+) -> Vec<(&'static str, String)> {
+    let mac = partner_auth::encoding::hmac_sha256(HMAC_SECRET.as_bytes(), signed.as_bytes());
+    vec![
+        ("X-Api-Key", HMAC_KEY.to_owned()),
+        ("X-Timestamp", ts.to_owned()),
+        ("X-Nonce", nonce.to_owned()),
+        ("Authorization", format!("HMAC-SHA256 {}", encode(&mac))),
+    ]
+}
+
+fn send_with(
+    addr: &str,
+    method: &str,
+    target: &str,
+    headers: &[(&str, String)],
+    body: &[u8],
+) -> (u16, String, String) {
+    let mut req = format!("{method} {target} HTTP/1.1\r\nHost: {addr}\r\nConnection: close\r\n");
+    for (n, v) in headers {
+        req.push_str(&format!("{n}: {v}\r\n"));
+    }
+    req.push_str(&format!("Content-Length: {}\r\n\r\n", body.len()));
+    let mut req = req.into_bytes();
+    req.extend_from_slice(body);
+    raw(addr, &req)
+}
+
+#[test]
+fn hmac_envelopes_statuses_and_explain_never_the_secret() {
+    use partner_auth::encoding::{base64_encode, base64url_encode, hex_lower};
+    let sandbox = Sandbox::start(&["--explain"]);
+    let ts = SystemClock.now_secs().to_string();
+    let path = "/api/v1/partner/constants/countries";
+    let server = |nonce: &str| format!("GET\n{path}\n{ts}\n{nonce}\n");
+
+    // A valid request: the success envelope.
+    let (status, _, body) = get(
+        &sandbox.addr,
+        path,
+        &hmac_headers(&server("n-ok"), &ts, "n-ok", base64_encode),
+    );
+    assert_eq!(status, 200, "{body}");
+    let v = json(&body);
+    assert_eq!(v["success"], true);
+    assert_eq!(v["data"][0]["code"], "PT");
+    // Again: GA2014, 401, the vendor's envelope.
+    let (status, _, body) = get(
+        &sandbox.addr,
+        path,
+        &hmac_headers(&server("n-ok"), &ts, "n-ok", base64_encode),
+    );
+    assert_eq!(status, 401);
+    let v = json(&body);
+    assert_eq!(v["code"], "GA2014");
+    assert_eq!(v["success"], false);
+    assert_eq!(v["version"], "2.0.0");
+    assert_eq!(v["message"], "Nonce already used");
+
+    // A nonce whose signature needs a URL-safe character (`-` or `_`) in Base64url.
+    let url_safe_nonce = (0..)
+        .map(|i| format!("n-u{i}"))
+        .find(|n| {
+            let mac =
+                partner_auth::encoding::hmac_sha256(HMAC_SECRET.as_bytes(), server(n).as_bytes());
+            base64url_encode(&mac).contains(['-', '_'])
+        })
+        .unwrap();
+    // Each mistake: (what was signed, how it was sent, encoding, expected words, component).
+    let cases: Vec<(String, &str, &str, Encode, &str, &str)> = vec![
+        (
+            format!("GET\n{path}?page=2\n{ts}\nn-q\n"),
+            "GET",
+            "?page=2",
+            base64_encode,
+            "the query string was signed",
+            "PATH",
+        ),
+        (
+            format!("get\n{path}\n{ts}\nn-m\n"),
+            "GET",
+            "",
+            base64_encode,
+            "the method was signed in lower case",
+            "METHOD",
+        ),
+        (
+            format!("GET\n{path}\n{ts}\nn-s"),
+            "GET",
+            "",
+            base64_encode,
+            "the separator before the empty body was left out",
+            "the separator between NONCE and BODY",
+        ),
+        (
+            format!("GET\n{path}\n{ts}\n{url_safe_nonce}\n"),
+            "GET",
+            "",
+            base64url_encode,
+            "URL-safe",
+            "signature encoding",
+        ),
+        (
+            format!("GET\n{path}\n{ts}\nn-h\n"),
+            "GET",
+            "",
+            |b| hex_lower(b),
+            "hex-encoded",
+            "signature encoding",
+        ),
+        (
+            format!("GET\r\n{path}\r\n{ts}\r\nn-c\r\n"),
+            "GET",
+            "",
+            base64_encode,
+            "CR LF",
+            "the separators",
+        ),
+    ];
+    let mut bodies = Vec::new();
+    for (signed, method, query, encode, words, component) in cases {
+        let nonce = signed
+            .split(['\n', '\r'])
+            .find(|l| l.starts_with("n-"))
+            .unwrap()
+            .to_owned();
+        let (status, head, body) = send_with(
+            &sandbox.addr,
+            method,
+            &format!("{path}{query}"),
+            &hmac_headers(&signed, &ts, &nonce, encode),
+            b"",
+        );
+        assert_eq!(status, 401, "{words}: {body}");
+        assert!(
+            head.to_ascii_lowercase()
+                .contains("x-partner-auth-error: ga2012")
+        );
+        let v = json(&body);
+        assert_eq!(v["code"], "GA2012", "{body}");
+        // The string to sign the server built, newlines escaped.
+        let expected = server(&nonce).replace('\n', "\\n");
+        assert_eq!(v["data"]["string_to_sign"], expected, "{body}");
+        assert!(
+            v["data"]["mistake"].as_str().unwrap_or("").contains(words),
+            "{words}: {body}"
+        );
+        assert_eq!(v["data"]["first_difference"], component, "{body}");
+        assert!(v["message"].as_str().unwrap().contains(&expected), "{body}");
+        bodies.push(body);
+    }
+
+    // A body signed, then another sent: BODY differs.
+    let sent = br#"{"name":"x","country":"PT"}"#;
+    let signed = format!("POST\n/api/v1/partner/leads\n{ts}\nn-b\n");
+    let (status, _, body) = send_with(
+        &sandbox.addr,
+        "POST",
+        "/api/v1/partner/leads",
+        &hmac_headers(&signed, &ts, "n-b", base64_encode),
+        sent,
+    );
+    assert_eq!(status, 401, "{body}");
+    let v = json(&body);
+    assert!(
+        v["data"]["mistake"]
+            .as_str()
+            .unwrap()
+            .contains("the body was left out"),
+        "{body}"
+    );
+    assert_eq!(v["data"]["first_difference"], "BODY");
+    // A signature matching nothing.
+    let mut headers = hmac_headers(&server("n-z"), &ts, "n-z", base64_encode);
+    headers[3].1 = format!("HMAC-SHA256 {}", base64_encode(&[7u8; 32]));
+    let (_, _, body) = get(&sandbox.addr, path, &headers);
+    assert!(body.contains("none of the common mistakes"), "{body}");
+    assert_eq!(json(&body)["data"].get("mistake"), None);
+    bodies.push(body);
+
+    for b in &bodies {
+        assert!(!b.contains(HMAC_SECRET), "the secret leaked: {b}");
+    }
+    let log = sandbox.log();
+    assert!(!log.contains(HMAC_SECRET));
+    assert!(
+        log.contains(&format!("GET {path} 401 scheme=hmac-sha256 code=GA2012")),
+        "{log}"
+    );
+
+    // Without --explain: the envelope only, data null.
+    let plain = Sandbox::start(&[]);
+    let (status, _, body) = get(
+        &plain.addr,
+        &format!("{path}?page=2"),
+        &hmac_headers(
+            &format!("GET\n{path}?page=2\n{ts}\nn-p\n"),
+            &ts,
+            "n-p",
+            base64_encode,
+        ),
+    );
+    assert_eq!(status, 401);
+    let v = json(&body);
+    assert_eq!(v["data"], Value::Null, "{body}");
+    assert_eq!(v["message"], "Signature verification failed");
+    // The disabled demo key: 403 GA2021.
+    let mut headers = hmac_headers(&server("n-d"), &ts, "n-d", base64_encode);
+    headers[0].1 = "pk_demo_disabled".into();
+    let (status, _, body) = get(&plain.addr, path, &headers);
+    assert_eq!(status, 403, "{body}");
+    assert_eq!(json(&body)["code"], "GA2021");
+}
+
+#[test]
+fn the_readme_hmac_example_really_works() {
+    let sandbox = Sandbox::start(&[]);
+    let o = Command::new("sh")
+        .arg("-c")
+        .arg(readme_block("hmac-example", &sandbox.url))
+        .output()
+        .unwrap();
+    let out = text(&o);
+    assert!(o.status.success(), "{out}");
+    let lines: Vec<&str> = out.lines().filter(|l| l.starts_with('{')).collect();
+    assert_eq!(lines.len(), 2, "{out}");
+    let countries = json(lines[0]);
+    assert_eq!(countries["success"], true, "{out}");
+    assert_eq!(countries["data"][0]["code"], "PT", "{out}");
+    let lead = json(lines[1]);
+    assert_eq!(lead["success"], true, "{out}");
+    assert_eq!(lead["data"]["received"]["country"], "PT", "{out}");
 }

@@ -16,7 +16,7 @@ use super::{EXIT_CONFORMANT, EXIT_NONCONFORMANT};
 #[derive(Debug, Args)]
 pub struct ProbeArgs {
     /// The scheme slug: signupto-hash, signupto-partner-hash, signupto-token,
-    /// partners-portal, groupcall-customer or groupcall-partner.
+    /// partners-portal, groupcall-customer, groupcall-partner or hmac-sha256.
     pub scheme: String,
     /// The server's base URL, e.g. `http://127.0.0.1:8080` (a path prefix is kept and
     /// signed).
@@ -24,7 +24,8 @@ pub struct ProbeArgs {
     pub url: String,
     /// The protected endpoint to send the cases to; default: `/v1/list` (Sign-Up.to),
     /// `/API/partnersPortal/simulations` (partners-portal), `/api/SendMessage_V3/SMS`
-    /// (groupcall-customer), `/api/SendMessage_V3/PartnerRoute` (groupcall-partner).
+    /// (groupcall-customer), `/api/SendMessage_V3/PartnerRoute` (groupcall-partner),
+    /// `/api/v1/partner/constants/countries` (hmac-sha256).
     #[arg(long, value_name = "PATH")]
     pub path: Option<String>,
     /// Credentials (the JSON shape `partner-auth serve --demo-credentials` prints);

@@ -14,6 +14,7 @@ use std::time::Duration;
 use crate::serve::Credentials;
 
 pub mod groupcall;
+pub mod hmac;
 pub mod portal;
 pub mod signupto;
 
@@ -25,6 +26,7 @@ pub const SCHEMES: &[&str] = &[
     "partners-portal",
     "groupcall-customer",
     "groupcall-partner",
+    "hmac-sha256",
 ];
 
 /// The endpoint `slug`'s cases go to when none is given.
@@ -32,6 +34,7 @@ pub fn default_path(slug: &str) -> &'static str {
     match slug {
         "partners-portal" => crate::serve::portal::DEFAULT_PATH,
         "groupcall-customer" | "groupcall-partner" => groupcall::default_path(slug),
+        "hmac-sha256" => crate::serve::hmac::DEFAULT_PATH,
         _ => "/v1/list",
     }
 }
@@ -225,6 +228,7 @@ pub async fn run(
         "groupcall-customer" | "groupcall-partner" => {
             groupcall::probe(slug, &prober, path, credentials).await
         }
+        "hmac-sha256" => hmac::probe(slug, &prober, path, credentials).await,
         _ => Err(ProbeError::Usage(format!(
             "unknown scheme `{slug}`; probe supports {}",
             SCHEMES.join(", ")

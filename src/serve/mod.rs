@@ -11,6 +11,7 @@
 //! | Sign-Up.to PMAPI | `/v1/` | `signupto-hash`, `signupto-partner-hash`, `signupto-token` (`POST /v1/token`) |
 //! | Partners portal | `/API/partnersPortal/` | `partners-portal` (`POST /API/partnersPortal/authentication`) |
 //! | Groupcall `SendMessage_V3` | `/api/SendMessage_V3/` | `groupcall-customer` (`SMS`, `Email`), `groupcall-partner` (`PartnerRoute`) |
+//! | Partner API (HMAC) | `/api/v1/partner/` | `hmac-sha256` (`GET …/constants/countries`, `POST …/leads`) |
 //!
 //! Adding an API is one module, `src/serve/<api>.rs`, holding its credential types, its
 //! demo values and `pub const API: Api` (mount, slugs, `demo`, `router`), plus its line
@@ -38,6 +39,7 @@ use crate::{Clock, Request};
 
 pub mod demo;
 pub mod groupcall;
+pub mod hmac;
 pub mod portal;
 pub mod signupto;
 
@@ -74,7 +76,7 @@ impl std::fmt::Debug for Api {
 
 /// Every API the sandbox serves. A new API is one module with one `API` constant, listed
 /// here.
-pub const APIS: &[Api] = &[signupto::API, portal::API, groupcall::API];
+pub const APIS: &[Api] = &[signupto::API, portal::API, groupcall::API, hmac::API];
 
 /// The sandbox's settings, shared by every API.
 #[derive(Clone)]
@@ -90,6 +92,13 @@ pub struct Settings {
     pub token_lifetime_secs: i64,
     /// The clock the verifiers read.
     pub clock: Arc<dyn Clock>,
+    /// Most nonces the HMAC-SHA256 replay store holds at once (it refuses beyond that,
+    /// fail closed).
+    pub replay_capacity: usize,
+    /// Answer the HMAC-SHA256 routes without verifying anything. Only for measuring what
+    /// authentication costs (`benches/serve_load.rs`); the CLI has no flag for it and
+    /// the default is off.
+    pub skip_auth: bool,
 }
 
 impl std::fmt::Debug for Settings {
@@ -99,6 +108,8 @@ impl std::fmt::Debug for Settings {
             .field("max_body", &self.max_body)
             .field("window_secs", &self.window_secs)
             .field("token_lifetime_secs", &self.token_lifetime_secs)
+            .field("replay_capacity", &self.replay_capacity)
+            .field("skip_auth", &self.skip_auth)
             .finish_non_exhaustive()
     }
 }
@@ -111,6 +122,8 @@ impl Default for Settings {
             window_secs: crate::schemes::signupto::DEFAULT_WINDOW_SECS,
             token_lifetime_secs: 3600,
             clock: Arc::new(crate::SystemClock),
+            replay_capacity: 1_000_000,
+            skip_auth: false,
         }
     }
 }

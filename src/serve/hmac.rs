@@ -1,0 +1,522 @@
+//! The partner API's HMAC-SHA256 scheme under `/api/v1/partner/`, answered by the
+//! reference [`Verifier`] with a bounded [`ShardedNonceStore`].
+//!
+//! - `GET /api/v1/partner/constants/countries` and `POST /api/v1/partner/leads` (any
+//!   JSON body) answer 200 `{"version":"2.0.0","timestamp":<ms>,"success":true,
+//!   "data":…}` once the request verifies.
+//! - A refusal is the vendor's envelope `{"version":"2.0.0","timestamp":<ms>,
+//!   "success":false,"code":"GA2012","message":"Signature verification failed",
+//!   "data":null}` with 401 (GA200x, GA201x) or 403 (GA2021, GA2022), as
+//!   [`error_response`] writes it (H7).
+//! - With `--explain`, a GA2012's `data` holds the string to sign the server built
+//!   (`string_to_sign`, newlines escaped as `\n`) and, when the presented signature is
+//!   the one of a common mistake (query signed, method case, body left out or changed,
+//!   URL-safe or unpadded Base64, hex, …), that mistake and the first component it
+//!   changes. The secret is only used to test the mistakes; it never appears.
+//!
+//! The window is the vendor's ±60 s ([`DEFAULT_WINDOW_SECS`]), whatever `--window`
+//! says (that flag is the Sign-Up.to `Date` window).
+
+use std::net::SocketAddr;
+use std::sync::Arc;
+use std::sync::atomic::{AtomicU64, Ordering};
+
+use axum::Router;
+use axum::extract::{ConnectInfo, Request as HttpRequest, State};
+use axum::http::StatusCode;
+use axum::response::{IntoResponse, Response};
+use axum::routing::any;
+use serde::{Deserialize, Deserializer};
+use serde_json::{Value, json};
+
+use super::{Api, Credentials, CredentialsError, Settings, json_body, read_request, tag};
+use crate::encoding::{ct_eq, hex_decode, hmac_sha256};
+use crate::schemes::hmac::{
+    DEFAULT_WINDOW_SECS, ENVELOPE_VERSION, Error, KeyDirectory, KeyRecord, ShardedNonceStore,
+    Verifier, error_response,
+};
+use crate::{CanonicalString, Clock, Request, Secret};
+
+/// The scheme slug.
+pub const SLUG: &str = "hmac-sha256";
+
+/// The GET route the probe uses by default.
+pub const DEFAULT_PATH: &str = "/api/v1/partner/constants/countries";
+
+/// The POST route.
+pub const POST_PATH: &str = "/api/v1/partner/leads";
+
+/// The HMAC entry of [`super::APIS`].
+pub const API: Api = Api {
+    mount: "/api/v1/partner/",
+    schemes: &[SLUG],
+    demo,
+    router,
+};
+
+/// `hmac-sha256` credentials: the provisioned API key and its secret, and optionally a
+/// disabled key (requests with it are refused with GA2021; the probe checks that only
+/// when the credentials name one).
+#[derive(Debug, Clone, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct HmacCredentials {
+    /// `X-Api-Key`.
+    pub api_key: String,
+    /// The API secret: the HMAC key.
+    #[serde(deserialize_with = "secret")]
+    pub secret: Secret,
+    /// A key that exists but is disabled (the sandbox gives it the same secret).
+    #[serde(default)]
+    pub disabled_api_key: Option<String>,
+}
+
+fn secret<'de, D: Deserializer<'de>>(d: D) -> Result<Secret, D::Error> {
+    String::deserialize(d).map(Secret::from)
+}
+
+fn demo() -> Vec<(&'static str, Value)> {
+    vec![(
+        SLUG,
+        json!({
+            "api_key": "pk_demo_4f1c2b7e",
+            "secret": "sk_demo_9a8b7c6d5e4f3a2b1c0d",
+            "disabled_api_key": "pk_demo_disabled"
+        }),
+    )]
+}
+
+struct Sandbox {
+    explain: bool,
+    max_body: usize,
+    skip_auth: bool,
+    clock: Arc<dyn Clock>,
+    verifier: Verifier<Arc<dyn Clock>, ShardedNonceStore>,
+    keys: KeyDirectory,
+    leads: AtomicU64,
+}
+
+fn router(settings: &Settings, creds: &Credentials) -> Result<Router, CredentialsError> {
+    let c: HmacCredentials = creds.entry(SLUG)?;
+    // The scheme's messages name the rule broken, never the value.
+    let bad = |field: &str, e: Error| creds.error(SLUG, &Value::Null, format!("`{field}`: {e}"));
+    let mut keys = KeyDirectory::new();
+    let record = KeyRecord::new(c.secret.clone()).map_err(|e| bad("secret", e))?;
+    keys.insert(c.api_key.clone(), record.clone())
+        .map_err(|e| bad("api_key", e))?;
+    if let Some(disabled) = &c.disabled_api_key {
+        if *disabled == c.api_key {
+            return Err(creds.error(
+                SLUG,
+                &Value::Null,
+                "`disabled_api_key` must differ from `api_key`",
+            ));
+        }
+        keys.insert(disabled.clone(), record.enabled(false))
+            .map_err(|e| bad("disabled_api_key", e))?;
+    }
+    let store = ShardedNonceStore::new(settings.replay_capacity);
+    let state = Sandbox {
+        explain: settings.explain,
+        max_body: settings.max_body,
+        skip_auth: settings.skip_auth,
+        clock: settings.clock.clone(),
+        verifier: Verifier::new(keys.clone(), settings.clock.clone(), store)
+            .with_window_secs(DEFAULT_WINDOW_SECS),
+        keys,
+        leads: AtomicU64::new(0),
+    };
+    Ok(Router::new()
+        .route("/api/v1/partner/{*rest}", any(partner))
+        .with_state(Arc::new(state)))
+}
+
+/// The vendor's envelope for a refusal; `data` is null unless explained.
+fn refuse(s: &Sandbox, e: &Error, data: Value, extra: Option<String>) -> Response {
+    let now = s.clock.now_millis();
+    let (status, body) = match error_response(e, now) {
+        Some((status, body)) => (status, body),
+        // Not a vendor code (a full replay store): the same envelope shape.
+        None => (
+            e.http_status(),
+            json!({
+                "version": ENVELOPE_VERSION, "timestamp": now, "success": false,
+                "code": e.code(), "message": e.to_string(), "data": null,
+            })
+            .to_string(),
+        ),
+    };
+    let mut value: Value = serde_json::from_str(&body).unwrap_or(Value::Null);
+    if !data.is_null() {
+        value["data"] = data;
+    }
+    if let Some(extra) = extra
+        && let Some(m) = value["message"].as_str()
+    {
+        value["message"] = Value::from(format!("{m}. {extra}"));
+    }
+    let status = StatusCode::from_u16(status).unwrap_or(StatusCode::UNAUTHORIZED);
+    let mut response = (status, json_body(&value)).into_response();
+    tag(&mut response, SLUG, Some(e.code()));
+    response
+}
+
+fn plain(s: &Sandbox, status: StatusCode, code: &'static str, message: String) -> Response {
+    let body = json!({
+        "version": ENVELOPE_VERSION, "timestamp": s.clock.now_millis(), "success": false,
+        "code": code, "message": message, "data": null,
+    });
+    let mut response = (status, json_body(&body)).into_response();
+    tag(&mut response, SLUG, Some(code));
+    response
+}
+
+async fn partner(State(s): State<Arc<Sandbox>>, req: HttpRequest) -> Response {
+    let peer = req
+        .extensions()
+        .get::<ConnectInfo<SocketAddr>>()
+        .map(|c| c.0.ip());
+    let req = match read_request(req, s.max_body).await {
+        Ok(r) => r,
+        Err(u) => return plain(&s, u.status, u.code, u.message),
+    };
+    if !s.skip_auth {
+        match s.verifier.verify(&req, peer) {
+            Ok(_) => {}
+            Err(e @ Error::SignatureMismatch { .. }) if s.explain => {
+                let (data, hint) = explain(&req, &s.keys);
+                return refuse(&s, &e, data, Some(hint));
+            }
+            Err(e) => return refuse(&s, &e, Value::Null, None),
+        }
+    }
+    let data = match (req.method.as_str(), req.path()) {
+        ("GET", DEFAULT_PATH) => json!([
+            { "code": "PT", "name": "Portugal" },
+            { "code": "ES", "name": "Spain" },
+            { "code": "GB", "name": "United Kingdom" },
+        ]),
+        ("POST", POST_PATH) => {
+            let Ok(lead) = serde_json::from_slice::<Value>(&req.body) else {
+                return plain(
+                    &s,
+                    StatusCode::BAD_REQUEST,
+                    "MALFORMED_BODY",
+                    "the body of POST /api/v1/partner/leads must be JSON".into(),
+                );
+            };
+            let id = s.leads.fetch_add(1, Ordering::Relaxed) + 1;
+            json!({ "id": id, "received": lead })
+        }
+        (method, path) => {
+            return plain(
+                &s,
+                if path == DEFAULT_PATH || path == POST_PATH {
+                    StatusCode::METHOD_NOT_ALLOWED
+                } else {
+                    StatusCode::NOT_FOUND
+                },
+                "NOT_FOUND",
+                format!(
+                    "no route `{method} {path}`; the sandbox serves GET {DEFAULT_PATH} and POST {POST_PATH}"
+                ),
+            );
+        }
+    };
+    let body = json!({
+        "version": ENVELOPE_VERSION,
+        "timestamp": s.clock.now_millis(),
+        "success": true,
+        "data": data,
+    });
+    let mut response = (StatusCode::OK, json_body(&body)).into_response();
+    tag(&mut response, SLUG, None);
+    response
+}
+
+/// The five components, in signing order.
+const COMPONENTS: [&str; 5] = ["METHOD", "PATH", "TIMESTAMP", "NONCE", "BODY"];
+
+/// A string to sign as a client might have built it.
+struct Candidate {
+    what: String,
+    parts: [Vec<u8>; 5],
+    sep: &'static [u8],
+    /// The separator between NONCE and BODY left out.
+    no_body_separator: bool,
+}
+
+impl Candidate {
+    fn bytes(&self) -> Vec<u8> {
+        let mut out = Vec::new();
+        for (i, p) in self.parts.iter().enumerate() {
+            if i > 0 && !(i == 4 && self.no_body_separator) {
+                out.extend_from_slice(self.sep);
+            }
+            out.extend_from_slice(p);
+        }
+        out
+    }
+}
+
+/// The bytes with `\n`, `\r`, `\\`, `"` and unprintable bytes escaped, without the
+/// surrounding quotes.
+fn escaped(bytes: Vec<u8>) -> String {
+    let quoted = CanonicalString::from(bytes).escaped();
+    quoted
+        .strip_prefix('"')
+        .and_then(|s| s.strip_suffix('"'))
+        .map_or(quoted.clone(), str::to_owned)
+}
+
+/// How the signature in `Authorization` was encoded, when it is not standard padded
+/// Base64 of 32 bytes: the bytes it decodes to and the mistake's name.
+fn lenient_signature(value: &str) -> Option<(Vec<u8>, Option<&'static str>)> {
+    use base64::Engine;
+    use base64::engine::general_purpose::{STANDARD, STANDARD_NO_PAD, URL_SAFE, URL_SAFE_NO_PAD};
+    let sig = value
+        .strip_prefix("HMAC-SHA256")
+        .or_else(|| {
+            value
+                .get(..11)
+                .filter(|p| p.eq_ignore_ascii_case("HMAC-SHA256"))
+                .map(|_| &value[11..])
+        })
+        .unwrap_or(value)
+        .trim();
+    if let Ok(b) = STANDARD.decode(sig)
+        && b.len() == 32
+    {
+        return Some((b, None));
+    }
+    let tries: &[(&base64::engine::GeneralPurpose, &'static str)] = if sig.contains(['-', '_']) {
+        &[
+            (
+                &URL_SAFE,
+                "the signature was Base64 URL-safe (`-_`); the spec's Base64 is the standard `+/` alphabet with `=` padding",
+            ),
+            (
+                &URL_SAFE_NO_PAD,
+                "the signature was Base64 URL-safe (`-_`) without padding; the spec's Base64 is the standard `+/` alphabet with `=` padding",
+            ),
+        ]
+    } else {
+        &[(
+            &STANDARD_NO_PAD,
+            "the signature's `=` padding was stripped; send standard padded Base64",
+        )]
+    };
+    for (engine, what) in tries {
+        if let Ok(b) = engine.decode(sig)
+            && b.len() == 32
+        {
+            return Some((b, Some(*what)));
+        }
+    }
+    if sig.len() == 64
+        && let Some(b) = hex_decode(sig)
+    {
+        return Some((
+            b,
+            Some("the signature was hex-encoded; the spec says Base64 of the binary digest"),
+        ));
+    }
+    None
+}
+
+/// `data` and the message addition of an explained GA2012: the string to sign the
+/// server built, and which common mistake, if any, the presented signature matches,
+/// naming the first component it changes.
+fn explain(req: &Request, keys: &KeyDirectory) -> (Value, String) {
+    let header = |name: &str| req.headers.get_one(name).ok().flatten().unwrap_or("");
+    let server = Candidate {
+        what: String::new(),
+        parts: [
+            req.method.as_bytes().to_vec(),
+            req.path().as_bytes().to_vec(),
+            header("X-Timestamp").as_bytes().to_vec(),
+            header("X-Nonce").as_bytes().to_vec(),
+            req.body.clone(),
+        ],
+        sep: b"\n",
+        no_body_separator: false,
+    };
+    let shown = escaped(server.bytes());
+    let mut data = json!({ "string_to_sign": shown });
+    let mut hint = format!("The string to sign for this request is \"{shown}\"");
+    let key = keys.get(header("X-Api-Key"));
+    let presented = lenient_signature(header("Authorization"));
+    let (Some(key), Some((presented, encoding))) = (key, presented) else {
+        return (data, hint);
+    };
+    let secret = key.secret().expose();
+    let expected = hmac_sha256(secret, &server.bytes());
+    if let Some(encoding) = encoding
+        && ct_eq(&expected, &presented)
+    {
+        data["mistake"] = Value::from(encoding);
+        data["first_difference"] = Value::from("signature encoding");
+        hint.push_str(&format!("; the string to sign was right, but {encoding}"));
+        return (data, hint);
+    }
+    let tried = mistakes(req, &server);
+    let found = tried
+        .iter()
+        .find(|c| ct_eq(&hmac_sha256(secret, &c.bytes()), &presented));
+    match found {
+        Some(c) => {
+            let first = (0..5)
+                .find(|&i| c.parts[i] != server.parts[i])
+                .map_or("the separators", |i| COMPONENTS[i]);
+            let first = if c.no_body_separator {
+                "the separator between NONCE and BODY"
+            } else {
+                first
+            };
+            data["mistake"] = Value::from(c.what.as_str());
+            data["first_difference"] = Value::from(first);
+            data["client_string_to_sign"] = Value::from(escaped(c.bytes()));
+            hint.push_str(&format!(
+                "; the signature sent is the one for this request with a mistake: {}; first differing component: {first}",
+                c.what
+            ));
+        }
+        None => {
+            let names: Vec<&str> = tried.iter().map(|c| c.what.as_str()).collect();
+            hint.push_str(&format!(
+                "; the signature matches none of the common mistakes tried ({}): check the secret, then compare the client's string to sign component by component",
+                names.join("; ")
+            ));
+        }
+    }
+    (data, hint)
+}
+
+fn mistakes(req: &Request, server: &Candidate) -> Vec<Candidate> {
+    let mut out = Vec::new();
+    let mut add = |what: &str, change: &dyn Fn(&mut [Vec<u8>; 5]), sep: &'static [u8]| {
+        let mut parts = server.parts.clone();
+        change(&mut parts);
+        out.push(Candidate {
+            what: what.to_owned(),
+            parts,
+            sep,
+            no_body_separator: false,
+        });
+    };
+    let method = req.method.clone();
+    let path = req.path().to_owned();
+    if req.query().is_some() {
+        let target = req.target.clone();
+        add(
+            "the query string was signed (PATH is the path without the query)",
+            &|p| p[1] = target.clone().into_bytes(),
+            b"\n",
+        );
+    }
+    if method != method.to_ascii_uppercase() {
+        add(
+            "the method was signed upper-cased but sent otherwise (it is signed as sent)",
+            &|p| p[0] = method.to_ascii_uppercase().into_bytes(),
+            b"\n",
+        );
+    }
+    if method != method.to_ascii_lowercase() {
+        add(
+            "the method was signed in lower case",
+            &|p| p[0] = method.to_ascii_lowercase().into_bytes(),
+            b"\n",
+        );
+    }
+    if path.len() > 1 && path.ends_with('/') {
+        add(
+            "the path was signed without its trailing slash",
+            &|p| p[1] = path.trim_end_matches('/').as_bytes().to_vec(),
+            b"\n",
+        );
+    } else {
+        add(
+            "the path was signed with a trailing slash",
+            &|p| p[1] = format!("{path}/").into_bytes(),
+            b"\n",
+        );
+    }
+    if let Some(host) = req.headers.get_one("Host").ok().flatten() {
+        for scheme in ["https", "http"] {
+            let url = format!("{scheme}://{host}{path}");
+            add(
+                &format!("the full URL ({scheme}://host/path) was signed instead of the path"),
+                &|p| p[1] = url.clone().into_bytes(),
+                b"\n",
+            );
+        }
+    }
+    if let Some(ms) = req
+        .headers
+        .get_one("X-Timestamp")
+        .ok()
+        .flatten()
+        .and_then(|t| t.parse::<i64>().ok())
+        .and_then(|t| t.checked_mul(1000))
+    {
+        add(
+            "the timestamp was signed in milliseconds (X-Timestamp is seconds)",
+            &|p| p[2] = ms.to_string().into_bytes(),
+            b"\n",
+        );
+    }
+    if !req.body.is_empty() {
+        add(
+            "the body was left out of the string to sign (BODY is the raw body sent)",
+            &|p| p[4].clear(),
+            b"\n",
+        );
+        if let Ok(v) = serde_json::from_slice::<Value>(&req.body) {
+            let compact = v.to_string().into_bytes();
+            if compact != req.body {
+                add(
+                    "the body was signed as compact JSON but sent formatted otherwise (sign the exact bytes sent)",
+                    &|p| p[4] = compact.clone(),
+                    b"\n",
+                );
+            }
+            if let Ok(pretty) = serde_json::to_vec_pretty(&v)
+                && pretty != req.body
+            {
+                add(
+                    "the body was signed pretty-printed but sent otherwise (sign the exact bytes sent)",
+                    &|p| p[4] = pretty.clone(),
+                    b"\n",
+                );
+            }
+        }
+        if req.body.ends_with(b"\n") {
+            add(
+                "the body was signed without its final newline",
+                &|p| {
+                    p[4].pop();
+                },
+                b"\n",
+            );
+        }
+    }
+    add(
+        "a newline was added after the body",
+        &|p| p[4].push(b'\n'),
+        b"\n",
+    );
+    if req.body.is_empty() {
+        out.push(Candidate {
+            what: "the separator before the empty body was left out (with no body the string ends with NONCE + \"\\n\")".into(),
+            parts: server.parts.clone(),
+            sep: b"\n",
+            no_body_separator: true,
+        });
+    }
+    out.push(Candidate {
+        what: "the components were joined with CR LF instead of \\n".into(),
+        parts: server.parts.clone(),
+        sep: b"\r\n",
+        no_body_separator: false,
+    });
+    out
+}
