@@ -470,6 +470,15 @@ fn mistakes(req: &Request, server: &Candidate) -> Vec<Candidate> {
             &|p| p[4].clear(),
             b"\n",
         );
+        if req.body.ends_with(b"\n") {
+            add(
+                "the body was signed without its final newline",
+                &|p| {
+                    p[4].pop();
+                },
+                b"\n",
+            );
+        }
         if let Ok(v) = serde_json::from_slice::<Value>(&req.body) {
             let compact = v.to_string().into_bytes();
             if compact != req.body {
@@ -488,15 +497,6 @@ fn mistakes(req: &Request, server: &Candidate) -> Vec<Candidate> {
                     b"\n",
                 );
             }
-        }
-        if req.body.ends_with(b"\n") {
-            add(
-                "the body was signed without its final newline",
-                &|p| {
-                    p[4].pop();
-                },
-                b"\n",
-            );
         }
     }
     add(
@@ -519,4 +519,131 @@ fn mistakes(req: &Request, server: &Candidate) -> Vec<Candidate> {
         no_body_separator: false,
     });
     out
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::encoding::{base64_encode, hmac_sha256};
+
+    const SECRET: &str = "sk_test_secret";
+    const TS: &str = "1709337600";
+
+    fn keys() -> KeyDirectory {
+        let mut k = KeyDirectory::new();
+        k.insert("pk", KeyRecord::new(SECRET).unwrap()).unwrap();
+        k
+    }
+
+    /// Method, target, body sent, bytes signed, words of the mistake, component.
+    type Case<'a> = (&'a str, &'a str, &'a [u8], Vec<u8>, &'a str, &'a str);
+
+    /// A request to `target` sent as `method` with `body`, signed over `signed` (written
+    /// out by hand).
+    fn request(method: &str, target: &str, body: &[u8], signed: &[u8]) -> Request {
+        let sig = base64_encode(&hmac_sha256(SECRET.as_bytes(), signed));
+        Request::new(method, target)
+            .header("Host", "api.example.com")
+            .header("X-Api-Key", "pk")
+            .header("X-Timestamp", TS)
+            .header("X-Nonce", "n1")
+            .header("Authorization", format!("HMAC-SHA256 {sig}"))
+            .body(body.to_vec())
+    }
+
+    #[test]
+    fn each_mistake_is_named_with_its_component_and_the_secret_never_shown() {
+        let pretty = b"{\n  \"a\": 1\n}";
+        let cases: Vec<Case<'_>> = vec![
+            (
+                "GET",
+                "/api/v1/partner/x/",
+                b"",
+                format!("GET\n/api/v1/partner/x\n{TS}\nn1\n").into_bytes(),
+                "without its trailing slash",
+                "PATH",
+            ),
+            (
+                "GET",
+                "/api/v1/partner/x",
+                b"",
+                format!("GET\nhttps://api.example.com/api/v1/partner/x\n{TS}\nn1\n").into_bytes(),
+                "full URL (https",
+                "PATH",
+            ),
+            (
+                "GET",
+                "/api/v1/partner/x",
+                b"",
+                format!("GET\n/api/v1/partner/x\n{TS}000\nn1\n").into_bytes(),
+                "milliseconds",
+                "TIMESTAMP",
+            ),
+            (
+                "POST",
+                "/api/v1/partner/x",
+                pretty,
+                format!("POST\n/api/v1/partner/x\n{TS}\nn1\n{{\"a\":1}}").into_bytes(),
+                "compact JSON",
+                "BODY",
+            ),
+            (
+                "POST",
+                "/api/v1/partner/x",
+                b"{\"a\":1}\n",
+                format!("POST\n/api/v1/partner/x\n{TS}\nn1\n{{\"a\":1}}").into_bytes(),
+                "without its final newline",
+                "BODY",
+            ),
+            (
+                "POST",
+                "/api/v1/partner/x",
+                b"{\"a\":1}",
+                format!("POST\n/api/v1/partner/x\n{TS}\nn1\n{{\"a\":1}}\n").into_bytes(),
+                "a newline was added after the body",
+                "BODY",
+            ),
+            (
+                "Get",
+                "/api/v1/partner/x",
+                b"",
+                format!("GET\n/api/v1/partner/x\n{TS}\nn1\n").into_bytes(),
+                "signed upper-cased",
+                "METHOD",
+            ),
+        ];
+        for (method, target, body, signed, words, component) in cases {
+            let req = request(method, target, body, &signed);
+            let (data, hint) = explain(&req, &keys());
+            let mistake = data["mistake"].as_str().unwrap_or("");
+            assert!(mistake.contains(words), "{words}: {data}");
+            assert_eq!(data["first_difference"], component, "{words}: {data}");
+            assert!(hint.contains(component), "{hint}");
+            let all = format!("{data}{hint}");
+            assert!(!all.contains(SECRET), "{all}");
+        }
+    }
+
+    #[test]
+    fn unpadded_standard_base64_is_named() {
+        let signed = format!("GET\n/api/v1/partner/x\n{TS}\nn1\n");
+        let sig = base64_encode(&hmac_sha256(SECRET.as_bytes(), signed.as_bytes()));
+        let req = Request::new("GET", "/api/v1/partner/x")
+            .header("X-Api-Key", "pk")
+            .header("X-Timestamp", TS)
+            .header("X-Nonce", "n1")
+            .header(
+                "Authorization",
+                format!("HMAC-SHA256 {}", sig.trim_end_matches('=')),
+            );
+        let (data, _) = explain(&req, &keys());
+        assert!(
+            data["mistake"]
+                .as_str()
+                .unwrap()
+                .contains("padding was stripped"),
+            "{data}"
+        );
+        assert_eq!(data["string_to_sign"], signed.replace('\n', "\\n"));
+    }
 }

@@ -99,6 +99,9 @@ pub struct Settings {
     /// authentication costs (`benches/serve_load.rs`); the CLI has no flag for it and
     /// the default is off.
     pub skip_auth: bool,
+    /// Write the one-line-per-request log on stderr (on by default; the load benchmark
+    /// turns it off so that it measures the verifiers, not the terminal).
+    pub log_requests: bool,
 }
 
 impl std::fmt::Debug for Settings {
@@ -110,6 +113,7 @@ impl std::fmt::Debug for Settings {
             .field("token_lifetime_secs", &self.token_lifetime_secs)
             .field("replay_capacity", &self.replay_capacity)
             .field("skip_auth", &self.skip_auth)
+            .field("log_requests", &self.log_requests)
             .finish_non_exhaustive()
     }
 }
@@ -124,6 +128,7 @@ impl Default for Settings {
             clock: Arc::new(crate::SystemClock),
             replay_capacity: 1_000_000,
             skip_auth: false,
+            log_requests: true,
         }
     }
 }
@@ -145,9 +150,12 @@ pub fn app(settings: &Settings, credentials: &Credentials) -> Result<Router, Cre
     for api in APIS {
         router = router.merge((api.router)(settings, credentials)?);
     }
-    Ok(router
-        .fallback(not_found)
-        .layer(axum::middleware::from_fn(log_request)))
+    let router = router.fallback(not_found);
+    Ok(if settings.log_requests {
+        router.layer(axum::middleware::from_fn(log_request))
+    } else {
+        router
+    })
 }
 
 async fn not_found(req: HttpRequest) -> Response {
