@@ -71,6 +71,8 @@ pub fn run(args: ServeArgs) -> anyhow::Result<ExitCode> {
             .await
             .with_context(|| format!("cannot listen on {}", args.addr))?;
         let bound = listener.local_addr()?;
+        // Before the address is printed: whoever reads it may signal at once.
+        let shutdown = serve::shutdown_signal();
         let mut out = std::io::stdout().lock();
         writeln!(out, "listening on http://{bound}")?;
         for api in APIS {
@@ -88,7 +90,7 @@ pub fn run(args: ServeArgs) -> anyhow::Result<ExitCode> {
                 "partner-auth serve: warning: listening on {bound}, reachable from other machines; the sandbox holds demo credentials and is meant for local testing"
             );
         }
-        serve::serve(listener, app, serve::shutdown_signal(), Duration::from_secs(10))
+        serve::serve(listener, app, shutdown, Duration::from_secs(10))
             .await
             .context("serving")?;
         eprintln!("partner-auth serve: stopped");
