@@ -106,3 +106,61 @@ fn every_fuzz_target_file_is_registered() {
         );
     }
 }
+
+/// fuzz/Cargo.toml has exactly one `[[bin]]` per target file, each with one `name` and
+/// the matching `path` (cargo-fuzz refuses the whole workspace otherwise, and only on
+/// nightly, so stable CI must catch it here).
+#[test]
+fn fuzz_manifest_has_one_bin_per_target() {
+    let manifest = std::fs::read_to_string(root().join("Cargo.toml")).unwrap();
+    let mut bins: Vec<(Vec<String>, Vec<String>)> = Vec::new();
+    let mut in_bin = false;
+    for line in manifest.lines().map(str::trim) {
+        if line.starts_with('[') {
+            in_bin = line == "[[bin]]";
+            if in_bin {
+                bins.push((Vec::new(), Vec::new()));
+            }
+            continue;
+        }
+        let Some((key, value)) = line.split_once('=') else {
+            continue;
+        };
+        if let (true, Some(bin)) = (in_bin, bins.last_mut()) {
+            let value = value.trim().trim_matches('"').to_owned();
+            match key.trim() {
+                "name" => bin.0.push(value),
+                "path" => bin.1.push(value),
+                _ => {}
+            }
+        }
+    }
+    let mut names = Vec::new();
+    for (name, path) in &bins {
+        assert!(
+            name.len() == 1 && path.len() == 1,
+            "a [[bin]] needs exactly one name and one path, found names {name:?} paths {path:?}"
+        );
+        assert_eq!(
+            path[0],
+            format!("fuzz_targets/{}.rs", name[0]),
+            "[[bin]] {} points at another file",
+            name[0]
+        );
+        names.push(name[0].clone());
+    }
+    let mut files: Vec<String> = files_in(&root().join("fuzz_targets"))
+        .iter()
+        .map(|p| p.file_stem().unwrap().to_str().unwrap().to_owned())
+        .collect();
+    files.sort();
+    let mut sorted = names.clone();
+    sorted.sort();
+    sorted.dedup();
+    assert_eq!(
+        sorted.len(),
+        names.len(),
+        "a [[bin]] name is repeated: {names:?}"
+    );
+    assert_eq!(sorted, files, "[[bin]] names vs fuzz/fuzz_targets/*.rs");
+}
