@@ -492,6 +492,14 @@ fn credentials_demo_json_file_replacement_and_clear_errors() {
     assert_eq!(demo["signupto-hash"]["key"], HASH_KEY);
     assert_eq!(demo["signupto-partner-hash"]["pid"], 4567);
     assert_eq!(demo["signupto-token"]["username"], "demo@example.com");
+    assert_eq!(demo["hmac-sha256"]["api_key"], HMAC_KEY);
+    assert_eq!(demo["hmac-sha256"]["secret"], HMAC_SECRET);
+    assert_eq!(demo["partners-portal"]["client_id"], "network_abc123");
+    assert_eq!(demo["groupcall-customer"]["customer_id"], "1469");
+    assert_eq!(
+        demo["groupcall-partner"]["partner_key"],
+        "partner-abc-12345"
+    );
 
     let dir = tempfile::tempdir().unwrap();
     let marker = "0123456789abcdef0123456789abcdef";
@@ -549,6 +557,14 @@ fn credentials_demo_json_file_replacement_and_clear_errors() {
         (
             r#"{"groupcall-partner": {"partner_key": "secret-marker", "style_class": "S", "customer_id": "1469", "password": "secret-marker-2"}}"#,
             "`groupcall-partner`: `customer_id` is the `groupcall-customer` customer's",
+        ),
+        (
+            r#"{"hmac-sha256": {"api_key": "pk", "secret": ""}}"#,
+            "`hmac-sha256`: `secret`: the API secret is empty",
+        ),
+        (
+            r#"{"hmac-sha256": {"api_key": "pk", "secret": "secret-marker", "disabled_api_key": "pk"}}"#,
+            "`disabled_api_key` must differ from `api_key`",
         ),
         (
             r#"{"groupcall-customer": {"customer_id": "1", "password": ""}}"#,
@@ -1214,4 +1230,41 @@ fn the_readme_hmac_example_really_works() {
     let lead = json(lines[1]);
     assert_eq!(lead["success"], true, "{out}");
     assert_eq!(lead["data"]["received"]["country"], "PT", "{out}");
+}
+
+#[test]
+fn hmac_credentials_from_a_file_replace_the_demo_key() {
+    let dir = tempfile::tempdir().unwrap();
+    let marker = "hmac-secret-marker-0123456789";
+    let file = dir.path().join("hmac.json");
+    std::fs::write(
+        &file,
+        format!(r#"{{"hmac-sha256": {{"api_key": "pk_file", "secret": "{marker}"}}}}"#),
+    )
+    .unwrap();
+    let sandbox = Sandbox::start(&["--credentials", file.to_str().unwrap()]);
+    assert!(
+        sandbox
+            .banner
+            .concat()
+            .contains("hmac-sha256: credentials from the file (not shown)")
+    );
+    let o = probe(
+        "hmac-sha256",
+        &sandbox.url,
+        &["--credentials", file.to_str().unwrap()],
+    );
+    let out = text(&o);
+    assert_eq!(o.status.code(), Some(0), "{out}");
+    // No disabled key named: no GA2021 case.
+    assert!(!out.contains("disabled-key"), "{out}");
+    assert!(out.contains("conformant: 13 passed"), "{out}");
+    assert!(!out.contains(marker));
+    // The demo key is unknown to this sandbox: GA2011 where 200 was expected.
+    let o = probe("hmac-sha256", &sandbox.url, &[]);
+    let out = text(&o);
+    assert_eq!(o.status.code(), Some(1), "{out}");
+    assert!(out.contains("FAIL valid "), "{out}");
+    assert!(out.contains("GA2011"), "{out}");
+    assert!(!sandbox.log().contains(marker));
 }

@@ -29,7 +29,8 @@ pub struct ServeArgs {
     /// Largest request body accepted, in bytes; larger ones get 413.
     #[arg(long, value_name = "BYTES", default_value_t = serve::DEFAULT_MAX_BODY)]
     pub max_body: usize,
-    /// Freshness window for `Date`, in seconds either side of the clock.
+    /// Freshness window for Sign-Up.to's `Date`, in seconds either side of the clock
+    /// (HMAC-SHA256 keeps the vendor's ±60 s for `X-Timestamp`).
     #[arg(long, value_name = "SECS", default_value_t = partner_auth::schemes::signupto::DEFAULT_WINDOW_SECS)]
     pub window: i64,
     /// Credentials to use instead of the demo ones: a JSON object keyed by scheme slug,
