@@ -3,13 +3,14 @@
 To add a scheme, write its module and append it to ``MODULES``.
 """
 
-from . import hmac_sha256, primitives, signupto_hash, signupto_partner_hash, signupto_token
+from . import hmac_sha256, partners_portal, primitives, signupto_hash, signupto_partner_hash, signupto_token
 
 MODULES = (
     signupto_hash,
     signupto_partner_hash,
     signupto_token,
     hmac_sha256,
+    partners_portal,
     primitives,
 )
 
