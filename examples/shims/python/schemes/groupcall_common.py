@@ -19,7 +19,7 @@ import hmac
 import json
 import re
 
-from ._util import MALFORMED_INPUT, Fail, b64_input, is_int, need_object
+from ._util import MALFORMED_INPUT, Fail, b64_input, is_int, need_object, utf8
 
 # ---------------------------------------------------------------- error codes
 
@@ -355,22 +355,33 @@ def _parse_json(text, code):
         raise Fail(code, f"the body is not JSON: {exc}") from None
 
 
+def _list(value, what):
+    """An optional list of the vector input (absent or null: empty)."""
+    if value is None:
+        return []
+    if not isinstance(value, list):
+        raise Fail(MALFORMED_INPUT, f"{what} must be a list")
+    return value
+
+
 class _Directory:
     def __init__(self, raw):
         raw = need_object(raw, "directory")
         self.customers = []
-        for entry in raw.get("customers", []) or []:
+        for entry in _list(raw.get("customers"), "directory.customers"):
             entry = need_object(entry, "a directory customer")
             cid, password = entry.get("CustomerId"), entry.get("Password")
-            partners = entry.get("authorised_partners", []) or []
+            partners = entry.get("authorised_partners")
+            partners = [] if partners is None else partners
             sms = entry.get("sms_allowed", False)
             if (not isinstance(cid, str) or not isinstance(password, str)
-                    or not isinstance(partners, list) or not isinstance(sms, bool)):
+                    or not isinstance(partners, list) or not all(isinstance(p, str) for p in partners)
+                    or not isinstance(sms, bool)):
                 raise Fail(MALFORMED_INPUT, "each customer needs string CustomerId and Password, "
                                             "a list authorised_partners and a boolean sms_allowed")
             self.customers.append((cid, password, frozenset(partners), sms))
         self.partners = []
-        for entry in raw.get("partners", []) or []:
+        for entry in _list(raw.get("partners"), "directory.partners"):
             entry = need_object(entry, "a directory partner")
             pid, key, enabled = entry.get("id"), entry.get("PartnerKey"), entry.get("enabled", False)
             if not isinstance(pid, str) or not isinstance(key, str) or not isinstance(enabled, bool):
@@ -445,6 +456,7 @@ def verify(inp, route, partner_route):
     seed, counter = ids.get("seed"), ids.get("counter")
     if not isinstance(seed, str) or not is_int(counter) or counter < 0:
         raise Fail(MALFORMED_INPUT, "ids needs a string seed and a non-negative integer counter")
+    utf8(seed, MALFORMED_INPUT, "ids.seed")
 
     root = _parse_json(_body_text(inp, MALFORMED_JSON), MALFORMED_JSON)
     if not isinstance(root, dict):
