@@ -289,6 +289,8 @@ def _element_body(element, route, recipients):
         if _present(element, name):
             value = element[name]
             if name == "Attachments":
+                if not value:
+                    continue  # an empty list is left out, like an absent one
                 value = [{"FileName": a["FileName"], "FileData": a["FileData"]} for a in value]
             out[name] = value
     out["Recipients"] = recipients
@@ -373,7 +375,8 @@ class _Directory:
             cid, password = entry.get("CustomerId"), entry.get("Password")
             partners = entry.get("authorised_partners")
             partners = [] if partners is None else partners
-            sms = entry.get("sms_allowed", False)
+            sms = entry.get("sms_allowed")
+            sms = True if sms is None else sms  # default: allowed
             if (not isinstance(cid, str) or not isinstance(password, str)
                     or not isinstance(partners, list) or not all(isinstance(p, str) for p in partners)
                     or not isinstance(sms, bool)):
@@ -383,7 +386,8 @@ class _Directory:
         self.partners = []
         for entry in _list(raw.get("partners"), "directory.partners"):
             entry = need_object(entry, "a directory partner")
-            pid, key, enabled = entry.get("id"), entry.get("PartnerKey"), entry.get("enabled", False)
+            pid, key, enabled = entry.get("id"), entry.get("PartnerKey"), entry.get("enabled")
+            enabled = True if enabled is None else enabled  # default: enabled
             if not isinstance(pid, str) or not isinstance(key, str) or not isinstance(enabled, bool):
                 raise Fail(MALFORMED_INPUT, "each partner needs a string id and PartnerKey and a boolean enabled")
             self.partners.append((pid, key, enabled))

@@ -132,13 +132,13 @@ def op_sign(inp):
     message = string_to_sign(method, target, str(timestamp), nonce, body)
     signature = _b64(mac(secret_bytes, message))
     out = {}
-    # The string to sign travels in the form the body came in (vectors/README.md).
-    if inp.get("body_base64") is not None:
-        out["string_to_sign_base64"] = _b64(message)
-    elif inp.get("body_pattern") is not None:
-        pass
-    else:
-        out["string_to_sign"] = message.decode("utf-8")
+    # vectors/README.md: the string to sign as text, or as Base64 when it is not UTF-8;
+    # a body given as a repeated pattern pins only its SHA-256 (given in every case).
+    if inp.get("body_pattern") is None:
+        try:
+            out["string_to_sign"] = message.decode("utf-8")
+        except UnicodeDecodeError:
+            out["string_to_sign_base64"] = _b64(message)
     out["string_to_sign_sha256"] = hashlib.sha256(message).hexdigest()
     out["signature"] = signature
     out["headers"] = [
