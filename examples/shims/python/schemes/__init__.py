@@ -3,12 +3,25 @@
 To add a scheme, write its module and append it to ``MODULES``.
 """
 
-from . import primitives, signupto_hash, signupto_partner_hash, signupto_token
+from . import (
+    groupcall_customer,
+    groupcall_partner,
+    hmac_sha256,
+    partners_portal,
+    primitives,
+    signupto_hash,
+    signupto_partner_hash,
+    signupto_token,
+)
 
 MODULES = (
     signupto_hash,
     signupto_partner_hash,
     signupto_token,
+    hmac_sha256,
+    partners_portal,
+    groupcall_customer,
+    groupcall_partner,
     primitives,
 )
 

@@ -4,6 +4,7 @@ An operation is a function ``op(input: dict) -> dict`` that returns the output s
 or raises :class:`Fail` (graded error code) or :class:`Unsupported` (skipped).
 """
 
+import base64
 import re
 
 # Error code for input the vector format does not allow at all (wrong JSON types,
@@ -60,3 +61,42 @@ def utf8(text, code, what):
         return text.encode("utf-8")
     except UnicodeEncodeError:
         raise Fail(code, f"{what} is not valid Unicode text") from None
+
+
+_B64_STRICT_RE = re.compile(r"(?:[A-Za-z0-9+/]{4})*(?:[A-Za-z0-9+/]{2}==|[A-Za-z0-9+/]{3}=)?")
+
+
+def b64_input(text, what):
+    """Bytes of a ``*_base64`` input field (standard alphabet, padded, no whitespace)."""
+    if not isinstance(text, str) or not _B64_STRICT_RE.fullmatch(text):
+        raise Fail(MALFORMED_INPUT, f"{what} must be padded standard Base64")
+    return base64.b64decode(text)
+
+
+# The largest body a vector may describe as a repeated pattern.
+MAX_BODY_BYTES = 1 << 26
+
+
+def read_body(obj, what="body"):
+    """The body bytes of an input object: ``body`` (text, sent as UTF-8),
+    ``body_base64`` (any bytes) or ``body_pattern`` repeated ``body_repeat`` times.
+    Absent altogether, the body is empty."""
+    forms = [name for name in ("body", "body_base64", "body_pattern") if obj.get(name) is not None]
+    if len(forms) > 1:
+        raise Fail(MALFORMED_INPUT, f"{what}: give only one of body, body_base64, body_pattern")
+    if not forms:
+        return b""
+    if forms[0] == "body":
+        text = obj["body"]
+        if not isinstance(text, str):
+            raise Fail(MALFORMED_INPUT, f"{what}: body must be a string")
+        return utf8(text, MALFORMED_INPUT, what)
+    if forms[0] == "body_base64":
+        return b64_input(obj["body_base64"], f"{what}: body_base64")
+    pattern, repeat = obj["body_pattern"], obj.get("body_repeat")
+    if not isinstance(pattern, str) or not is_int(repeat) or repeat < 0:
+        raise Fail(MALFORMED_INPUT, f"{what}: body_pattern must be a string and body_repeat a non-negative integer")
+    chunk = utf8(pattern, MALFORMED_INPUT, what)
+    if len(chunk) * repeat > MAX_BODY_BYTES:
+        raise Fail(MALFORMED_INPUT, f"{what}: a body of more than {MAX_BODY_BYTES} bytes")
+    return chunk * repeat
