@@ -52,7 +52,9 @@ for t in "${targets[@]}"; do
   cov="$(grep -o 'cov: [0-9]*' "$log" | tail -n 1 | cut -d' ' -f2)"
   ft="$(grep -o 'ft: [0-9]*' "$log" | tail -n 1 | cut -d' ' -f2)"
   corpus="$(grep -o 'corp: [0-9]*' "$log" | tail -n 1 | cut -d' ' -f2)"
-  summary+=("$(printf '%-28s %12s %10s %8s %8s %8s' "$t" "${execs:-?}" "${rate:-?}" "${cov:-?}" "${ft:-?}" "${corpus:-?}")")
+  line="$(printf '%-28s %12s %10s %8s %8s %8s' "$t" "${execs:-?}" "${rate:-?}" "${cov:-?}" "${ft:-?}" "${corpus:-?}")"
+  echo "    $line"
+  summary+=("$line")
 done
 
 printf '\n%-28s %12s %10s %8s %8s %8s\n' target execs execs/s cov ft corpus
