@@ -127,6 +127,14 @@ pub(crate) fn target_path(target: &str) -> &str {
     &target[..end]
 }
 
+/// A nonce is 1 to 128 visible ASCII characters (H-HEADERS): no separator can hide in it.
+pub(crate) fn check_nonce(nonce: &str) -> Result<(), ()> {
+    if nonce.is_empty() || nonce.len() > 128 || !nonce.bytes().all(|b| b.is_ascii_graphic()) {
+        return Err(());
+    }
+    Ok(())
+}
+
 #[cfg(test)]
 mod tests {
     #[test]
@@ -141,12 +149,4 @@ mod tests {
             );
         }
     }
-}
-
-/// A nonce is 1 to 128 visible ASCII characters (H-HEADERS): no separator can hide in it.
-pub(crate) fn check_nonce(nonce: &str) -> Result<(), ()> {
-    if nonce.is_empty() || nonce.len() > 128 || !nonce.bytes().all(|b| b.is_ascii_graphic()) {
-        return Err(());
-    }
-    Ok(())
 }
