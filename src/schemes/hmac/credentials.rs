@@ -3,6 +3,7 @@
 
 use std::collections::HashMap;
 use std::net::IpAddr;
+use std::sync::Arc;
 
 use super::Error;
 use crate::Secret;
@@ -133,7 +134,8 @@ impl KeyRecord {
 /// The verifier's keys, by API key (the `X-Api-Key` value).
 #[derive(Clone, Debug, Default)]
 pub struct KeyDirectory {
-    keys: HashMap<String, KeyRecord>,
+    /// Shared key strings: a verified request names its key without copying it.
+    keys: HashMap<Arc<str>, KeyRecord>,
 }
 
 impl KeyDirectory {
@@ -146,13 +148,18 @@ impl KeyDirectory {
     pub fn insert(&mut self, api_key: impl Into<String>, record: KeyRecord) -> Result<(), Error> {
         let api_key = api_key.into();
         check_api_key(&api_key)?;
-        self.keys.insert(api_key, record);
+        self.keys.insert(api_key.into(), record);
         Ok(())
     }
 
     /// The record of `api_key`, when known.
     pub fn get(&self, api_key: &str) -> Option<&KeyRecord> {
         self.keys.get(api_key)
+    }
+
+    /// The stored key string and its record, when known.
+    pub(crate) fn get_shared(&self, api_key: &str) -> Option<(&Arc<str>, &KeyRecord)> {
+        self.keys.get_key_value(api_key)
     }
 }
 

@@ -205,6 +205,13 @@ impl ShardedNonceStore {
         (Fp(h), (h >> 32) as usize & (self.shards.len() - 1))
     }
 
+    /// Gives back `n` slots of the bound.
+    fn release(&self, n: usize) {
+        if n > 0 {
+            self.live.fetch_sub(n, Ordering::AcqRel);
+        }
+    }
+
     /// Takes one slot of the bound; when the bound is reached, first forgets expired
     /// entries of every shard it can lock without waiting.
     fn reserve(&self, own: &mut Shard, now: u32) -> bool {
@@ -256,14 +263,21 @@ impl NonceStore for ShardedNonceStore {
         let until = secs(keep_until).div_ceil(g).saturating_mul(g);
         let mut shard = lock(&self.shards[shard]);
         let freed = shard.forget(now, FORGET_STEP);
-        if freed > 0 {
-            self.live.fetch_sub(freed, Ordering::AcqRel);
-        }
         match shard.live.get_mut(&fp) {
-            Some(deadline) if *deadline >= now => return Ok(Insert::Replayed),
-            Some(deadline) => *deadline = until,
+            Some(deadline) if *deadline >= now => {
+                self.release(freed);
+                return Ok(Insert::Replayed);
+            }
+            Some(deadline) => {
+                *deadline = until;
+                self.release(freed);
+            }
             None => {
-                if !self.reserve(&mut shard, now) {
+                // A slot freed just now is taken over by this entry: in the steady state
+                // (one forgotten per one remembered) the shared count is not touched.
+                if freed > 0 {
+                    self.release(freed - 1);
+                } else if !self.reserve(&mut shard, now) {
                     return Err(StoreFull {
                         capacity: self.capacity,
                     });

@@ -1,8 +1,8 @@
 //! The signer: string to sign, Base64 HMAC-SHA256, and the four headers to add.
 
 use super::canonical::{Parts, string_to_sign};
+use super::wire::encode_mac;
 use super::{AUTH_SCHEME, Credentials, Error, check_method, check_nonce, check_target};
-use crate::encoding::base64_encode;
 use crate::{CanonicalString, Clock, Secret};
 
 /// What one request needs signed, besides the credentials.
@@ -81,11 +81,12 @@ impl Signer {
             self.credentials.secret.expose(),
             string_to_sign.as_bytes(),
         );
-        let signature = base64_encode(&mac);
+        let encoded = encode_mac(&mac);
+        let signature = std::str::from_utf8(&encoded).expect("Base64 is ASCII");
         let mut authorization = String::with_capacity(AUTH_SCHEME.len() + 1 + signature.len());
         authorization.push_str(AUTH_SCHEME);
         authorization.push(' ');
-        authorization.push_str(&signature);
+        authorization.push_str(signature);
         let headers = [
             ("X-Api-Key", self.credentials.api_key.clone()),
             ("X-Timestamp", timestamp),
@@ -94,7 +95,7 @@ impl Signer {
         ];
         Ok(Signed {
             string_to_sign,
-            signature,
+            signature: signature.to_owned(),
             headers,
         })
     }

@@ -1,11 +1,11 @@
 //! The verifier: the checks of H5, in order, then the nonce is recorded.
 
 use std::net::IpAddr;
+use std::sync::Arc;
 
 use super::canonical::{Parts, mac};
 use super::wire::{parse_authorization, parse_timestamp};
-use super::{Error, KeyDirectory, check_method, check_nonce};
-use crate::encoding::ct_eq;
+use super::{Error, KeyDirectory, check_method, check_nonce, target_path};
 use crate::replay::{Insert, NonceStore};
 use crate::{Clock, Request};
 
@@ -15,7 +15,7 @@ pub const DEFAULT_WINDOW_SECS: i64 = 60;
 /// Proof that a request verified. Only a verifier can build one.
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub struct Verified {
-    api_key: String,
+    api_key: Arc<str>,
 }
 
 impl Verified {
@@ -59,6 +59,30 @@ impl<C: Clock, S: NonceStore> std::fmt::Debug for Verifier<C, S> {
     }
 }
 
+/// Constant-time equality of two MACs (`subtle`), compared as four words rather than
+/// 32 bytes: the time taken does not depend on where they differ.
+fn mac_eq(a: &[u8; 32], b: &[u8; 32]) -> bool {
+    use subtle::ConstantTimeEq;
+    let words = |m: &[u8; 32]| -> [u64; 4] {
+        std::array::from_fn(|i| {
+            let mut w = [0; 8];
+            w.copy_from_slice(&m[8 * i..8 * i + 8]);
+            u64::from_ne_bytes(w)
+        })
+    };
+    bool::from(words(a)[..].ct_eq(&words(b)[..]))
+}
+
+/// A header value without the spaces and tabs around it.
+fn trim_ows(value: &str) -> &str {
+    let ows = |b: &u8| *b == b' ' || *b == b'\t';
+    let bytes = value.as_bytes();
+    let start = bytes.iter().position(|b| !ows(b)).unwrap_or(bytes.len());
+    let end = bytes.iter().rposition(|b| !ows(b)).map_or(start, |i| i + 1);
+    // Both ends sit next to an ASCII byte or the string's ends: char boundaries.
+    &value[start..end]
+}
+
 /// The four headers the scheme reads, in H5 order.
 const HEADERS: [&str; 4] = ["X-Api-Key", "Authorization", "X-Timestamp", "X-Nonce"];
 
@@ -75,7 +99,7 @@ fn read_headers(req: &Request) -> Result<[&str; 4], Error> {
             continue;
         };
         twice[i] |= found[i].is_some();
-        found[i] = Some(value.trim_matches([' ', '\t']));
+        found[i] = Some(trim_ows(value));
     }
     let mut out = [""; 4];
     for i in 0..4 {
@@ -134,7 +158,7 @@ impl<C: Clock, S: NonceStore> Verifier<C, S> {
             reason: "the value is not 1 to 128 visible ASCII characters",
         })?;
 
-        let record = self.keys.get(api_key).ok_or(Error::UnknownApiKey)?;
+        let (key, record) = self.keys.get_shared(api_key).ok_or(Error::UnknownApiKey)?;
         if !record.is_enabled() {
             return Err(Error::KeyDisabled);
         }
@@ -157,7 +181,7 @@ impl<C: Clock, S: NonceStore> Verifier<C, S> {
         }
 
         let presented = parse_authorization(authorization)?;
-        let path = req.path();
+        let path = target_path(&req.target);
         if check_method(&req.method).is_err() || path.bytes().any(|b| b.is_ascii_control()) {
             return Err(Error::SignatureMismatch {
                 reason: "the method or path holds characters that cannot be signed unambiguously",
@@ -173,7 +197,7 @@ impl<C: Clock, S: NonceStore> Verifier<C, S> {
             },
             record.secret().expose(),
         );
-        if !ct_eq(&expected, &presented) {
+        if !mac_eq(&expected, &presented) {
             return Err(Error::SignatureMismatch {
                 reason: "the signature does not match the request",
             });
@@ -183,10 +207,40 @@ impl<C: Clock, S: NonceStore> Verifier<C, S> {
         let keep_until = now.saturating_add(self.window_secs.saturating_mul(2));
         match self.store.insert(api_key, nonce, now, keep_until) {
             Ok(Insert::Fresh) => Ok(Verified {
-                api_key: api_key.to_owned(),
+                api_key: Arc::clone(key),
             }),
             Ok(Insert::Replayed) => Err(Error::NonceReused),
             Err(_) => Err(Error::ReplayStoreFull),
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn mac_eq_is_equality() {
+        let a = [7u8; 32];
+        for i in 0..32 {
+            let mut b = a;
+            b[i] ^= 0x80;
+            assert!(!mac_eq(&a, &b), "{i}");
+        }
+        assert!(mac_eq(&a, &a.clone()));
+    }
+
+    #[test]
+    fn trim_ows_strips_spaces_and_tabs_only() {
+        for (raw, want) in [
+            (" \tx y\t ", "x y"),
+            ("x", "x"),
+            ("", ""),
+            (" \t ", ""),
+            ("\rx\n", "\rx\n"),
+            (" é ", "é"),
+        ] {
+            assert_eq!(trim_ows(raw), want, "{raw:?}");
         }
     }
 }
