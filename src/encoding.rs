@@ -108,7 +108,18 @@ pub fn hmac_sha256_parts(key: &[u8], parts: &[&[u8]]) -> [u8; 32] {
 
 /// Constant-time equality: the time taken depends on the lengths only.
 pub fn ct_eq(a: &[u8], b: &[u8]) -> bool {
-    a.len() == b.len() && bool::from(a.ct_eq(b))
+    if a.len() != b.len() {
+        return false;
+    }
+    // Eight bytes per step (a 32-byte MAC is four steps, not 32), then the tail.
+    let word = |c: &[u8]| u64::from_ne_bytes(c.try_into().expect("8-byte chunk"));
+    let mut equal = subtle::Choice::from(1);
+    for (x, y) in a.chunks_exact(8).zip(b.chunks_exact(8)) {
+        equal &= word(x).ct_eq(&word(y));
+    }
+    let tail = a.len() - a.len() % 8;
+    equal &= a[tail..].ct_eq(&b[tail..]);
+    bool::from(equal)
 }
 
 const DAY_NAMES: [&str; 7] = ["Thu", "Fri", "Sat", "Sun", "Mon", "Tue", "Wed"];
@@ -319,6 +330,23 @@ pub fn parse_iso8601(text: &str, max_fraction_digits: usize) -> Option<Iso8601> 
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn ct_eq_is_byte_equality_at_every_length_and_position() {
+        for len in 0..40 {
+            let a: Vec<u8> = (0..len as u8).map(|i| i.wrapping_mul(37)).collect();
+            assert!(ct_eq(&a, &a.clone()), "len {len}");
+            for i in 0..len {
+                let mut b = a.clone();
+                b[i] ^= 0x80;
+                assert!(!ct_eq(&a, &b), "len {len}, byte {i}");
+            }
+            assert!(
+                !ct_eq(&a, &[a.as_slice(), &[0]].concat()),
+                "len {len} vs longer"
+            );
+        }
+    }
 
     #[test]
     fn http_date_known_values() {

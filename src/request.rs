@@ -151,9 +151,15 @@ impl Request {
 /// Splits a request target into path and query (a fragment, never sent on the wire,
 /// is dropped if present).
 pub fn split_target(target: &str) -> (&str, Option<&str>) {
-    let target = target.split('#').next().unwrap_or("");
-    match target.split_once('?') {
-        Some((path, query)) => (path, Some(query)),
+    // One byte scan: verifiers call this on every request.
+    let end = target.bytes().position(|b| b == b'?' || b == b'#');
+    match end {
+        Some(i) if target.as_bytes()[i] == b'?' => {
+            let rest = &target[i + 1..];
+            let query = rest.split('#').next().unwrap_or("");
+            (&target[..i], Some(query))
+        }
+        Some(i) => (&target[..i], None),
         None => (target, None),
     }
 }
@@ -209,6 +215,24 @@ impl<B: AsRef<[u8]>> TryFrom<&http::Request<B>> for Request {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn split_target_cuts_at_the_first_question_mark_and_drops_fragments() {
+        for (target, path, query) in [
+            ("/a", "/a", None),
+            ("/a?b", "/a", Some("b")),
+            ("/a#f", "/a", None),
+            ("/a?b#f", "/a", Some("b")),
+            ("/a#f?b", "/a", None),
+            ("/a?b?c", "/a", Some("b?c")),
+            ("/?", "/", Some("")),
+            ("/#", "/", None),
+            ("/é?q=ü", "/é", Some("q=ü")),
+            ("", "", None),
+        ] {
+            assert_eq!(split_target(target), (path, query), "{target}");
+        }
+    }
 
     #[test]
     fn from_http_keeps_order_duplicates_and_query() {

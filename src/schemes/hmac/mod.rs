@@ -114,17 +114,7 @@ pub(crate) fn check_target(target: &str) -> Result<&str, ()> {
     if !target.starts_with('/') || target.bytes().any(|b| b == b' ' || b.is_ascii_control()) {
         return Err(());
     }
-    Ok(target_path(target))
-}
-
-/// The path of a request target: up to the first `?` (H1) or `#` (never sent), the
-/// same as [`crate::request::split_target`] in one byte scan.
-pub(crate) fn target_path(target: &str) -> &str {
-    let end = target
-        .bytes()
-        .position(|b| b == b'?' || b == b'#')
-        .unwrap_or(target.len());
-    &target[..end]
+    Ok(crate::request::split_target(target).0)
 }
 
 /// A nonce is 1 to 128 visible ASCII characters (H-HEADERS): no separator can hide in it.
@@ -133,20 +123,4 @@ pub(crate) fn check_nonce(nonce: &str) -> Result<(), ()> {
         return Err(());
     }
     Ok(())
-}
-
-#[cfg(test)]
-mod tests {
-    #[test]
-    fn target_path_agrees_with_split_target() {
-        for t in [
-            "/a", "/a?b", "/a#f", "/a?b#f", "/a#f?b", "/?", "/#", "/é?q", "",
-        ] {
-            assert_eq!(
-                super::target_path(t),
-                crate::request::split_target(t).0,
-                "{t}"
-            );
-        }
-    }
 }

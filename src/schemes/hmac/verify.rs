@@ -5,7 +5,7 @@ use std::sync::Arc;
 
 use super::canonical::{Parts, mac};
 use super::wire::{parse_authorization, parse_timestamp};
-use super::{Error, KeyDirectory, check_method, check_nonce, target_path};
+use super::{Error, KeyDirectory, check_method, check_nonce};
 use crate::replay::{Insert, NonceStore};
 use crate::{Clock, Request};
 
@@ -57,20 +57,6 @@ impl<C: Clock, S: NonceStore> std::fmt::Debug for Verifier<C, S> {
             .field("window_secs", &self.window_secs)
             .finish_non_exhaustive()
     }
-}
-
-/// Constant-time equality of two MACs (`subtle`), compared as four words rather than
-/// 32 bytes: the time taken does not depend on where they differ.
-fn mac_eq(a: &[u8; 32], b: &[u8; 32]) -> bool {
-    use subtle::ConstantTimeEq;
-    let words = |m: &[u8; 32]| -> [u64; 4] {
-        std::array::from_fn(|i| {
-            let mut w = [0; 8];
-            w.copy_from_slice(&m[8 * i..8 * i + 8]);
-            u64::from_ne_bytes(w)
-        })
-    };
-    bool::from(words(a)[..].ct_eq(&words(b)[..]))
 }
 
 /// A header value without the spaces and tabs around it.
@@ -181,7 +167,7 @@ impl<C: Clock, S: NonceStore> Verifier<C, S> {
         }
 
         let presented = parse_authorization(authorization)?;
-        let path = target_path(&req.target);
+        let path = crate::request::split_target(&req.target).0;
         if check_method(&req.method).is_err() || path.bytes().any(|b| b.is_ascii_control()) {
             return Err(Error::SignatureMismatch {
                 reason: "the method or path holds characters that cannot be signed unambiguously",
@@ -197,7 +183,7 @@ impl<C: Clock, S: NonceStore> Verifier<C, S> {
             },
             record.secret().expose(),
         );
-        if !mac_eq(&expected, &presented) {
+        if !crate::encoding::ct_eq(&expected, &presented) {
             return Err(Error::SignatureMismatch {
                 reason: "the signature does not match the request",
             });
@@ -218,17 +204,6 @@ impl<C: Clock, S: NonceStore> Verifier<C, S> {
 #[cfg(test)]
 mod tests {
     use super::*;
-
-    #[test]
-    fn mac_eq_is_equality() {
-        let a = [7u8; 32];
-        for i in 0..32 {
-            let mut b = a;
-            b[i] ^= 0x80;
-            assert!(!mac_eq(&a, &b), "{i}");
-        }
-        assert!(mac_eq(&a, &a.clone()));
-    }
 
     #[test]
     fn trim_ows_strips_spaces_and_tabs_only() {
