@@ -6,7 +6,7 @@ use std::path::{Path, PathBuf};
 
 use serde_json::Value;
 
-use super::model::{Case, FORMAT_VERSION, VectorFile, Verdict};
+use super::model::{BUG_TYPES, Case, FORMAT_VERSION, VectorFile, Verdict};
 
 /// A vector file that could not be used.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -59,8 +59,10 @@ pub fn parse_file(path: &Path, text: &str) -> Result<VectorFile, LoadError> {
             "the top level must be a JSON object".into(),
         ));
     };
-    match root.get("formatVersion") {
-        Some(Value::Number(n)) if n.as_u64() == Some(FORMAT_VERSION) => {}
+    let version = match root.get("formatVersion") {
+        Some(Value::Number(n)) if n.as_u64() == Some(FORMAT_VERSION) => FORMAT_VERSION,
+        // Format 1 (no `basis`, flags as plain strings) is read while files move to 2.
+        Some(Value::Number(n)) if n.as_u64() == Some(1) => 1,
         Some(other) => {
             return Err(err(
                 None,
@@ -72,27 +74,49 @@ pub fn parse_file(path: &Path, text: &str) -> Result<VectorFile, LoadError> {
             return Err(err(
                 None,
                 "formatVersion",
-                "missing; add \"formatVersion\": 1".into(),
+                format!("missing; add \"formatVersion\": {FORMAT_VERSION}"),
             ));
         }
-    }
+    };
     let Some(Value::Array(raw_cases)) = root.remove("cases") else {
         return Err(err(None, "cases", "missing or not an array".into()));
     };
     root.insert("cases".into(), Value::Array(Vec::new()));
+    if version >= 2
+        && let Some(path) = first_big_integer(&Value::Object(root.clone()), "")
+    {
+        return Err(err(None, path.trim_start_matches('.'), BIG_INTEGER.into()));
+    }
     let mut file: VectorFile = serde_json::from_value(Value::Object(root))
         .map_err(|e| err(None, "(top level)", e.to_string()))?;
 
     let mut seen = HashSet::new();
+    let raw_count = raw_cases.len();
     for (index, raw) in raw_cases.into_iter().enumerate() {
         let label = match raw.get("id") {
             Some(Value::String(id)) => id.clone(),
             _ => format!("#{index} (no id)"),
         };
         precheck(&raw).map_err(|(field, message)| err(Some(label.clone()), field, message))?;
+        if version >= 2
+            && let Some(path) = first_big_integer(&raw, "")
+        {
+            return Err(err(
+                Some(label.clone()),
+                path.trim_start_matches('.'),
+                BIG_INTEGER.into(),
+            ));
+        }
         let case: Case = serde_json::from_value(raw)
             .map_err(|e| err(Some(label.clone()), &field_of(&e), e.to_string()))?;
         check_case(&file, &case)
+            .and_then(|()| {
+                if version >= 2 {
+                    check_basis(&file, &case)
+                } else {
+                    Ok(())
+                }
+            })
             .map_err(|(field, message)| err(Some(label.clone()), field, message))?;
         if !seen.insert(case.id.clone()) {
             return Err(err(
@@ -103,7 +127,168 @@ pub fn parse_file(path: &Path, text: &str) -> Result<VectorFile, LoadError> {
         }
         file.cases.push(case);
     }
+    if version >= 2 {
+        check_file_v2(&file, raw_count).map_err(|(field, message)| err(None, field, message))?;
+    }
     Ok(file)
+}
+
+const BIG_INTEGER: &str = "an integer beyond ±2^53 loses precision in JavaScript and in \
+     untyped JSON decoders; write it as a string";
+
+/// The path of the first integer whose magnitude exceeds 2^53, if any.
+fn first_big_integer(v: &Value, path: &str) -> Option<String> {
+    const LIMIT: u64 = 1 << 53;
+    match v {
+        Value::Number(n) => {
+            let big = match (n.as_u64(), n.as_i64()) {
+                (Some(u), _) => u > LIMIT,
+                (None, Some(i)) => i.unsigned_abs() > LIMIT,
+                // A float: integral values that large are just as lossy.
+                (None, None) => n
+                    .as_f64()
+                    .is_some_and(|f| f.fract() == 0.0 && f.abs() > LIMIT as f64),
+            };
+            big.then(|| path.to_owned())
+        }
+        Value::Array(items) => items
+            .iter()
+            .enumerate()
+            .find_map(|(i, x)| first_big_integer(x, &format!("{path}[{i}]"))),
+        Value::Object(map) => map
+            .iter()
+            .find_map(|(k, x)| first_big_integer(x, &format!("{path}.{k}"))),
+        _ => None,
+    }
+}
+
+/// Format-2 checks of the top level: `numberOfTests`, flag entries, public sources.
+fn check_file_v2(file: &VectorFile, count: usize) -> Result<(), (&'static str, String)> {
+    match file.number_of_tests {
+        Some(n) if n == count as u64 => {}
+        Some(n) => {
+            return Err((
+                "numberOfTests",
+                format!("says {n}, the file holds {count} cases (withdrawn ones count)"),
+            ));
+        }
+        None => {
+            return Err((
+                "numberOfTests",
+                format!("missing; the file holds {count} cases"),
+            ));
+        }
+    }
+    for (name, entry) in &file.flags {
+        let ok = entry.as_object().is_some_and(|o| {
+            o.get("description")
+                .and_then(Value::as_str)
+                .is_some_and(|d| !d.trim().is_empty())
+                && o.get("bugType")
+                    .and_then(Value::as_str)
+                    .is_some_and(|b| BUG_TYPES.contains(&b))
+        });
+        if !ok {
+            return Err((
+                "flags",
+                format!(
+                    "flag `{name}` must be {{\"description\": <text>, \"bugType\": <one of {}>}}",
+                    BUG_TYPES.join(", ")
+                ),
+            ));
+        }
+    }
+    if let Some(bad) = file.sources.iter().find(|s| !s.starts_with("https://")) {
+        return Err((
+            "sources",
+            format!("`{bad}` is not a public https:// URL; name the vendor page, not a local path"),
+        ));
+    }
+    Ok(())
+}
+
+/// What kind of `basis` entry `entry` is: `Some(true)` for a decision, `Some(false)`
+/// for a page or a standard, `None` when it is neither.
+fn basis_kind(entry: &str) -> Option<bool> {
+    if let Some(id) = entry.strip_prefix("decision:") {
+        return (!id.is_empty()).then_some(true);
+    }
+    if let Some(rest) = entry.strip_prefix("page:") {
+        let (url, quote) = rest.split_once(' ')?;
+        let quoted = quote.len() >= 3 && quote.starts_with('"') && quote.ends_with('"');
+        return (url.starts_with("https://") && quoted).then_some(false);
+    }
+    if let Some(rest) = entry.strip_prefix("rfc") {
+        let number = rest.split('#').next().unwrap_or("");
+        return (!number.is_empty() && number.bytes().all(|b| b.is_ascii_digit())).then_some(false);
+    }
+    if let Some(rest) = entry.strip_prefix("fips") {
+        return (!rest.is_empty()).then_some(false);
+    }
+    None
+}
+
+fn check_basis_list(
+    file: &VectorFile,
+    field: &'static str,
+    basis: &[String],
+    binding: bool,
+) -> Result<(), (&'static str, String)> {
+    if basis.is_empty() {
+        return Err((field, "missing: say what the verdict rests on".into()));
+    }
+    let mut decided = false;
+    for entry in basis {
+        match basis_kind(entry) {
+            None => {
+                return Err((
+                    field,
+                    format!(
+                        "`{entry}` is none of `page:<https URL> \"<quote>\"`, `rfc<N>#<section>`, \
+                         `fips<N>`, `decision:<ID>`"
+                    ),
+                ));
+            }
+            Some(true) => {
+                let id = &entry["decision:".len()..];
+                if !file.decisions.contains_key(id) {
+                    return Err((
+                        field,
+                        format!("`{entry}`: `{id}` is not in the file's `decisions`"),
+                    ));
+                }
+            }
+            Some(false) => decided = true,
+        }
+    }
+    if binding && !decided {
+        return Err((
+            field,
+            "a valid or invalid verdict needs a page or a standard that decides it; \
+             where only a decision decides, the case is `acceptable`"
+                .into(),
+        ));
+    }
+    Ok(())
+}
+
+/// Format-2 checks of one case: its `basis`, and the bases of its `equivalent` outputs.
+fn check_basis(file: &VectorFile, case: &Case) -> Result<(), (&'static str, String)> {
+    let binding = case.expect.result != Verdict::Acceptable;
+    check_basis_list(file, "basis", &case.basis, binding)?;
+    for eq in &case.expect.equivalent {
+        check_basis_list(file, "expect.equivalent.basis", &eq.basis, true)?;
+        if !eq.output.is_object() {
+            return Err(("expect.equivalent.output", "must be an object".into()));
+        }
+    }
+    if !case.expect.equivalent.is_empty() && case.expect.result != Verdict::Valid {
+        return Err((
+            "expect.equivalent",
+            "only valid cases have equivalent outputs".into(),
+        ));
+    }
+    Ok(())
 }
 
 /// Checks the fields whose serde errors would not name them (types and enum values).
@@ -146,7 +331,15 @@ fn precheck(raw: &Value) -> Result<(), (&'static str, String)> {
 fn field_of(e: &serde_json::Error) -> String {
     let text = e.to_string();
     let named = |f: &str| text.contains(&format!("`{f}`"));
-    for field in ["result", "output", "error", "alternatives", "reference"] {
+    for field in [
+        "result",
+        "output",
+        "error",
+        "alternatives",
+        "reference",
+        "compare",
+        "equivalent",
+    ] {
         if named(field) {
             return format!("expect.{field}");
         }
@@ -159,6 +352,7 @@ fn field_of(e: &serde_json::Error) -> String {
         "flags",
         "comment",
         "withdrawn",
+        "basis",
     ] {
         if named(field) {
             return field.to_owned();
@@ -314,4 +508,114 @@ fn collect(dir: &Path, out: &mut Vec<PathBuf>) -> std::io::Result<()> {
         }
     }
     Ok(())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    /// A format-2 file with one case; `edit` changes the document before parsing.
+    fn parse_v2(edit: impl FnOnce(&mut Value)) -> Result<VectorFile, LoadError> {
+        let mut doc = serde_json::json!({
+            "scheme": "x",
+            "formatVersion": 2,
+            "description": "d",
+            "sources": ["https://example.com/page"],
+            "numberOfTests": 1,
+            "flags": {"F": {"description": "why", "bugType": "INTEROP"}},
+            "decisions": {"D1": "what the reference does"},
+            "cases": [{
+                "id": "x/sign/001", "op": "sign", "comment": "c", "flags": [],
+                "basis": ["page:https://example.com/page \"must\"", "decision:D1"],
+                "input": {}, "expect": {"result": "invalid", "error": "E"}
+            }]
+        });
+        edit(&mut doc);
+        parse_file(Path::new("x.json"), &doc.to_string())
+    }
+
+    fn refused(edit: impl FnOnce(&mut Value), field: &str, words: &str) {
+        let e = parse_v2(edit).expect_err("the file must be refused");
+        assert_eq!(e.field, field, "{e}");
+        assert!(e.message.contains(words), "{e}");
+    }
+
+    #[test]
+    fn a_well_formed_format_2_file_loads() {
+        let f = parse_v2(|_| {}).unwrap();
+        assert_eq!(f.cases[0].basis.len(), 2);
+        assert_eq!(f.number_of_tests, Some(1));
+    }
+
+    #[test]
+    fn a_verdict_resting_on_a_decision_alone_is_refused() {
+        refused(
+            |d| d["cases"][0]["basis"] = serde_json::json!(["decision:D1"]),
+            "basis",
+            "acceptable",
+        );
+        // The same case as `acceptable` is fine.
+        parse_v2(|d| {
+            d["cases"][0]["basis"] = serde_json::json!(["decision:D1"]);
+            d["cases"][0]["flags"] = serde_json::json!(["F"]);
+            d["cases"][0]["expect"] =
+                serde_json::json!({"result": "acceptable", "reference": "invalid", "error": "E"});
+        })
+        .unwrap();
+    }
+
+    #[test]
+    fn basis_entries_are_checked() {
+        refused(
+            |d| d["cases"][0]["basis"] = serde_json::json!([]),
+            "basis",
+            "missing",
+        );
+        refused(
+            |d| d["cases"][0]["basis"] = serde_json::json!(["the page says so"]),
+            "basis",
+            "none of",
+        );
+        refused(
+            |d| d["cases"][0]["basis"] = serde_json::json!(["page:specs/x.txt \"q\""]),
+            "basis",
+            "none of",
+        );
+        refused(
+            |d| d["cases"][0]["basis"] = serde_json::json!(["rfc9110#5.6.7", "decision:D9"]),
+            "basis",
+            "`D9` is not in the file's `decisions`",
+        );
+        parse_v2(|d| d["cases"][0]["basis"] = serde_json::json!(["rfc9110#5.6.7"])).unwrap();
+    }
+
+    #[test]
+    fn file_level_rules_of_format_2() {
+        refused(
+            |d| d["numberOfTests"] = 2.into(),
+            "numberOfTests",
+            "holds 1",
+        );
+        refused(|d| d["flags"]["F"] = "just text".into(), "flags", "bugType");
+        refused(
+            |d| d["flags"]["F"]["bugType"] = "OOPS".into(),
+            "flags",
+            "bugType",
+        );
+        refused(
+            |d| d["sources"] = serde_json::json!(["shared/specs/x.txt"]),
+            "sources",
+            "public",
+        );
+        refused(
+            |d| d["cases"][0]["input"] = serde_json::json!({"cid": 9_007_199_254_740_993_u64}),
+            "input.cid",
+            "2^53",
+        );
+        // 2^53 itself is exact everywhere.
+        parse_v2(|d| {
+            d["cases"][0]["input"] = serde_json::json!({"cid": 9_007_199_254_740_992_u64})
+        })
+        .unwrap();
+    }
 }

@@ -6,7 +6,9 @@ pub mod model;
 pub mod run;
 
 pub use load::{LoadError, LoadedFile, load_dir, load_file, parse_file};
-pub use model::{Case, Expect, FORMAT_VERSION, VectorFile, Verdict};
+pub use model::{
+    BUG_TYPES, Case, Compare, Equivalent, Expect, FORMAT_VERSION, VectorFile, Verdict,
+};
 pub use run::{
     Answer, CaseReport, Expectations, ExpectationsApplied, Implementation, Outcome, Report,
     SchemeReport, Selection, Strictness, Summary, glob_match, grade, run,

@@ -1,10 +1,26 @@
 //! The vector file model (format version 1; vectors/README.md documents every field).
 
+use std::collections::BTreeMap;
+
 use serde::{Deserialize, Serialize};
 use serde_json::{Map, Value};
 
 /// The format version this crate reads and writes.
-pub const FORMAT_VERSION: u64 = 1;
+pub const FORMAT_VERSION: u64 = 2;
+
+/// The `bugType` values a flag may carry (vectors/README.md, "Flags"): what kind of
+/// fault an implementation failing a case with this flag has.
+pub const BUG_TYPES: &[&str] = &[
+    "BASIC",
+    "AUTH_BYPASS",
+    "REPLAY",
+    "FRESHNESS",
+    "CANONICALIZATION",
+    "INTEROP",
+    "MALFORMED_INPUT",
+    "INFORMATION_LEAK",
+    "SPEC_AMBIGUITY",
+];
 
 /// One vector file: one scheme's cases.
 #[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
@@ -17,10 +33,18 @@ pub struct VectorFile {
     /// What the file covers.
     #[serde(default)]
     pub description: String,
-    /// Vendor pages and RFCs the cases come from.
+    /// Vendor pages and RFCs the cases come from (public URLs).
     #[serde(default)]
     pub sources: Vec<String>,
-    /// Flag name → why cases carry it.
+    /// How many cases the file holds, withdrawn ones included.
+    #[serde(
+        rename = "numberOfTests",
+        default,
+        skip_serializing_if = "Option::is_none"
+    )]
+    pub number_of_tests: Option<u64>,
+    /// Flag name → `{"description", "bugType"}`: why cases carry it and what kind of
+    /// fault failing such a case is.
     #[serde(default)]
     pub flags: Map<String, Value>,
     /// Decision id → what the reference does where the spec is silent.
@@ -44,6 +68,11 @@ pub struct Case {
     /// Flags from the file's `flags` table.
     #[serde(default)]
     pub flags: Vec<String>,
+    /// What the verdict rests on: `page:<URL> "<quote>"`, `rfc<N>#<section>`,
+    /// `fips180-4`, or `decision:<ID>`. A `valid` or `invalid` case needs at least one
+    /// entry that is not a decision.
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub basis: Vec<String>,
     /// A case kept only so its id is never reused.
     #[serde(default, skip_serializing_if = "std::ops::Not::not")]
     pub withdrawn: bool,
@@ -83,4 +112,33 @@ pub struct Expect {
     /// What the reference does on an `acceptable` case.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub reference: Option<Verdict>,
+    /// Stage name → how another implementation's value at that stage is compared
+    /// (exact unless named here). The reference is always compared exactly.
+    #[serde(default, skip_serializing_if = "BTreeMap::is_empty")]
+    pub compare: BTreeMap<String, Compare>,
+    /// Other outputs that conform just as well as `output` (what a vendor page shows,
+    /// where it differs from the reference), each with its own basis.
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub equivalent: Vec<Equivalent>,
+}
+
+/// How one output stage is compared.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "lowercase")]
+pub enum Compare {
+    /// Byte for byte (strings) or value for value: the default.
+    Exact,
+    /// As parsed JSON: a string stage is parsed as JSON text first; object members in
+    /// any order; a member whose value is `null` equals an absent one.
+    Json,
+}
+
+/// An output that conforms as well as the case's `output`.
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct Equivalent {
+    /// The output, graded stage by stage like `output`.
+    pub output: Value,
+    /// Why it conforms: at least one entry that is not a decision.
+    pub basis: Vec<String>,
 }

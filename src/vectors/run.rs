@@ -7,7 +7,7 @@ use serde::Serialize;
 use serde_json::Value;
 
 use super::load::{LoadError, LoadedFile};
-use super::model::{Case, Verdict};
+use super::model::{Case, Compare, Verdict};
 
 /// An implementation's answer to one case.
 #[derive(Clone, Debug, PartialEq)]
@@ -402,8 +402,47 @@ fn describe(answer: &Answer) -> String {
     }
 }
 
-/// Compares the stages of `expected` with `actual`, in the expected object's order.
-fn compare_output(expected: &Value, actual: &Value) -> Option<Outcome> {
+/// Removes every object member whose value is `null`, at any depth (a `null` member
+/// and an absent one are the same under [`Compare::Json`]).
+fn drop_nulls(v: &Value) -> Value {
+    match v {
+        Value::Object(map) => Value::Object(
+            map.iter()
+                .filter(|(_, x)| !x.is_null())
+                .map(|(k, x)| (k.clone(), drop_nulls(x)))
+                .collect(),
+        ),
+        Value::Array(items) => Value::Array(items.iter().map(drop_nulls).collect()),
+        other => other.clone(),
+    }
+}
+
+/// Does `got` equal `want` under `how`? A JSON-compared string stage is parsed as JSON
+/// text on both sides (text that does not parse never matches).
+fn stage_matches(want: &Value, got: &Value, how: Compare) -> bool {
+    match how {
+        Compare::Exact => want == got,
+        Compare::Json => {
+            let parsed = |v: &Value| match v {
+                Value::String(text) => serde_json::from_str::<Value>(text).ok(),
+                other => Some(other.clone()),
+            };
+            match (parsed(want), parsed(got)) {
+                // Object equality ignores member order (serde_json's map comparison).
+                (Some(w), Some(g)) => drop_nulls(&w) == drop_nulls(&g),
+                _ => false,
+            }
+        }
+    }
+}
+
+/// Compares the stages of `expected` with `actual`, in the expected object's order;
+/// `compare` says how each stage is compared (exact when absent).
+fn compare_output(
+    expected: &Value,
+    actual: &Value,
+    compare: &BTreeMap<String, Compare>,
+) -> Option<Outcome> {
     let (Some(exp), Some(act)) = (expected.as_object(), actual.as_object()) else {
         return (expected != actual).then(|| Outcome::Failed {
             stage: "output".into(),
@@ -413,7 +452,8 @@ fn compare_output(expected: &Value, actual: &Value) -> Option<Outcome> {
     };
     for (stage, want) in exp {
         let got = act.get(stage).unwrap_or(&Value::Null);
-        if got != want {
+        let how = compare.get(stage).copied().unwrap_or(Compare::Exact);
+        if !stage_matches(want, got, how) {
             return Some(Outcome::Failed {
                 stage: stage.clone(),
                 expected: show(want),
@@ -426,6 +466,30 @@ fn compare_output(expected: &Value, actual: &Value) -> Option<Outcome> {
         }
     }
     None
+}
+
+/// Grades an output of a `valid` case: exactly `output` for the reference; for
+/// another implementation `output` under the case's `compare` rules, or any of its
+/// `equivalent` outputs. A failure names the first diverging stage of `output`.
+fn grade_valid_output(case: &Case, out: &Value, strictness: Strictness) -> Outcome {
+    let e = &case.expect;
+    let want = e.output.as_ref().unwrap_or(&Value::Null);
+    let exact = BTreeMap::new();
+    let rules = match strictness {
+        Strictness::Reference => &exact,
+        Strictness::Conformance => &e.compare,
+    };
+    let Some(failure) = compare_output(want, out, rules) else {
+        return Outcome::Passed;
+    };
+    if strictness == Strictness::Conformance
+        && e.equivalent
+            .iter()
+            .any(|eq| compare_output(&eq.output, out, &e.compare).is_none())
+    {
+        return Outcome::Passed;
+    }
+    failure
 }
 
 /// Grades one answer against one case.
@@ -443,8 +507,7 @@ pub fn grade(case: &Case, answer: &Answer, strictness: Strictness) -> Outcome {
     };
     match e.result {
         Verdict::Valid => match answer {
-            Answer::Output(out) => compare_output(e.output.as_ref().unwrap_or(&Value::Null), out)
-                .unwrap_or(Outcome::Passed),
+            Answer::Output(out) => grade_valid_output(case, out, strictness),
             _ => failed("result", "valid".into()),
         },
         Verdict::Invalid => {
@@ -469,7 +532,7 @@ pub fn grade(case: &Case, answer: &Answer, strictness: Strictness) -> Outcome {
                 }
                 (Strictness::Reference, Some(Verdict::Valid), Answer::Output(out)) => {
                     match &e.output {
-                        Some(want) => compare_output(want, out)
+                        Some(want) => compare_output(want, out, &BTreeMap::new())
                             .unwrap_or_else(|| accepted("accepted, as documented".into())),
                         None => accepted("accepted, as documented".into()),
                     }
@@ -518,5 +581,74 @@ mod tests {
         assert!(s.takes_scheme("primitives/sha1"));
         assert!(!s.takes_scheme("primitives-x"));
         assert!(!s.takes_scheme("signupto-hash"));
+    }
+
+    fn case(expect: serde_json::Value) -> Case {
+        serde_json::from_value(serde_json::json!({
+            "id": "x/build/001", "op": "build", "input": {}, "expect": expect
+        }))
+        .unwrap()
+    }
+
+    fn out(v: serde_json::Value) -> Answer {
+        Answer::Output(v)
+    }
+
+    #[test]
+    fn json_stage_ignores_order_whitespace_escapes_and_nulls_for_others_only() {
+        let c = case(serde_json::json!({
+            "result": "valid",
+            "output": {"target": "/a", "body": "{\"A\":\"é\",\"B\":[1,{\"C\":2}]}"},
+            "compare": {"body": "json"}
+        }));
+        // Member order, white space, an ASCII escape and a null member: all the same JSON.
+        let other = out(serde_json::json!({
+            "target": "/a",
+            "body": "{\"B\": [1, {\"D\": null, \"C\": 2}], \"A\": \"\\u00e9\", \"E\": null}"
+        }));
+        assert_eq!(grade(&c, &other, Strictness::Conformance), Outcome::Passed);
+        // The reference is held to the exact bytes.
+        assert!(matches!(
+            grade(&c, &other, Strictness::Reference),
+            Outcome::Failed { ref stage, .. } if stage == "body"
+        ));
+        // A different value still fails, naming the stage; so does text that is not JSON.
+        for body in ["{\"A\":\"e\",\"B\":[1,{\"C\":2}]}", "{\"A\":"] {
+            let wrong = out(serde_json::json!({"target": "/a", "body": body}));
+            assert!(matches!(
+                grade(&c, &wrong, Strictness::Conformance),
+                Outcome::Failed { ref stage, .. } if stage == "body"
+            ));
+        }
+        // Stages not named in `compare` stay exact.
+        let wrong_target = out(serde_json::json!({"target": "/a/", "body": "{}"}));
+        assert!(matches!(
+            grade(&c, &wrong_target, Strictness::Conformance),
+            Outcome::Failed { ref stage, .. } if stage == "target"
+        ));
+    }
+
+    #[test]
+    fn an_equivalent_output_passes_others_but_not_the_reference() {
+        let c = case(serde_json::json!({
+            "result": "valid",
+            "output": {"status": 200, "response": [{"errorMsg": "x", "MessageSentId": 0}]},
+            "equivalent": [{
+                "output": {"status": 200, "response": [{"errorMsg": "y"}]},
+                "basis": ["page:https://example.com/p \"y\""]
+            }]
+        }));
+        let page = out(serde_json::json!({"status": 200, "response": [{"errorMsg": "y"}]}));
+        assert_eq!(grade(&c, &page, Strictness::Conformance), Outcome::Passed);
+        assert!(matches!(
+            grade(&c, &page, Strictness::Reference),
+            Outcome::Failed { .. }
+        ));
+        let neither = out(serde_json::json!({"status": 200, "response": [{"errorMsg": "z"}]}));
+        match grade(&c, &neither, Strictness::Conformance) {
+            // The failure is reported against `output`, the first expectation.
+            Outcome::Failed { stage, .. } => assert_eq!(stage, "response"),
+            other => panic!("{other:?}"),
+        }
     }
 }
