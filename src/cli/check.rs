@@ -247,6 +247,12 @@ fn print_text(
                     if let Some(hint) = first_difference(expected, actual) {
                         println!("     {hint}");
                     }
+                    for entry in case.basis.iter().filter(|b| !b.starts_with("decision:")) {
+                        println!("     rests on: {entry}");
+                    }
+                    if !case.bug_types.is_empty() {
+                        println!("     kind:     {}", case.bug_types.join(", "));
+                    }
                 }
                 other if verbose => {
                     let (tag, note) = match other {
@@ -321,7 +327,27 @@ fn print_text(
             total.failed,
             ids.join(", ")
         );
+        let mut kinds: std::collections::BTreeMap<&str, usize> = Default::default();
+        for case in report.failures() {
+            if case.bug_types.is_empty() {
+                *kinds.entry("(no flag)").or_default() += 1;
+            }
+            for kind in &case.bug_types {
+                *kinds.entry(kind.as_str()).or_default() += 1;
+            }
+        }
+        let kinds: Vec<String> = kinds.iter().map(|(k, n)| format!("{k} {n}")).collect();
+        println!("failures by kind: {}", kinds.join(", "));
     }
+}
+
+/// The basis lines of a failed case, for reports (pages and standards only).
+fn rests_on(case: &vectors::CaseReport) -> String {
+    case.basis
+        .iter()
+        .filter(|b| !b.starts_with("decision:"))
+        .map(|b| format!("\nrests on: {b}"))
+        .collect()
 }
 
 /// Where two JSON-encoded strings first differ, by character and line.
@@ -403,11 +429,12 @@ fn junit(report: &Report) -> String {
                     xml_escape(reason)
                 )),
                 Outcome::Failed { stage, expected, actual } => x.push_str(&format!(
-                    "{open}><failure message=\"stage `{}` diverged\" type=\"{}\">expected: {}\nactual:   {}</failure></testcase>\n",
+                    "{open}><failure message=\"stage `{}` diverged\" type=\"{}\">expected: {}\nactual:   {}{}</failure></testcase>\n",
                     xml_escape(stage),
                     xml_escape(stage),
                     xml_escape(expected),
-                    xml_escape(actual)
+                    xml_escape(actual),
+                    xml_escape(&rests_on(c))
                 )),
             }
         }

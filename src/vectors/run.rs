@@ -100,6 +100,13 @@ pub struct CaseReport {
     /// The grade.
     #[serde(flatten)]
     pub outcome: Outcome,
+    /// What the case's verdict rests on (its `basis`), so a failure names the page
+    /// sentence or the standard it departs from.
+    #[serde(skip_serializing_if = "Vec::is_empty")]
+    pub basis: Vec<String>,
+    /// The `bugType` of each of the case's flags: what kind of fault failing it is.
+    #[serde(rename = "bugTypes", skip_serializing_if = "Vec::is_empty")]
+    pub bug_types: Vec<String>,
 }
 
 /// Counts for one scheme.
@@ -372,10 +379,20 @@ pub fn run(
                     answer => grade(case, &answer, strictness),
                 }
             };
+            let mut bug_types: Vec<String> = case
+                .flags
+                .iter()
+                .filter_map(|f| loaded.file.flags.get(f)?.get("bugType")?.as_str())
+                .map(str::to_owned)
+                .collect();
+            bug_types.sort();
+            bug_types.dedup();
             let report = CaseReport {
                 id: case.id.clone(),
                 op: case.op.clone(),
                 outcome,
+                basis: case.basis.clone(),
+                bug_types,
             };
             entry.summary.add(&report.outcome);
             progress(scheme, &report);
