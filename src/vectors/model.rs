@@ -131,6 +131,11 @@ pub enum Compare {
     /// As parsed JSON: a string stage is parsed as JSON text first; object members in
     /// any order; a member whose value is `null` equals an absent one.
     Json,
+    /// As HTTP header fields (RFC 9110 §5.1, §5.3): a list of `[name, value]` pairs whose
+    /// names compare case-insensitively; the order of fields with different names is
+    /// free, the order of fields with one name is kept; fields the expectation does not
+    /// name may be added.
+    Headers,
 }
 
 /// An output that conforms as well as the case's `output`.

@@ -434,11 +434,41 @@ fn drop_nulls(v: &Value) -> Value {
     }
 }
 
+/// The `[name, value]` pairs of a header list, or `None` when it is not one.
+fn header_pairs(v: &Value) -> Option<Vec<(String, &Value)>> {
+    v.as_array()?
+        .iter()
+        .map(|pair| match pair.as_array()?.as_slice() {
+            [Value::String(name), value] => Some((name.to_ascii_lowercase(), value)),
+            _ => None,
+        })
+        .collect()
+}
+
+/// [`Compare::Headers`]: for every field name `want` has, `got` has the same values
+/// under that name (any case), in the same order; other names in `got` are ignored.
+fn headers_match(want: &Value, got: &Value) -> bool {
+    let (Some(want), Some(got)) = (header_pairs(want), header_pairs(got)) else {
+        return false;
+    };
+    want.iter().all(|(name, _)| {
+        let values = |pairs: &[(String, &Value)]| -> Vec<Value> {
+            pairs
+                .iter()
+                .filter(|(n, _)| n == name)
+                .map(|(_, v)| (*v).clone())
+                .collect()
+        };
+        values(&want) == values(&got)
+    })
+}
+
 /// Does `got` equal `want` under `how`? A JSON-compared string stage is parsed as JSON
 /// text on both sides (text that does not parse never matches).
 fn stage_matches(want: &Value, got: &Value, how: Compare) -> bool {
     match how {
         Compare::Exact => want == got,
+        Compare::Headers => headers_match(want, got),
         Compare::Json => {
             let parsed = |v: &Value| match v {
                 Value::String(text) => serde_json::from_str::<Value>(text).ok(),
@@ -667,5 +697,68 @@ mod tests {
             Outcome::Failed { stage, .. } => assert_eq!(stage, "response"),
             other => panic!("{other:?}"),
         }
+    }
+
+    #[test]
+    fn header_stage_ignores_name_case_and_order_across_names_and_extra_fields() {
+        let c = case(serde_json::json!({
+            "result": "valid",
+            "output": {"headers": [["Date", "d"], ["X-A", "1"], ["X-A", "2"], ["Authorization", "s"]]},
+            "compare": {"headers": "headers"}
+        }));
+        let grade_headers = |h: serde_json::Value| {
+            grade(
+                &c,
+                &out(serde_json::json!({"headers": h})),
+                Strictness::Conformance,
+            )
+        };
+        assert_eq!(
+            grade_headers(serde_json::json!([
+                ["authorization", "s"],
+                ["Accept", "*/*"],
+                ["x-a", "1"],
+                ["DATE", "d"],
+                ["X-A", "2"]
+            ])),
+            Outcome::Passed
+        );
+        for wrong in [
+            // a value differs, the order of one name's fields changed, a field is
+            // missing, one is doubled, the shape is not a header list
+            serde_json::json!([
+                ["Date", "d"],
+                ["X-A", "1"],
+                ["X-A", "2"],
+                ["Authorization", "t"]
+            ]),
+            serde_json::json!([
+                ["Date", "d"],
+                ["X-A", "2"],
+                ["X-A", "1"],
+                ["Authorization", "s"]
+            ]),
+            serde_json::json!([["Date", "d"], ["X-A", "1"], ["X-A", "2"]]),
+            serde_json::json!([
+                ["Date", "d"],
+                ["X-A", "1"],
+                ["X-A", "2"],
+                ["Authorization", "s"],
+                ["Authorization", "s"]
+            ]),
+            serde_json::json!({"Date": "d"}),
+        ] {
+            assert!(
+                matches!(grade_headers(wrong.clone()), Outcome::Failed { ref stage, .. } if stage == "headers"),
+                "{wrong}"
+            );
+        }
+        // The reference keeps the exact list.
+        let reordered = out(serde_json::json!({"headers":
+            [["X-A", "1"], ["X-A", "2"], ["Date", "d"], ["Authorization", "s"]]}));
+        assert!(matches!(
+            grade(&c, &reordered, Strictness::Reference),
+            Outcome::Failed { .. }
+        ));
     }
 }
