@@ -64,7 +64,7 @@ pub struct CheckArgs {
     pub verbose: bool,
 }
 
-fn default_vectors_dir() -> anyhow::Result<PathBuf> {
+pub(super) fn default_vectors_dir() -> anyhow::Result<PathBuf> {
     let local = PathBuf::from("vectors");
     if local.is_dir() {
         return Ok(local);

@@ -5,6 +5,7 @@ use std::process::ExitCode;
 use clap::{Parser, Subcommand, ValueEnum};
 
 mod check;
+mod matrix;
 mod probe;
 mod redact;
 mod serve;
@@ -39,6 +40,7 @@ Examples:
   partner-auth sign signupto-partner-hash --input case.json
   partner-auth serve --addr 127.0.0.1:0 --explain   the sandbox, demo credentials printed
   partner-auth probe signupto-hash --url http://127.0.0.1:8080
+  partner-auth matrix --out target/matrix         every implementation side by side
   echo '{\"value\":\"SuTHash signature=\\\"ab12…\\\"\"}' | partner-auth run signupto-hash parse-authorization --input -";
 
 #[derive(Debug, Subcommand)]
@@ -61,6 +63,13 @@ enum Command {
     /// Run the sandbox: a local server emulating each API's authentication layer with
     /// the reference verifiers and built-in demo credentials.
     Serve(serve::ServeArgs),
+    /// Run the reference and every implementation of an implementations file
+    /// (examples/shims/implementations.json: real third-party clients installed from
+    /// registries, the independent Python shim, openssl) over every vector, side by side:
+    /// a markdown table, and with --out a JSON document and an HTML page. Exit 0 when
+    /// every failure is a known deviation listed with its reason, 1 otherwise, 2 when an
+    /// implementation cannot be set up.
+    Matrix(matrix::MatrixArgs),
     /// Send a scheme's verify cases (valid, replay, stale date, tampering, missing
     /// headers, unknown key) to a live server and grade its answers.
     Probe(probe::ProbeArgs),
@@ -85,6 +94,7 @@ pub fn run(cli: Cli) -> anyhow::Result<ExitCode> {
         Command::Shim => shim::run(),
         Command::Serve(args) => serve::run(args),
         Command::Probe(args) => probe::run(args),
+        Command::Matrix(args) => matrix::run(args),
         Command::Schemes => {
             for (scheme, ops) in partner_auth::reference::OPS {
                 println!("{scheme:<24} {}", ops.join(", "));
