@@ -877,61 +877,78 @@ fn portal_and_groupcall_routes_answer_as_the_reference_does() {
     assert_eq!(get(&sandbox.addr, "/api/SendMessage_V3/SMS", &[]).0, 405);
 }
 
-#[test]
-fn the_vendors_python_partner_client_sends_through_the_sandbox() {
-    let check = Command::new("python3")
-        .args(["-c", "import requests"])
-        .output()
-        .expect("python3 must be installed to run this test");
-    assert!(
-        check.status.success(),
-        "the Python `requests` library is missing; install it with `python3 -m pip install requests` (.ci/run does): {}",
-        text(&check)
-    );
-    let sandbox = Sandbox::start(&[]);
-    let o = Command::new("python3")
+/// Sends one message with the independent implementation's own Groupcall client
+/// (examples/shims/python/groupcall_send.py: its `build`, urllib, its `parse-response`).
+fn groupcall_send(url: &str, route: &str, message: &str) -> std::process::Output {
+    use std::io::Write;
+    let mut child = Command::new("python3")
         .arg(concat!(
             env!("CARGO_MANIFEST_DIR"),
-            "/examples/groupcall_partner_client.py"
+            "/examples/shims/python/groupcall_send.py"
         ))
-        .arg(&sandbox.url)
-        .env("PARTNER_KEY", "partner-abc-12345")
-        .env("STYLE_CLASS", "YourCompanyName")
-        .env("GROUPCALL_CUSTOMER_ID", "1470")
-        .env("GROUPCALL_CUSTOMER_API_KEY", "customer-api-key-13579")
-        .output()
+        .args([url, route])
+        .stdin(Stdio::piped())
+        .stdout(Stdio::piped())
+        .stderr(Stdio::piped())
+        .spawn()
+        .expect("python3 must be installed to run this test");
+    child
+        .stdin
+        .take()
+        .unwrap()
+        .write_all(message.as_bytes())
         .unwrap();
+    child.wait_with_output().unwrap()
+}
+
+#[test]
+fn a_python_groupcall_client_sends_through_the_sandbox() {
+    let sandbox = Sandbox::start(&[]);
+    let o = groupcall_send(
+        &sandbox.url,
+        "PartnerRoute",
+        r#"{"PartnerKey":"partner-abc-12345","styleClass":"YourCompanyName","messageData":[{"CustomerId":"1470","Password":"customer-api-key-13579","SMSMessage":"Hello","Recipients":[{"MobileNumber":"+447700900123"}],"ClientRef":"r-1"}]}"#,
+    );
     let out = text(&o);
     assert!(o.status.success(), "{out}");
     let result = json(String::from_utf8_lossy(&o.stdout).trim());
-    assert_eq!(result["success"], true, "{out}");
-    assert_eq!(result["status"], "In Queue", "{out}");
+    assert_eq!(result["status"], 200, "{out}");
+    let first = &result["results"][0];
+    assert_eq!(first["success"], true, "{out}");
+    assert_eq!(first["statusMsg"], "In Queue", "{out}");
+    assert_eq!(first["ClientRef"], "r-1", "{out}");
     assert!(
-        result["message_id"].as_str().unwrap().starts_with("1470."),
+        first["MessageId"].as_str().unwrap().starts_with("1470."),
         "{out}"
     );
-    // The vendor's client raises the element's error text for a refused message.
-    let o = Command::new("python3")
-        .arg(concat!(
-            env!("CARGO_MANIFEST_DIR"),
-            "/examples/groupcall_partner_client.py"
-        ))
-        .arg(&sandbox.url)
-        .env("PARTNER_KEY", "not-a-partner-key")
-        .env("STYLE_CLASS", "YourCompanyName")
-        .env("GROUPCALL_CUSTOMER_ID", "1470")
-        .env("GROUPCALL_CUSTOMER_API_KEY", "customer-api-key-13579")
-        .output()
-        .unwrap();
+    // A refused message: the client reports the element's error text and exits 1.
+    let o = groupcall_send(
+        &sandbox.url,
+        "PartnerRoute",
+        r#"{"PartnerKey":"not-a-partner-key","styleClass":"YourCompanyName","messageData":[{"CustomerId":"1470","Password":"customer-api-key-13579","SMSMessage":"Hello","Recipients":[{"MobileNumber":"+447700900123"}]}]}"#,
+    );
     assert_eq!(o.status.code(), Some(1), "{}", text(&o));
-    assert!(
-        text(&o).contains("error: Partner key is not valid"),
+    let result = json(String::from_utf8_lossy(&o.stdout).trim());
+    assert_eq!(
+        result["results"][0]["error"],
+        "Partner key is not valid",
         "{}",
         text(&o)
     );
+    // The customer route, with the customer's own credentials.
+    let o = groupcall_send(
+        &sandbox.url,
+        "SMS",
+        r#"{"messageData":[{"CustomerId":"1469","Password":"customer-api-key-67890","SMSMessage":"Hi","Recipients":[{"MobileNumber":"+447700900123"}]}]}"#,
+    );
+    assert!(o.status.success(), "{}", text(&o));
     let log = sandbox.log();
     assert!(
         log.contains("POST /api/SendMessage_V3/PartnerRoute 200 scheme=groupcall-partner code=-"),
+        "{log}"
+    );
+    assert!(
+        log.contains("POST /api/SendMessage_V3/SMS 200 scheme=groupcall-customer"),
         "{log}"
     );
     assert!(!log.contains("customer-api-key-13579") && !log.contains("partner-abc-12345"));
