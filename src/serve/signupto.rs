@@ -383,7 +383,7 @@ async fn token(State(s): State<Arc<Sandbox>>, req: HttpRequest) -> Response {
                 uid: Some(s.login.uid),
             },
         });
-    let body = json!({ "status": "ok", "response": { "data": { "token": text, "expiry": expiry }, "next": null } });
+    let body = json!({ "status": "ok", "response": { "data": { "token": text, "expiry": expiry }, "count": 1, "next": null } });
     let mut response = (StatusCode::OK, json_body(&body)).into_response();
     tag(&mut response, SLUG, None);
     response
