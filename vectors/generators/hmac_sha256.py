@@ -1016,6 +1016,7 @@ PAGE_READINGS = {
     "ip": ["exact", "cidr"],  # what a whitelist entry is
     "ip_unknown": ["accept", "refuse"],
     "body": ["bytes", "text"],  # the body as bytes, or decoded as UTF-8 text
+    "header_order": ["table", "quickstart"],  # the signer's headers in the order a page shows them
     "status": [401, 403],  # the HTTP status of a GA code (no page gives one)
     "unknown_code": ["refuse", "build"],
     "envelope": ["strict", "lenient"],  # every member present and no other, or absent ones read as null
@@ -1071,8 +1072,10 @@ def page_sign(inp, r):
             out["string_to_sign_base64"] = b64(sts)
     sig = signature(inp["secret"], sts)
     out["signature"] = sig
-    out["headers"] = [["X-Api-Key", inp["api_key"]], ["X-Timestamp", str(inp["timestamp"])], ["X-Nonce", nonce],
-                      ["Authorization", "HMAC-SHA256 " + sig]]
+    values = {"X-Api-Key": inp["api_key"], "X-Timestamp": str(inp["timestamp"]), "X-Nonce": nonce,
+              "Authorization": "HMAC-SHA256 " + sig}
+    order = TABLE_ORDER if r["header_order"] == "table" else QUICKSTART_ORDER
+    out["headers"] = [[n, values[n]] for n in order]
     return ("ok", out)
 
 
