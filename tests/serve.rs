@@ -1285,3 +1285,72 @@ fn hmac_credentials_from_a_file_replace_the_demo_key() {
     assert!(out.contains("GA2011"), "{out}");
     assert!(!sandbox.log().contains(marker));
 }
+
+/// The PyPI `signupto` 0.1 client, installed by examples/shims/signupto-pypi/setup.sh
+/// into its virtual environment (the test runs the set-up itself: it needs python3 with
+/// venv and PyPI; it fails, never skips, without them).
+fn pypi_signupto_python() -> String {
+    let dir = concat!(env!("CARGO_MANIFEST_DIR"), "/examples/shims/signupto-pypi");
+    let o = Command::new(format!("{dir}/setup.sh"))
+        .output()
+        .expect("run examples/shims/signupto-pypi/setup.sh");
+    assert!(
+        o.status.success(),
+        "installing the PyPI client failed (python3 -m venv and PyPI access are needed):\n{}",
+        text(&o)
+    );
+    format!("{dir}/.venv/bin/python")
+}
+
+#[test]
+fn the_pypi_signupto_client_authenticates_against_the_sandbox() {
+    let python = pypi_signupto_python();
+    let sandbox = Sandbox::start(&[]);
+    let mut child = Command::new(&python)
+        .arg(concat!(
+            env!("CARGO_MANIFEST_DIR"),
+            "/examples/shims/signupto-pypi/against_server.py"
+        ))
+        .arg(&sandbox.url)
+        .stdin(Stdio::piped())
+        .stdout(Stdio::piped())
+        .stderr(Stdio::piped())
+        .spawn()
+        .unwrap();
+    // The sandbox's demo credentials (printed in its banner).
+    child
+        .stdin
+        .take()
+        .unwrap()
+        .write_all(
+            br#"{"hash": {"cid": 7654321, "uid": 23456789, "key": "2b2d77e014a30792d5048e262e306783"},
+                "token": {"username": "demo@example.com", "password": "demo-password"}}"#,
+        )
+        .unwrap();
+    let o = child.wait_with_output().unwrap();
+    let out = text(&o);
+    let result = json(String::from_utf8_lossy(&o.stdout).trim());
+    assert_eq!(result["hash"]["ok"], true, "Hash: {out}\n{}", sandbox.log());
+    assert_eq!(result["hash"]["data"][0]["cid"], 7654321, "{out}");
+    assert_eq!(
+        result["token"]["ok"],
+        true,
+        "Token: {out}\n{}",
+        sandbox.log()
+    );
+    assert_eq!(result["token"]["data"][0]["uid"], 23456789, "{out}");
+    assert!(o.status.success(), "{out}");
+    let log = sandbox.log();
+    assert!(
+        log.contains("GET /v1/list 200 scheme=signupto-hash"),
+        "{log}"
+    );
+    assert!(
+        log.contains("POST /v1/token 200 scheme=signupto-token"),
+        "{log}"
+    );
+    assert!(
+        log.contains("GET /v1/list 200 scheme=signupto-token"),
+        "{log}"
+    );
+}
