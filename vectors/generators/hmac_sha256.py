@@ -443,6 +443,11 @@ def add_sign_cases(c):
     # A 129-character nonce above pins the reference's upper bound; 128 is fine everywhere:
     ok("A 128-character nonce is signed as given (the page sets no length).", [],
        sign_input("GET", VENDOR_PATH, VENDOR_TS, "n" * 128), [B_UUID])
+    ok("A JSON body with backslash escapes inside its strings (\\n, \\\" and \\u00e9) is signed as the bytes sent; "
+       "the quickstart's `echo -ne \"$STRING_TO_SIGN\"` would turn each escape into another byte and sign a body "
+       "other than the one it sends.", ["BACKSLASH_BODY"],
+       sign_input("POST", ORDERS, VENDOR_TS, NONCE2, b'{"note":"line1\\nline2 \\"quoted\\" caf\\u00e9"}'),
+       [B_QUICK_BODY])
 
 
 def find_nonce_with_b64_specials():
@@ -1290,6 +1295,9 @@ FLAGS = {
     "BINARY_BODY": flag("SPEC_AMBIGUITY", "Acceptable: the body is not UTF-8 (it travels as body_base64, the string "
                         "to sign as string_to_sign_base64). The reference signs the raw bytes (H2); the page's BODY "
                         "is text and never says how other bytes enter it."),
+    "BACKSLASH_BODY": flag("CANONICALIZATION", "A body holding JSON backslash escapes is signed as the bytes sent; "
+                           "a signer that builds the string through a shell's `echo -e` (as the vendor's quickstart "
+                           "does) signs other bytes."),
     "LINE_ENDINGS": flag("CANONICALIZATION", "CR and LF inside the body are signed as they are; nothing normalises "
                          "them."),
     "LARGE_BODY": flag("BASIC", "A 64 KiB body given as body_pattern repeated body_repeat times; a sign case pins "

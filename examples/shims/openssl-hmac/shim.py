@@ -10,13 +10,37 @@ the bytes directly rather than through the quickstart's `echo -ne`, which would 
 backslash escape inside a JSON body into another byte (see ../FINDINGS.md).
 
     partner-auth check --shim "python3 examples/shims/openssl-hmac/shim.py"
+
+With `--quickstart` the string to sign goes through bash's `echo -ne "$STRING_TO_SIGN"`
+before openssl, exactly as the quickstart script does, so the matrix shows what that
+script gets wrong.
 """
 
 import json
+import os
 import subprocess
 import sys
 
 sys.dont_write_bytecode = True
+
+QUICKSTART = "--quickstart" in sys.argv[1:]
+
+
+class Unsupported(Exception):
+    pass
+
+
+def quickstart_echo(data):
+    """The bytes `echo -ne "$STRING_TO_SIGN"` writes in bash for a variable holding `data`."""
+    if b"\0" in data:
+        raise Unsupported("a shell variable cannot hold a NUL byte")
+    done = subprocess.run(
+        ["bash", "-c", 'echo -ne "$STRING_TO_SIGN"'],
+        env={**os.environ, "STRING_TO_SIGN": os.fsdecode(data)},
+        capture_output=True,
+        check=True,
+    )
+    return done.stdout
 
 
 def openssl(args, data):
@@ -27,7 +51,8 @@ def openssl(args, data):
 
 
 def version():
-    return openssl(["version"], b"").decode().strip()
+    name = openssl(["version"], b"").decode().strip()
+    return f"{name} via the quickstart's echo -ne" if QUICKSTART else name
 
 
 def body_bytes(inp):
@@ -42,8 +67,10 @@ def hmac_sign(inp):
     path = inp["target"].split("?", 1)[0]
     body = body_bytes(inp)
     to_sign = b"\n".join([inp["method"].encode(), path.encode(), str(inp["timestamp"]).encode(), inp["nonce"].encode(), body])
+    if "\0" in inp["secret"]:
+        raise Unsupported("openssl -hmac takes the secret as an argument, which cannot hold a NUL byte")
     # -hmac takes the secret as a string: its bytes are the key, as in the quickstart.
-    mac = openssl(["dgst", "-sha256", "-hmac", inp["secret"], "-binary"], to_sign)
+    mac = openssl(["dgst", "-sha256", "-hmac", inp["secret"], "-binary"], quickstart_echo(to_sign) if QUICKSTART else to_sign)
     signature = openssl(["base64", "-A"], mac).decode().strip()
     out = {}
     if "body_repeat" in inp:
@@ -91,7 +118,7 @@ def b64_decode(inp):
     return {"data_hex": openssl(["base64", "-d", "-A"], inp["text"].encode()).hex()}
 
 
-OPS = {
+FULL_OPS = {
     ("hmac-sha256", "sign"): hmac_sign,
     ("primitives/hmac-sha256", "mac"): mac("sha256"),
     ("primitives/hmac-sha1", "mac"): mac("sha1"),
@@ -100,6 +127,8 @@ OPS = {
     ("primitives/base64", "encode"): b64_encode,
     ("primitives/base64", "decode"): b64_decode,
 }
+# The quickstart pipeline only signs requests.
+OPS = {("hmac-sha256", "sign"): hmac_sign} if QUICKSTART else FULL_OPS
 
 
 def answer(message):
@@ -114,6 +143,8 @@ def answer(message):
         return {"id": case_id, "output": function(message.get("input") or {})}
     except KeyError as missing:
         return {"id": case_id, "unsupported": f"input without {missing}"}
+    except Unsupported as why:
+        return {"id": case_id, "unsupported": str(why)}
     except (RuntimeError, ValueError) as exc:
         return {"id": case_id, "error": {"code": "OPENSSL_ERROR", "message": str(exc)}}
 

@@ -27,7 +27,12 @@ import signupto.client as sut  # noqa: E402
 VERSION = importlib.metadata.version("signupto")
 IMPLEMENTATION = f"signupto {VERSION} (PyPI)"
 # The package knows no partner key and no verifier; only these ops reach its code.
-SUPPORTED = {("signupto-hash", "sign"), ("signupto-token", "token-request"), ("signupto-token", "sign")}
+SUPPORTED = {
+    ("signupto-hash", "sign"),
+    ("signupto-hash", "parse-response"),
+    ("signupto-token", "token-request"),
+    ("signupto-token", "sign"),
+}
 ORIGIN = "https://api.sign-up.to"
 
 
@@ -96,7 +101,50 @@ def token_sign(inp):
     return {"headers": header_list(request.headers)}
 
 
+class FakeResponse:
+    """What `Client.deserialize` reads of a `requests` response."""
+
+    class _Request:
+        method = "GET"
+        url = ORIGIN + "/v1/list"
+
+    def __init__(self, status, body):
+        self.status_code = status
+        self.content = body.encode("utf-8")
+        self.request = self._Request()
+
+
+def parse_response(inp):
+    """The library's own response handling (`Client.handle_response`) on the case's
+    answer: a `SignuptoResponse` is an ok envelope, a `ClientError` an error envelope;
+    anything else it raises means it could not read the body."""
+    client = sut.Client(version="1", auth=None)
+    try:
+        r = client.handle_response(FakeResponse(inp["status"], inp["body"]))
+    except sut.ClientError as refused:
+        info = refused.error_info if isinstance(refused.error_info, dict) else {}
+        return {
+            "status": "error",
+            "code": info.get("code"),
+            "message": info.get("message"),
+            "subcode": info.get("subcode"),
+            "additional_information": info.get("additional_information"),
+        }
+    except sut.ServerError as exc:
+        raise Refused("MALFORMED_RESPONSE", f"ServerError: {exc}") from None
+    except Exception as exc:  # json errors, assertions, missing members
+        raise Refused("MALFORMED_RESPONSE", f"{type(exc).__name__}: {exc}") from None
+    return {"status": "ok", "data": r.data, "count": r.count, "next": r.next}
+
+
+class Refused(Exception):
+    def __init__(self, code, message):
+        super().__init__(message)
+        self.code = code
+
+
 OPS = {
+    ("signupto-hash", "parse-response"): parse_response,
     ("signupto-hash", "sign"): hash_sign,
     ("signupto-token", "token-request"): token_request,
     ("signupto-token", "sign"): token_sign,
@@ -113,6 +161,8 @@ def answer(message):
         return {"id": case_id, "unsupported": f"signupto {VERSION} has no {key[1]} for {key[0]}"}
     try:
         return {"id": case_id, "output": function(message.get("input") or {})}
+    except Refused as refused:
+        return {"id": case_id, "error": {"code": refused.code, "message": str(refused)}}
     except KeyError as missing:
         return {"id": case_id, "unsupported": f"input without {missing} cannot be given to the library"}
     except Exception as exc:  # the library raised: report it as its answer on this case
