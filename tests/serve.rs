@@ -877,28 +877,28 @@ fn portal_and_groupcall_routes_answer_as_the_reference_does() {
     assert_eq!(get(&sandbox.addr, "/api/SendMessage_V3/SMS", &[]).0, 405);
 }
 
-/// Sends one message with the independent implementation's own Groupcall client
-/// (examples/shims/python/groupcall_send.py: its `build`, urllib, its `parse-response`).
-fn groupcall_send(url: &str, route: &str, message: &str) -> std::process::Output {
-    use std::io::Write;
-    let mut child = Command::new("python3")
-        .arg(concat!(
-            env!("CARGO_MANIFEST_DIR"),
-            "/examples/shims/python/groupcall_send.py"
-        ))
-        .args([url, route])
+/// Runs `cmd` with `input` on its standard input and collects what it printed.
+fn output_with_stdin(mut cmd: Command, input: &[u8]) -> std::process::Output {
+    let mut child = cmd
         .stdin(Stdio::piped())
         .stdout(Stdio::piped())
         .stderr(Stdio::piped())
         .spawn()
-        .expect("python3 must be installed to run this test");
-    child
-        .stdin
-        .take()
-        .unwrap()
-        .write_all(message.as_bytes())
-        .unwrap();
+        .unwrap_or_else(|e| panic!("{cmd:?} could not start (is python3 installed?): {e}"));
+    child.stdin.take().unwrap().write_all(input).unwrap();
     child.wait_with_output().unwrap()
+}
+
+/// Sends one message with the independent implementation's own Groupcall client
+/// (examples/shims/python/groupcall_send.py: its `build`, urllib, its `parse-response`).
+fn groupcall_send(url: &str, route: &str, message: &str) -> std::process::Output {
+    let mut cmd = Command::new("python3");
+    cmd.arg(concat!(
+        env!("CARGO_MANIFEST_DIR"),
+        "/examples/shims/python/groupcall_send.py"
+    ))
+    .args([url, route]);
+    output_with_stdin(cmd, message.as_bytes())
 }
 
 #[test]
@@ -1306,28 +1306,18 @@ fn pypi_signupto_python() -> String {
 fn the_pypi_signupto_client_authenticates_against_the_sandbox() {
     let python = pypi_signupto_python();
     let sandbox = Sandbox::start(&[]);
-    let mut child = Command::new(&python)
-        .arg(concat!(
-            env!("CARGO_MANIFEST_DIR"),
-            "/examples/shims/signupto-pypi/against_server.py"
-        ))
-        .arg(&sandbox.url)
-        .stdin(Stdio::piped())
-        .stdout(Stdio::piped())
-        .stderr(Stdio::piped())
-        .spawn()
-        .unwrap();
+    let mut cmd = Command::new(&python);
+    cmd.arg(concat!(
+        env!("CARGO_MANIFEST_DIR"),
+        "/examples/shims/signupto-pypi/against_server.py"
+    ))
+    .arg(&sandbox.url);
     // The sandbox's demo credentials (printed in its banner).
-    child
-        .stdin
-        .take()
-        .unwrap()
-        .write_all(
-            br#"{"hash": {"cid": 7654321, "uid": 23456789, "key": "2b2d77e014a30792d5048e262e306783"},
-                "token": {"username": "demo@example.com", "password": "demo-password"}}"#,
-        )
-        .unwrap();
-    let o = child.wait_with_output().unwrap();
+    let o = output_with_stdin(
+        cmd,
+        br#"{"hash": {"cid": 7654321, "uid": 23456789, "key": "2b2d77e014a30792d5048e262e306783"},
+            "token": {"username": "demo@example.com", "password": "demo-password"}}"#,
+    );
     let out = text(&o);
     let result = json(String::from_utf8_lossy(&o.stdout).trim());
     assert_eq!(result["hash"]["ok"], true, "Hash: {out}\n{}", sandbox.log());
