@@ -29,6 +29,11 @@ pub struct ServeArgs {
     /// Largest request body accepted, in bytes; larger ones get 413.
     #[arg(long, value_name = "BYTES", default_value_t = serve::DEFAULT_MAX_BODY)]
     pub max_body: usize,
+    /// Most messages (`messageData` elements) in one Groupcall request; a larger batch
+    /// gets 413 `TOO_MANY_MESSAGES`. Bounds the answer, one result per message.
+    #[arg(long, value_name = "COUNT", default_value_t = partner_auth::schemes::groupcall::DEFAULT_MAX_MESSAGES,
+          value_parser = clap::builder::RangedU64ValueParser::<usize>::new().range(1..))]
+    pub groupcall_max_messages: usize,
     /// Freshness window for Sign-Up.to's `Date`, in seconds either side of the clock
     /// (HMAC-SHA256 keeps the vendor's ±60 s for `X-Timestamp`).
     #[arg(long, value_name = "SECS", default_value_t = partner_auth::schemes::signupto::DEFAULT_WINDOW_SECS)]
@@ -59,6 +64,7 @@ pub fn run(args: ServeArgs) -> anyhow::Result<ExitCode> {
         explain: args.explain,
         max_body: args.max_body,
         window_secs: args.window,
+        groupcall_max_messages: args.groupcall_max_messages,
         clock: Arc::new(SystemClock),
         ..Settings::default()
     };

@@ -1,0 +1,279 @@
+//! Hostile input against the sandbox (`partner-auth serve` as a child process, over real
+//! loopback HTTP) and the library verifiers behind it: amplification (`groupcall_*`) and
+//! leaks by design (`leak_*`).
+
+use std::io::{BufRead, BufReader, Read, Write};
+use std::net::TcpStream;
+use std::process::{Child, Command, Stdio};
+use std::time::Duration;
+
+use partner_auth::FixedClock;
+use partner_auth::schemes::groupcall::{
+    self as gc, DEFAULT_MAX_MESSAGES, Directory, Route, SeededIds, Verifier,
+};
+
+/// A running sandbox, killed when dropped.
+struct Sandbox {
+    child: Child,
+    /// `127.0.0.1:PORT`.
+    addr: String,
+}
+
+impl Sandbox {
+    fn start(args: &[&str]) -> Self {
+        let mut child = Command::new(env!("CARGO_BIN_EXE_partner-auth"))
+            .current_dir(env!("CARGO_MANIFEST_DIR"))
+            .args(["serve", "--addr", "127.0.0.1:0"])
+            .args(args)
+            .stdin(Stdio::null())
+            .stdout(Stdio::piped())
+            .stderr(Stdio::null())
+            .spawn()
+            .expect("starting partner-auth serve");
+        let mut stdout = BufReader::new(child.stdout.take().expect("stdout"));
+        let mut first = String::new();
+        stdout.read_line(&mut first).expect("reading the address");
+        let addr = first
+            .trim()
+            .strip_prefix("listening on http://")
+            .unwrap_or_else(|| panic!("serve {args:?} did not start: first line {first:?}"))
+            .to_owned();
+        // Keep draining stdout so the server never blocks on a full pipe.
+        std::thread::spawn(move || {
+            let mut sink = Vec::new();
+            let _ = stdout.read_to_end(&mut sink);
+        });
+        Self { child, addr }
+    }
+
+    /// One `Connection: close` exchange: status, head, body.
+    fn send(&self, method: &str, path: &str, headers: &[(&str, &str)], body: &[u8]) -> Reply {
+        exchange(&self.addr, method, path, headers, body)
+    }
+
+    /// The sandbox's peak resident set so far (`VmHWM`), in KiB.
+    #[cfg(target_os = "linux")]
+    fn peak_rss_kib(&self) -> u64 {
+        let status = std::fs::read_to_string(format!("/proc/{}/status", self.child.id()))
+            .expect("reading /proc/<pid>/status of the sandbox");
+        status
+            .lines()
+            .find_map(|l| l.strip_prefix("VmHWM:"))
+            .and_then(|v| v.trim().trim_end_matches("kB").trim().parse().ok())
+            .unwrap_or_else(|| panic!("no VmHWM in {status}"))
+    }
+}
+
+impl Drop for Sandbox {
+    fn drop(&mut self) {
+        let _ = self.child.kill();
+        let _ = self.child.wait();
+    }
+}
+
+/// One `Connection: close` exchange with the server at `addr`.
+fn exchange(addr: &str, method: &str, path: &str, headers: &[(&str, &str)], body: &[u8]) -> Reply {
+    let mut stream = TcpStream::connect(addr).expect("connecting to the sandbox");
+    stream
+        .set_read_timeout(Some(Duration::from_secs(60)))
+        .unwrap();
+    let mut head = format!(
+        "{method} {path} HTTP/1.1\r\nHost: {}\r\nConnection: close\r\nContent-Length: {}\r\n",
+        addr,
+        body.len()
+    );
+    for (name, value) in headers {
+        head.push_str(&format!("{name}: {value}\r\n"));
+    }
+    head.push_str("\r\n");
+    stream.write_all(head.as_bytes()).unwrap();
+    stream.write_all(body).unwrap();
+    let mut answer = Vec::new();
+    stream.read_to_end(&mut answer).expect("reading the answer");
+    let split = answer
+        .windows(4)
+        .position(|w| w == b"\r\n\r\n")
+        .unwrap_or_else(|| panic!("no HTTP head in {:?}", String::from_utf8_lossy(&answer)));
+    let head = String::from_utf8_lossy(&answer[..split]).to_ascii_lowercase();
+    let status = head
+        .split(' ')
+        .nth(1)
+        .and_then(|s| s.parse().ok())
+        .unwrap_or_else(|| panic!("no status in {head:?}"));
+    Reply {
+        status,
+        head,
+        body: answer[split + 4..].to_vec(),
+    }
+}
+
+struct Reply {
+    status: u16,
+    /// The status line and headers, lower-cased.
+    head: String,
+    body: Vec<u8>,
+}
+
+impl Reply {
+    fn text(&self) -> String {
+        String::from_utf8_lossy(&self.body).into_owned()
+    }
+}
+
+const JSON: (&str, &str) = ("Content-Type", "application/json");
+
+/// The 1 MiB attack: `{"PartnerKey":"x","messageData":[0,0,…]}`, about 524 000 elements.
+fn attack_body() -> Vec<u8> {
+    const SIZE: usize = 1 << 20;
+    let head = b"{\"PartnerKey\":\"x\",\"messageData\":[0";
+    let mut body = head.to_vec();
+    while body.len() + 2 + 2 <= SIZE {
+        body.extend_from_slice(b",0");
+    }
+    body.extend_from_slice(b"]}");
+    assert!(body.len() <= SIZE && body.len() > SIZE - 4);
+    body
+}
+
+/// `n` elements `{"ClientRef":"r<i>"}` under an unknown `PartnerKey`.
+fn bad_key_batch(n: usize) -> Vec<u8> {
+    let items: Vec<String> = (0..n)
+        .map(|i| format!("{{\"ClientRef\":\"r{i}\"}}"))
+        .collect();
+    format!(
+        "{{\"PartnerKey\":\"no-such-key\",\"styleClass\":\"S\",\"messageData\":[{}]}}",
+        items.join(",")
+    )
+    .into_bytes()
+}
+
+const PARTNER_ROUTE: &str = "/api/SendMessage_V3/PartnerRoute";
+
+#[test]
+fn groupcall_the_1_mib_amplification_body_is_refused_with_a_short_413() {
+    let sandbox = Sandbox::start(&[]);
+    let body = attack_body();
+    let reply = sandbox.send("POST", PARTNER_ROUTE, &[JSON], &body);
+    assert_eq!(reply.status, 413, "{}", reply.text());
+    // Before the limit: 200 and a 94 MB array of 524 000 refusals.
+    assert!(
+        reply.body.len() < 1024,
+        "answer of {} bytes",
+        reply.body.len()
+    );
+    let text = reply.text();
+    for words in [
+        "524271 messages",
+        "at most 1000",
+        "--groupcall-max-messages",
+    ] {
+        assert!(text.contains(words), "`{words}` missing from {text}");
+    }
+    assert!(
+        reply
+            .head
+            .contains("x-partner-auth-error: too_many_messages"),
+        "{}",
+        reply.head
+    );
+    // Four more at once: the peak stays small (before: 913 MB for one, 1.8 GB for four).
+    let handles: Vec<_> = (0..4)
+        .map(|_| {
+            let addr = sandbox.addr.clone();
+            let body = body.clone();
+            std::thread::spawn(move || {
+                let reply = exchange(&addr, "POST", PARTNER_ROUTE, &[JSON], &body);
+                assert_eq!(reply.status, 413);
+            })
+        })
+        .collect();
+    for h in handles {
+        h.join().unwrap();
+    }
+    #[cfg(target_os = "linux")]
+    {
+        let peak = sandbox.peak_rss_kib();
+        assert!(
+            peak < 128 * 1024,
+            "the sandbox peaked at {peak} KiB answering five 1 MiB attack bodies"
+        );
+    }
+}
+
+#[test]
+fn groupcall_the_library_verifier_refuses_the_attack_body_too() {
+    let verifier = Verifier::new(
+        Directory::new(),
+        FixedClock::from_millis(1_751_650_134_585),
+        SeededIds::new("hostile", 1),
+    );
+    assert_eq!(verifier.max_messages(), DEFAULT_MAX_MESSAGES);
+    assert_eq!(DEFAULT_MAX_MESSAGES, 1000);
+    let body = attack_body();
+    let err = verifier.verify(Route::PartnerRoute, &body).unwrap_err();
+    assert_eq!(
+        err,
+        gc::Error::TooManyMessages {
+            count: 524_271,
+            limit: 1000
+        }
+    );
+    assert_eq!(err.code(), "TOO_MANY_MESSAGES");
+    let (status, answer) = verifier.respond(Route::PartnerRoute, &body);
+    assert_eq!(status, 413);
+    assert!(answer.len() < 512, "answer of {} bytes", answer.len());
+    // The limit is the library's setting.
+    let small = Verifier::new(
+        Directory::new(),
+        FixedClock::from_millis(0),
+        SeededIds::new("hostile", 1),
+    )
+    .with_max_messages(3);
+    assert!(small.verify(Route::PartnerRoute, &bad_key_batch(3)).is_ok());
+    assert_eq!(
+        small.verify(Route::PartnerRoute, &bad_key_batch(4)),
+        Err(gc::Error::TooManyMessages { count: 4, limit: 3 })
+    );
+}
+
+#[test]
+fn groupcall_a_request_level_refusal_at_the_limit_stays_within_its_bound() {
+    let sandbox = Sandbox::start(&[]);
+    let reply = sandbox.send("POST", PARTNER_ROUTE, &[JSON], &bad_key_batch(1000));
+    assert_eq!(reply.status, 200, "{}", reply.text());
+    let results: Vec<serde_json::Value> = serde_json::from_slice(&reply.body).unwrap();
+    assert_eq!(results.len(), 1000);
+    assert_eq!(results[999]["errorMsg"], gc::PARTNER_KEY_NOT_VALID);
+    assert_eq!(results[999]["ClientRef"], "r999");
+    // Under 300 bytes a result, as documented.
+    assert!(
+        reply.body.len() < 1000 * 300,
+        "answer of {} bytes",
+        reply.body.len()
+    );
+}
+
+#[test]
+fn groupcall_the_serve_flag_sets_the_limit() {
+    let sandbox = Sandbox::start(&["--groupcall-max-messages", "2"]);
+    let two = sandbox.send("POST", PARTNER_ROUTE, &[JSON], &bad_key_batch(2));
+    assert_eq!(two.status, 200, "{}", two.text());
+    let three = sandbox.send("POST", PARTNER_ROUTE, &[JSON], &bad_key_batch(3));
+    assert_eq!(three.status, 413, "{}", three.text());
+    assert!(three.text().contains("at most 2"), "{}", three.text());
+    let sms = sandbox.send(
+        "POST",
+        "/api/SendMessage_V3/SMS",
+        &[JSON],
+        br#"{"messageData":[{},{},{}]}"#,
+    );
+    assert_eq!(sms.status, 413, "{}", sms.text());
+
+    let zero = Command::new(env!("CARGO_BIN_EXE_partner-auth"))
+        .args(["serve", "--groupcall-max-messages", "0"])
+        .output()
+        .unwrap();
+    assert_eq!(zero.status.code(), Some(2));
+    let err = String::from_utf8_lossy(&zero.stderr);
+    assert!(err.contains("--groupcall-max-messages"), "{err}");
+}
