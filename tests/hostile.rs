@@ -277,3 +277,50 @@ fn groupcall_the_serve_flag_sets_the_limit() {
     let err = String::from_utf8_lossy(&zero.stderr);
     assert!(err.contains("--groupcall-max-messages"), "{err}");
 }
+
+/// A login to the demo partners portal with `secret` as `xClientSecret`.
+fn portal_login(sandbox: &Sandbox, client_id: &str, secret: &str) -> Reply {
+    sandbox.send(
+        "POST",
+        "/API/partnersPortal/authentication",
+        &[
+            ("xClientID", client_id),
+            ("xClientSecret", secret),
+            ("brokerID", "12345"),
+            ("username", "ana@example.pt"),
+        ],
+        b"",
+    )
+}
+
+#[test]
+fn leak_the_portal_names_the_failing_level_only_with_explain() {
+    let quiet = Sandbox::start(&[]);
+    let unknown = portal_login(&quiet, "no-such-client", "x");
+    let wrong_secret = portal_login(&quiet, "network_abc123", "x");
+    for reply in [&unknown, &wrong_secret] {
+        assert_eq!(reply.status, 401, "{}", reply.text());
+        assert!(
+            !reply.head.contains("x-partner-auth-error"),
+            "a refusal names its level without --explain: {}",
+            reply.head
+        );
+    }
+    // Nothing else tells the two levels apart either.
+    assert_eq!(unknown.body, wrong_secret.body);
+    assert_eq!(
+        portal_login(&quiet, "network_abc123", "secret_xyz789").status,
+        200
+    );
+
+    let explained = Sandbox::start(&["--explain"]);
+    let reply = portal_login(&explained, "network_abc123", "x");
+    assert_eq!(reply.status, 401);
+    assert!(
+        reply
+            .head
+            .contains("x-partner-auth-error: master_secret_mismatch"),
+        "{}",
+        reply.head
+    );
+}

@@ -23,7 +23,8 @@ pub struct ServeArgs {
     #[arg(long, value_name = "IP:PORT", default_value = "127.0.0.1:8080")]
     pub addr: SocketAddr,
     /// On a bad signature, answer with the canonical string the server built (key line
-    /// shown as `<key>`) and the likely mistake. A debugging aid; off by default.
+    /// shown as `<key>`) and the likely mistake; name the failing partners-portal level
+    /// in `X-Partner-Auth-Error`. A debugging aid; off by default.
     #[arg(long)]
     pub explain: bool,
     /// Largest request body accepted, in bytes; larger ones get 413.
