@@ -324,3 +324,52 @@ fn leak_the_portal_names_the_failing_level_only_with_explain() {
         reply.head
     );
 }
+
+#[test]
+fn leak_the_hmac_explain_echo_of_a_1_mib_body_is_clipped() {
+    use partner_auth::encoding::{base64_encode, hmac_sha256};
+    use partner_auth::{Clock, SystemClock};
+    let sandbox = Sandbox::start(&["--explain"]);
+    // 1 MiB of control bytes: each shown as `\x01`, then JSON-escaped, twice over.
+    let body = vec![1u8; 1 << 20];
+    let ts = SystemClock.now_secs().to_string();
+    // Signed without its body: a mistake the explanation names, with both strings.
+    let signed = format!("POST\n/api/v1/partner/leads\n{ts}\nleak-echo\n");
+    let mac = hmac_sha256(b"sk_demo_9a8b7c6d5e4f3a2b1c0d", signed.as_bytes());
+    let auth = format!("HMAC-SHA256 {}", base64_encode(&mac));
+    let reply = sandbox.send(
+        "POST",
+        "/api/v1/partner/leads",
+        &[
+            JSON,
+            ("X-Api-Key", "pk_demo_4f1c2b7e"),
+            ("X-Timestamp", &ts),
+            ("X-Nonce", "leak-echo"),
+            ("Authorization", &auth),
+        ],
+        &body,
+    );
+    assert_eq!(reply.status, 401, "{:.300}", reply.text());
+    // Before the clip: about ten times the body (10.5 MB).
+    assert!(
+        reply.body.len() < 64 * 1024,
+        "an explained refusal of {} bytes for a body of {}",
+        reply.body.len(),
+        body.len()
+    );
+    let v: serde_json::Value = serde_json::from_slice(&reply.body).unwrap();
+    let total = signed.len() + body.len();
+    assert_eq!(v["data"]["string_to_sign_bytes"], total, "{v:.300}");
+    let shown = v["data"]["string_to_sign"].as_str().unwrap();
+    assert!(
+        shown.ends_with(&format!("… ({total} bytes in all)")),
+        "{shown:.300}"
+    );
+    assert!(
+        v["data"]["mistake"]
+            .as_str()
+            .unwrap_or("")
+            .contains("body was left out"),
+        "{v:.300}"
+    );
+}
