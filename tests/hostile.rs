@@ -373,3 +373,26 @@ fn leak_the_hmac_explain_echo_of_a_1_mib_body_is_clipped() {
         "{v:.300}"
     );
 }
+
+#[test]
+fn leak_signupto_tokens_held_are_bounded_with_a_clear_answer() {
+    let sandbox = Sandbox::start(&["--signupto-max-tokens", "2"]);
+    let login = br#"{"username":"demo@example.com","password":"demo-password"}"#;
+    for _ in 0..2 {
+        let reply = sandbox.send("POST", "/v1/token", &[JSON], login);
+        assert_eq!(reply.status, 200, "{}", reply.text());
+    }
+    // Before: every token ever issued was kept, with no limit and no purge.
+    let full = sandbox.send("POST", "/v1/token", &[JSON], login);
+    assert_eq!(full.status, 503, "{}", full.text());
+    assert!(
+        full.head.contains("x-partner-auth-error: token_store_full"),
+        "{}",
+        full.head
+    );
+    let text = full.text();
+    for words in ["2 unexpired tokens", "--signupto-max-tokens"] {
+        assert!(text.contains(words), "`{words}` missing from {text}");
+    }
+    assert!(!text.contains("demo-password"), "{text}");
+}

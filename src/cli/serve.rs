@@ -35,6 +35,11 @@ pub struct ServeArgs {
     #[arg(long, value_name = "COUNT", default_value_t = partner_auth::schemes::groupcall::DEFAULT_MAX_MESSAGES,
           value_parser = clap::builder::RangedU64ValueParser::<usize>::new().range(1..))]
     pub groupcall_max_messages: usize,
+    /// Most unexpired Sign-Up.to tokens held at once; expired ones are purged at each
+    /// `POST /v1/token`, and when full it gets 503 `TOKEN_STORE_FULL`.
+    #[arg(long, value_name = "COUNT", default_value_t = partner_auth::schemes::signupto::DEFAULT_MAX_TOKENS,
+          value_parser = clap::builder::RangedU64ValueParser::<usize>::new().range(1..))]
+    pub signupto_max_tokens: usize,
     /// Freshness window for Sign-Up.to's `Date`, in seconds either side of the clock
     /// (HMAC-SHA256 keeps the vendor's ±60 s for `X-Timestamp`).
     #[arg(long, value_name = "SECS", default_value_t = partner_auth::schemes::signupto::DEFAULT_WINDOW_SECS)]
@@ -66,6 +71,7 @@ pub fn run(args: ServeArgs) -> anyhow::Result<ExitCode> {
         max_body: args.max_body,
         window_secs: args.window,
         groupcall_max_messages: args.groupcall_max_messages,
+        signupto_max_tokens: args.signupto_max_tokens,
         clock: Arc::new(SystemClock),
         ..Settings::default()
     };

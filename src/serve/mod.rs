@@ -98,6 +98,10 @@ pub struct Settings {
     /// Most `messageData` elements in one Groupcall request (more: 413
     /// `TOO_MANY_MESSAGES`); `--groupcall-max-messages`.
     pub groupcall_max_messages: usize,
+    /// Most unexpired Sign-Up.to tokens held at once (expired ones are purged at each
+    /// issue; when full, `POST /v1/token` gets 503 `TOKEN_STORE_FULL`);
+    /// `--signupto-max-tokens`.
+    pub signupto_max_tokens: usize,
     /// Answer the HMAC-SHA256 routes without verifying anything. Only for measuring what
     /// authentication costs (`benches/serve_load.rs`); the CLI has no flag for it and
     /// the default is off.
@@ -116,6 +120,7 @@ impl std::fmt::Debug for Settings {
             .field("token_lifetime_secs", &self.token_lifetime_secs)
             .field("replay_capacity", &self.replay_capacity)
             .field("groupcall_max_messages", &self.groupcall_max_messages)
+            .field("signupto_max_tokens", &self.signupto_max_tokens)
             .field("skip_auth", &self.skip_auth)
             .field("log_requests", &self.log_requests)
             .finish_non_exhaustive()
@@ -132,6 +137,7 @@ impl Default for Settings {
             clock: Arc::new(crate::SystemClock),
             replay_capacity: 1_000_000,
             groupcall_max_messages: crate::schemes::groupcall::DEFAULT_MAX_MESSAGES,
+            signupto_max_tokens: crate::schemes::signupto::DEFAULT_MAX_TOKENS,
             skip_auth: false,
             log_requests: true,
         }

@@ -2,7 +2,10 @@
 //! told apart by the `Authorization` scheme as the real API does.
 //!
 //! - `POST /v1/token` with `{"username":…,"password":…}` issues a 96-character token
-//!   (`data.token`, `data.expiry` in Unix seconds).
+//!   (`data.token`, `data.expiry` in Unix seconds). Expired tokens are forgotten at each
+//!   issue, and at most `--signupto-max-tokens` unexpired ones are held (default
+//!   [`crate::schemes::signupto::DEFAULT_MAX_TOKENS`]); past that the request gets 503
+//!   `TOKEN_STORE_FULL` until some expire.
 //! - Any other `/v1/…` request is authenticated by the reference verifier of the scheme
 //!   its `Authorization` header names, and answered `{"status":"ok","response":{"data":[…],
 //!   "count":1,"next":null}}` with the identity it proved.
@@ -191,7 +194,8 @@ fn router(settings: &Settings, creds: &Credentials) -> Result<Router, Credential
         partner_keys,
         tokens: RwLock::new(
             TokenVerifier::new(clock.clone(), InMemoryNonceStore::default())
-                .with_window_secs(window),
+                .with_window_secs(window)
+                .with_max_tokens(settings.signupto_max_tokens),
         ),
         clock,
         login,
@@ -371,10 +375,11 @@ async fn token(State(s): State<Arc<Sandbox>>, req: HttpRequest) -> Response {
     };
     let expiry = s.clock.now_secs() + s.token_lifetime_secs;
     let text = token.expose().to_owned();
-    s.tokens
+    let issued = s
+        .tokens
         .write()
         .unwrap_or_else(|p| p.into_inner())
-        .insert(IssuedToken {
+        .issue(IssuedToken {
             token,
             expiry,
             identity: Identity {
@@ -383,6 +388,15 @@ async fn token(State(s): State<Arc<Sandbox>>, req: HttpRequest) -> Response {
                 uid: Some(s.login.uid),
             },
         });
+    if let Err(full) = issued {
+        return refuse(
+            StatusCode::SERVICE_UNAVAILABLE,
+            SLUG,
+            full.code(),
+            format!("{full} (this sandbox's limit, --signupto-max-tokens)"),
+            None,
+        );
+    }
     let body = json!({ "status": "ok", "response": { "data": { "token": text, "expiry": expiry }, "next": null } });
     let mut response = (StatusCode::OK, json_body(&body)).into_response();
     tag(&mut response, SLUG, None);
