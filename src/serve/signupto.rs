@@ -28,7 +28,7 @@ use serde_json::{Value, json};
 use super::{
     Api, Credentials, CredentialsError, Settings, Unreadable, json_body, read_request, tag,
 };
-use crate::encoding::{base64_encode, ct_eq, hex_decode, random_bytes, sha1_parts};
+use crate::encoding::{base64_encode, ct_eq, digest_eq, hex_decode, random_bytes, sha1_parts};
 use crate::schemes::signupto::{
     ApiKey, AuthScheme, Error, Identity, IssuedToken, KeyDirectory, Parts, Token, TokenVerifier,
     Variant, Verifier, canonical_string, parse_authorization,
@@ -318,6 +318,14 @@ struct Login {
     password: String,
 }
 
+/// Both the username and the password match, each compared by digest in constant time
+/// (both always compared), so the time taken tells nothing of either length.
+fn login_matches(login: &Login, expected: &TokenCredentials) -> bool {
+    let user_ok = digest_eq(login.username.as_bytes(), expected.username.as_bytes());
+    let pass_ok = digest_eq(login.password.as_bytes(), expected.password.expose());
+    user_ok & pass_ok
+}
+
 async fn token(State(s): State<Arc<Sandbox>>, req: HttpRequest) -> Response {
     const SLUG: &str = "signupto-token";
     if req.method() != Method::POST {
@@ -350,9 +358,7 @@ async fn token(State(s): State<Arc<Sandbox>>, req: HttpRequest) -> Response {
             );
         }
     };
-    let user_ok = ct_eq(login.username.as_bytes(), s.login.username.as_bytes());
-    let pass_ok = ct_eq(login.password.as_bytes(), s.login.password.expose());
-    if !(user_ok && pass_ok) {
+    if !login_matches(&login, &s.login) {
         return refuse(
             StatusCode::UNAUTHORIZED,
             SLUG,
@@ -631,6 +637,30 @@ fn mistakes(variant: Variant, req: &Request, base: &[String]) -> Vec<Mistake> {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn the_login_compare_does_not_show_the_password_length() {
+        const LEN: usize = 4096;
+        let expected = TokenCredentials {
+            username: "demo@example.com".into(),
+            password: Secret::new(vec![b'p'; LEN]),
+            cid: 1,
+            uid: 2,
+        };
+        let spread = crate::encoding::length_timing_spread(
+            LEN,
+            |n| Login {
+                username: "demo@example.com".into(),
+                password: "x".repeat(n),
+            },
+            |login| login_matches(login, &expected),
+        );
+        // Before (ct_eq on the passwords): tens of times slower at the right length.
+        assert!(
+            spread < 1.5,
+            "time at the password's length stands out: {spread:.1}×"
+        );
+    }
 
     const KEY: &str = "2b2d77e014a30792d5048e262e306783";
     const DATE: &str = "Sat, 09 Sep 1989 11:00:00 GMT";
