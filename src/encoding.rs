@@ -106,7 +106,53 @@ pub fn hmac_sha256_parts(key: &[u8], parts: &[&[u8]]) -> [u8; 32] {
     mac.finalize().into_bytes().into()
 }
 
-/// Constant-time equality: the time taken depends on the lengths only.
+/// Equality of two secrets of any length that leaks neither length through timing:
+/// compares the SHA-256 digests of both sides with [`ct_eq`] (32 bytes against 32).
+///
+/// [`ct_eq`] answers at once when the lengths differ, so comparing a presented password
+/// with a stored one through it tells the caller, by timing, when the length is right.
+/// Here the only length-dependent work is hashing each side, whose time grows in 64-byte
+/// blocks of that side alone (every secret up to 55 bytes is one block): a caller learns
+/// nothing from varying the length of what it presents. Use [`ct_eq`] for fixed-length
+/// values (MACs, digests) and this for passwords, keys and tokens.
+pub fn digest_eq(a: &[u8], b: &[u8]) -> bool {
+    ct_eq(&sha256(a), &sha256(b))
+}
+
+/// Test support for [`digest_eq`]'s callers: how much the time `check` takes varies
+/// with the length of what it is given, around `len`. Runs it on `make(len - 1)`,
+/// `make(len)` and `make(len + 1)` (all wrong) in many short rounds and returns the
+/// slowest of the three fastest times over the fastest: about 1 when the length does not
+/// show, far above it (tens to hundreds) when a comparison answers at once on a length
+/// mismatch.
+#[cfg(test)]
+#[allow(clippy::disallowed_methods)]
+pub(crate) fn length_timing_spread<T>(
+    len: usize,
+    make: impl Fn(usize) -> T,
+    check: impl Fn(&T) -> bool,
+) -> f64 {
+    let inputs: Vec<T> = [len - 1, len, len + 1].into_iter().map(make).collect();
+    let mut best = [f64::MAX; 3];
+    for _ in 0..300 {
+        for (i, input) in inputs.iter().enumerate() {
+            let started = std::time::Instant::now();
+            let answer = check(std::hint::black_box(input));
+            best[i] = best[i].min(started.elapsed().as_secs_f64());
+            assert!(
+                !answer,
+                "the wrong input of {} bytes was accepted",
+                i + len - 1
+            );
+        }
+    }
+    let max = best.iter().copied().fold(0.0, f64::max);
+    let min = best.iter().copied().fold(f64::MAX, f64::min);
+    max / min
+}
+
+/// Constant-time equality: the time taken depends on the lengths only, and it answers
+/// at once when they differ; for variable-length secrets use [`digest_eq`].
 pub fn ct_eq(a: &[u8], b: &[u8]) -> bool {
     if a.len() != b.len() {
         return false;
@@ -330,6 +376,22 @@ pub fn parse_iso8601(text: &str, max_fraction_digits: usize) -> Option<Iso8601> 
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn digest_eq_is_byte_equality_whatever_the_lengths() {
+        assert!(digest_eq(b"", b""));
+        assert!(digest_eq(b"password", b"password"));
+        assert!(!digest_eq(b"password", b"passwor"));
+        assert!(!digest_eq(b"password", b"password\0"));
+        assert!(!digest_eq(b"", b"\0"));
+        let a: Vec<u8> = (0..200u8).collect();
+        for i in 0..a.len() {
+            let mut b = a.clone();
+            b[i] ^= 1;
+            assert!(!digest_eq(&a, &b), "byte {i}");
+        }
+        assert!(digest_eq(&a, &a.clone()));
+    }
 
     #[test]
     fn ct_eq_is_byte_equality_at_every_length_and_position() {

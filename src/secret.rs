@@ -58,8 +58,10 @@ impl fmt::Debug for Secret {
 }
 
 impl PartialEq for Secret {
+    /// Compares digests in constant time, so neither the bytes nor the lengths of the
+    /// two secrets show in the time taken ([`crate::encoding::digest_eq`]).
     fn eq(&self, other: &Self) -> bool {
-        crate::encoding::ct_eq(&self.bytes, &other.bytes)
+        crate::encoding::digest_eq(&self.bytes, &other.bytes)
     }
 }
 

@@ -23,12 +23,23 @@ pub struct ServeArgs {
     #[arg(long, value_name = "IP:PORT", default_value = "127.0.0.1:8080")]
     pub addr: SocketAddr,
     /// On a bad signature, answer with the canonical string the server built (key line
-    /// shown as `<key>`) and the likely mistake. A debugging aid; off by default.
+    /// shown as `<key>`) and the likely mistake; name the failing partners-portal level
+    /// in `X-Partner-Auth-Error`. A debugging aid; off by default.
     #[arg(long)]
     pub explain: bool,
     /// Largest request body accepted, in bytes; larger ones get 413.
     #[arg(long, value_name = "BYTES", default_value_t = serve::DEFAULT_MAX_BODY)]
     pub max_body: usize,
+    /// Most messages (`messageData` elements) in one Groupcall request; a larger batch
+    /// gets 413 `TOO_MANY_MESSAGES`. Bounds the answer, one result per message.
+    #[arg(long, value_name = "COUNT", default_value_t = partner_auth::schemes::groupcall::DEFAULT_MAX_MESSAGES,
+          value_parser = clap::builder::RangedU64ValueParser::<usize>::new().range(1..))]
+    pub groupcall_max_messages: usize,
+    /// Most unexpired Sign-Up.to tokens held at once; expired ones are purged at each
+    /// `POST /v1/token`, and when full it gets 503 `TOKEN_STORE_FULL`.
+    #[arg(long, value_name = "COUNT", default_value_t = partner_auth::schemes::signupto::DEFAULT_MAX_TOKENS,
+          value_parser = clap::builder::RangedU64ValueParser::<usize>::new().range(1..))]
+    pub signupto_max_tokens: usize,
     /// Freshness window for Sign-Up.to's `Date`, in seconds either side of the clock
     /// (HMAC-SHA256 keeps the vendor's ±60 s for `X-Timestamp`).
     #[arg(long, value_name = "SECS", default_value_t = partner_auth::schemes::signupto::DEFAULT_WINDOW_SECS)]
@@ -59,6 +70,8 @@ pub fn run(args: ServeArgs) -> anyhow::Result<ExitCode> {
         explain: args.explain,
         max_body: args.max_body,
         window_secs: args.window,
+        groupcall_max_messages: args.groupcall_max_messages,
+        signupto_max_tokens: args.signupto_max_tokens,
         clock: Arc::new(SystemClock),
         ..Settings::default()
     };

@@ -13,6 +13,12 @@
 //! as a code (`DATA_NOT_VALID`, `PARTNER_KEY_NOT_VALID`, `PARTNER_NOT_ENABLED`,
 //! `PARTNER_NOT_AUTHORIZED`, `SMS_NOT_ALLOWED`) or the 400's (`MALFORMED_JSON`,
 //! `MALFORMED_PAYLOAD`).
+//!
+//! A request holds at most `--groupcall-max-messages` elements (default 1000,
+//! [`crate::schemes::groupcall::DEFAULT_MAX_MESSAGES`]); a larger one is refused as a
+//! whole with 413 `TOO_MANY_MESSAGES` before any credential is checked, so an answer
+//! never holds more results than that (each under 300 bytes plus its echoed
+//! `ClientRef`).
 
 use std::sync::Arc;
 
@@ -26,8 +32,9 @@ use serde_json::{Value, json};
 
 use super::{Api, Credentials, CredentialsError, Settings, json_body, read_request, tag};
 use crate::schemes::groupcall::{
-    Customer, DATA_NOT_VALID, Directory, PARTNER_KEY_NOT_VALID, PARTNER_NOT_AUTHORIZED,
+    Customer, DATA_NOT_VALID, Directory, Error, PARTNER_KEY_NOT_VALID, PARTNER_NOT_AUTHORIZED,
     PARTNER_NOT_ENABLED, Partner, RandomIds, ResponseElement, Route, SMS_NOT_ALLOWED, Verifier,
+    response_json,
 };
 use crate::{Clock, Secret};
 
@@ -158,7 +165,8 @@ fn router(settings: &Settings, creds: &Credentials) -> Result<Router, Credential
     });
     let state = Sandbox {
         max_body: settings.max_body,
-        verifier: Verifier::new(dir, settings.clock.clone(), RandomIds::default()),
+        verifier: Verifier::new(dir, settings.clock.clone(), RandomIds::default())
+            .with_max_messages(settings.groupcall_max_messages),
     };
     Ok(Router::new()
         .route("/api/SendMessage_V3/{route}", any(send))
@@ -230,11 +238,23 @@ async fn send(
     match s.verifier.verify(route, &req.body) {
         Ok(elements) => {
             let code = elements.iter().find_map(code_of);
-            let body = Value::Array(elements.iter().map(ResponseElement::to_json).collect());
-            let mut response = (StatusCode::OK, json_body(&body)).into_response();
+            let body = response_json(&elements);
+            drop(elements);
+            let mut response = (
+                StatusCode::OK,
+                [(axum::http::header::CONTENT_TYPE, "application/json")],
+                body,
+            )
+                .into_response();
             tag(&mut response, scheme, code);
             response
         }
+        Err(e @ Error::TooManyMessages { .. }) => error(
+            StatusCode::PAYLOAD_TOO_LARGE,
+            scheme,
+            e.code(),
+            format!("{e} (this sandbox's limit, --groupcall-max-messages)"),
+        ),
         // The messages name positions and fields, never a value from the body.
         Err(e) => error(
             StatusCode::from_u16(e.http_status().unwrap_or(400)).unwrap_or(StatusCode::BAD_REQUEST),

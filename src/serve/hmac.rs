@@ -12,7 +12,12 @@
 //!   (`string_to_sign`, newlines escaped as `\n`) and, when the presented signature is
 //!   the one of a common mistake (query signed, method case, body left out or changed,
 //!   URL-safe or unpadded Base64, hex, …), that mistake and the first component it
-//!   changes. The secret is only used to test the mistakes; it never appears.
+//!   changes. The secret is only used to test the mistakes; it never appears. A string
+//!   to sign longer than [`EXPLAIN_ECHO_MAX`] bytes (a large body) is shown clipped,
+//!   `…` and `(N bytes in all)` after its first [`EXPLAIN_ECHO_MAX`] bytes, and
+//!   `string_to_sign_bytes` (`client_string_to_sign_bytes`) gives its whole length, so
+//!   that the answer stays under 64 KiB whatever the body (three strings shown, each
+//!   at most 4 KiB escaped to at most four characters a byte, then JSON-escaped).
 //!
 //! The window is the vendor's ±60 s ([`DEFAULT_WINDOW_SECS`]), whatever `--window`
 //! says (that flag is the Sign-Up.to `Date` window).
@@ -258,6 +263,22 @@ impl Candidate {
     }
 }
 
+/// Most bytes of a string to sign an explained refusal shows (before escaping); the
+/// rest is left out and the whole length stated. Without a clip, a 1 MiB body came back
+/// about ten times over (escaped, in `data`, in the message, in the client's version).
+pub const EXPLAIN_ECHO_MAX: usize = 4096;
+
+/// [`escaped`], clipped to its first [`EXPLAIN_ECHO_MAX`] bytes followed by
+/// `… (N bytes in all)` when longer.
+fn clipped(mut bytes: Vec<u8>) -> String {
+    let total = bytes.len();
+    if total <= EXPLAIN_ECHO_MAX {
+        return escaped(bytes);
+    }
+    bytes.truncate(EXPLAIN_ECHO_MAX);
+    format!("{}… ({total} bytes in all)", escaped(bytes))
+}
+
 /// The bytes with `\n`, `\r`, `\\`, `"` and unprintable bytes escaped, without the
 /// surrounding quotes.
 fn escaped(bytes: Vec<u8>) -> String {
@@ -340,8 +361,10 @@ fn explain(req: &Request, keys: &KeyDirectory) -> (Value, String) {
         sep: b"\n",
         no_body_separator: false,
     };
-    let shown = escaped(server.bytes());
-    let mut data = json!({ "string_to_sign": shown });
+    let server_bytes = server.bytes();
+    let total = server_bytes.len();
+    let shown = clipped(server_bytes);
+    let mut data = json!({ "string_to_sign": shown, "string_to_sign_bytes": total });
     let mut hint = format!("The string to sign for this request is \"{shown}\"");
     let key = keys.get(header("X-Api-Key"));
     let presented = lenient_signature(header("Authorization"));
@@ -374,7 +397,9 @@ fn explain(req: &Request, keys: &KeyDirectory) -> (Value, String) {
             };
             data["mistake"] = Value::from(c.what.as_str());
             data["first_difference"] = Value::from(first);
-            data["client_string_to_sign"] = Value::from(escaped(c.bytes()));
+            let client = c.bytes();
+            data["client_string_to_sign_bytes"] = Value::from(client.len());
+            data["client_string_to_sign"] = Value::from(clipped(client));
             hint.push_str(&format!(
                 "; the signature sent is the one for this request with a mistake: {}; first differing component: {first}",
                 c.what
@@ -622,6 +647,32 @@ mod tests {
             let all = format!("{data}{hint}");
             assert!(!all.contains(SECRET), "{all}");
         }
+    }
+
+    #[test]
+    fn a_large_body_is_shown_clipped_with_its_whole_length() {
+        let body = vec![b'a'; 1 << 20];
+        let head = format!("POST\n/api/v1/partner/x\n{TS}\nn1\n");
+        // Signed without the body: the mistake is found, its string to sign shown too.
+        let req = request("POST", "/api/v1/partner/x", &body, head.as_bytes());
+        let (data, hint) = explain(&req, &keys());
+        let total = head.len() + body.len();
+        assert_eq!(data["string_to_sign_bytes"], total);
+        assert_eq!(data["client_string_to_sign_bytes"], head.len());
+        let shown = data["string_to_sign"].as_str().unwrap();
+        assert!(shown.starts_with("POST\\n/api/v1/partner/x"), "{shown:.80}");
+        assert!(
+            shown.ends_with(&format!("a… ({total} bytes in all)")),
+            "{}",
+            &shown[shown.len() - 40..]
+        );
+        assert!(
+            shown.len() < EXPLAIN_ECHO_MAX + 100,
+            "{} bytes",
+            shown.len()
+        );
+        let all = format!("{data}{hint}");
+        assert!(all.len() < 4 * EXPLAIN_ECHO_MAX, "{} bytes", all.len());
     }
 
     #[test]

@@ -95,6 +95,13 @@ pub struct Settings {
     /// Most nonces the HMAC-SHA256 replay store holds at once (it refuses beyond that,
     /// fail closed).
     pub replay_capacity: usize,
+    /// Most `messageData` elements in one Groupcall request (more: 413
+    /// `TOO_MANY_MESSAGES`); `--groupcall-max-messages`.
+    pub groupcall_max_messages: usize,
+    /// Most unexpired Sign-Up.to tokens held at once (expired ones are purged at each
+    /// issue; when full, `POST /v1/token` gets 503 `TOKEN_STORE_FULL`);
+    /// `--signupto-max-tokens`.
+    pub signupto_max_tokens: usize,
     /// Answer the HMAC-SHA256 routes without verifying anything. Only for measuring what
     /// authentication costs (`benches/serve_load.rs`); the CLI has no flag for it and
     /// the default is off.
@@ -112,6 +119,8 @@ impl std::fmt::Debug for Settings {
             .field("window_secs", &self.window_secs)
             .field("token_lifetime_secs", &self.token_lifetime_secs)
             .field("replay_capacity", &self.replay_capacity)
+            .field("groupcall_max_messages", &self.groupcall_max_messages)
+            .field("signupto_max_tokens", &self.signupto_max_tokens)
             .field("skip_auth", &self.skip_auth)
             .field("log_requests", &self.log_requests)
             .finish_non_exhaustive()
@@ -127,6 +136,8 @@ impl Default for Settings {
             token_lifetime_secs: 3600,
             clock: Arc::new(crate::SystemClock),
             replay_capacity: 1_000_000,
+            groupcall_max_messages: crate::schemes::groupcall::DEFAULT_MAX_MESSAGES,
+            signupto_max_tokens: crate::schemes::signupto::DEFAULT_MAX_TOKENS,
             skip_auth: false,
             log_requests: true,
         }

@@ -16,9 +16,13 @@
 //! | `GET /API/partnersPortal/commissions` | `commissions.read` | no: always 403 |
 //!
 //! Bodies are the reference's ([`UNAUTHORIZED_BODY`], [`FORBIDDEN_BODY`]): the same
-//! 401 body for every failing level. Only the sandbox's `X-Partner-Auth-Error` header
-//! names the diagnostic reason (e.g. `MASTER_SECRET_MISMATCH`), for debugging a client;
-//! a production server would not send it.
+//! 401 body for every failing level, so a caller cannot tell which level failed (which
+//! client ids, brokers or users exist). With `serve --explain` only, the
+//! `X-Partner-Auth-Error` header names the diagnostic reason (e.g.
+//! `MASTER_SECRET_MISMATCH`), for debugging a client; without it a refusal by the
+//! verifier carries no such header (the request log still records the reason). Errors
+//! that name no level (`BODY_TOO_LARGE`, `METHOD_NOT_ALLOWED`, `NOT_FOUND`) always
+//! carry it.
 //!
 //! [`UNAUTHORIZED_BODY`]: crate::schemes::portal::UNAUTHORIZED_BODY
 //! [`FORBIDDEN_BODY`]: crate::schemes::portal::FORBIDDEN_BODY
@@ -34,7 +38,8 @@ use serde::{Deserialize, Deserializer};
 use serde_json::{Value, json};
 
 use super::{
-    Api, Credentials, CredentialsError, Settings, Unreadable, json_body, read_request, tag,
+    Api, Credentials, CredentialsError, ERROR_HEADER, Settings, Unreadable, json_body,
+    read_request, tag,
 };
 use crate::schemes::portal::{Directory, Portal, Reason, Response as PortalResponse};
 use crate::{Clock, Secret};
@@ -99,6 +104,8 @@ fn demo() -> Vec<(&'static str, Value)> {
 }
 
 struct Sandbox {
+    /// Name the failing level in the [`ERROR_HEADER`] (`--explain`).
+    explain: bool,
     max_body: usize,
     portal: Portal<Arc<dyn Clock>>,
 }
@@ -124,6 +131,7 @@ fn router(settings: &Settings, creds: &Credentials) -> Result<Router, Credential
             })?;
     }
     let state = Sandbox {
+        explain: settings.explain,
         max_body: settings.max_body,
         portal: Portal::new(dir, settings.clock.clone()),
     };
@@ -145,9 +153,18 @@ fn answer(status: u16, body: Vec<u8>, code: Option<&'static str>) -> Response {
     response
 }
 
-fn refused(reason: Reason) -> Response {
+/// A refusal by the verifier: the reference's body; its reason in the [`ERROR_HEADER`]
+/// only with `explain` (the log records it either way).
+fn refused(reason: Reason, explain: bool) -> Response {
     let r = PortalResponse::refusal(reason);
-    answer(r.status, r.body, Some(reason.code()))
+    reasoned(answer(r.status, r.body, Some(reason.code())), explain)
+}
+
+fn reasoned(mut response: Response, explain: bool) -> Response {
+    if !explain {
+        response.headers_mut().remove(ERROR_HEADER);
+    }
+    response
 }
 
 fn unreadable(u: Unreadable) -> Response {
@@ -177,7 +194,10 @@ async fn login(State(s): State<Arc<Sandbox>>, req: HttpRequest) -> Response {
         Err(u) => return unreadable(u),
     };
     let (r, reason) = s.portal.handle_login(&req);
-    answer(r.status, r.body, reason.map(Reason::code))
+    reasoned(
+        answer(r.status, r.body, reason.map(Reason::code)),
+        s.explain,
+    )
 }
 
 /// The demo routes: (method, path, permission, demo data).
@@ -227,6 +247,6 @@ async fn protected(State(s): State<Arc<Sandbox>>, req: HttpRequest) -> Response 
             tag(&mut response, SLUG, None);
             response
         }
-        Err(reason) => refused(reason),
+        Err(reason) => refused(reason, s.explain),
     }
 }

@@ -2,7 +2,10 @@
 //! told apart by the `Authorization` scheme as the real API does.
 //!
 //! - `POST /v1/token` with `{"username":…,"password":…}` issues a 96-character token
-//!   (`data.token`, `data.expiry` in Unix seconds).
+//!   (`data.token`, `data.expiry` in Unix seconds). Expired tokens are forgotten at each
+//!   issue, and at most `--signupto-max-tokens` unexpired ones are held (default
+//!   [`crate::schemes::signupto::DEFAULT_MAX_TOKENS`]); past that the request gets 503
+//!   `TOKEN_STORE_FULL` until some expire.
 //! - Any other `/v1/…` request is authenticated by the reference verifier of the scheme
 //!   its `Authorization` header names, and answered `{"status":"ok","response":{"data":[…],
 //!   "count":1,"next":null}}` with the identity it proved.
@@ -25,7 +28,7 @@ use serde_json::{Value, json};
 use super::{
     Api, Credentials, CredentialsError, Settings, Unreadable, json_body, read_request, tag,
 };
-use crate::encoding::{base64_encode, ct_eq, hex_decode, random_bytes, sha1_parts};
+use crate::encoding::{base64_encode, ct_eq, digest_eq, hex_decode, random_bytes, sha1_parts};
 use crate::schemes::signupto::{
     ApiKey, AuthScheme, Error, Identity, IssuedToken, KeyDirectory, Parts, Token, TokenVerifier,
     Variant, Verifier, canonical_string, parse_authorization,
@@ -191,7 +194,8 @@ fn router(settings: &Settings, creds: &Credentials) -> Result<Router, Credential
         partner_keys,
         tokens: RwLock::new(
             TokenVerifier::new(clock.clone(), InMemoryNonceStore::default())
-                .with_window_secs(window),
+                .with_window_secs(window)
+                .with_max_tokens(settings.signupto_max_tokens),
         ),
         clock,
         login,
@@ -314,6 +318,14 @@ struct Login {
     password: String,
 }
 
+/// Both the username and the password match, each compared by digest in constant time
+/// (both always compared), so the time taken tells nothing of either length.
+fn login_matches(login: &Login, expected: &TokenCredentials) -> bool {
+    let user_ok = digest_eq(login.username.as_bytes(), expected.username.as_bytes());
+    let pass_ok = digest_eq(login.password.as_bytes(), expected.password.expose());
+    user_ok & pass_ok
+}
+
 async fn token(State(s): State<Arc<Sandbox>>, req: HttpRequest) -> Response {
     const SLUG: &str = "signupto-token";
     if req.method() != Method::POST {
@@ -346,9 +358,7 @@ async fn token(State(s): State<Arc<Sandbox>>, req: HttpRequest) -> Response {
             );
         }
     };
-    let user_ok = ct_eq(login.username.as_bytes(), s.login.username.as_bytes());
-    let pass_ok = ct_eq(login.password.as_bytes(), s.login.password.expose());
-    if !(user_ok && pass_ok) {
+    if !login_matches(&login, &s.login) {
         return refuse(
             StatusCode::UNAUTHORIZED,
             SLUG,
@@ -371,10 +381,11 @@ async fn token(State(s): State<Arc<Sandbox>>, req: HttpRequest) -> Response {
     };
     let expiry = s.clock.now_secs() + s.token_lifetime_secs;
     let text = token.expose().to_owned();
-    s.tokens
+    let issued = s
+        .tokens
         .write()
         .unwrap_or_else(|p| p.into_inner())
-        .insert(IssuedToken {
+        .issue(IssuedToken {
             token,
             expiry,
             identity: Identity {
@@ -383,6 +394,15 @@ async fn token(State(s): State<Arc<Sandbox>>, req: HttpRequest) -> Response {
                 uid: Some(s.login.uid),
             },
         });
+    if let Err(full) = issued {
+        return refuse(
+            StatusCode::SERVICE_UNAVAILABLE,
+            SLUG,
+            full.code(),
+            format!("{full} (this sandbox's limit, --signupto-max-tokens)"),
+            None,
+        );
+    }
     let body = json!({ "status": "ok", "response": { "data": { "token": text, "expiry": expiry }, "count": 1, "next": null } });
     let mut response = (StatusCode::OK, json_body(&body)).into_response();
     tag(&mut response, SLUG, None);
@@ -617,6 +637,30 @@ fn mistakes(variant: Variant, req: &Request, base: &[String]) -> Vec<Mistake> {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn the_login_compare_does_not_show_the_password_length() {
+        const LEN: usize = 4096;
+        let expected = TokenCredentials {
+            username: "demo@example.com".into(),
+            password: Secret::new(vec![b'p'; LEN]),
+            cid: 1,
+            uid: 2,
+        };
+        let spread = crate::encoding::length_timing_spread(
+            LEN,
+            |n| Login {
+                username: "demo@example.com".into(),
+                password: "x".repeat(n),
+            },
+            |login| login_matches(login, &expected),
+        );
+        // Before (ct_eq on the passwords): tens of times slower at the right length.
+        assert!(
+            spread < 1.5,
+            "time at the password's length stands out: {spread:.1}×"
+        );
+    }
 
     const KEY: &str = "2b2d77e014a30792d5048e262e306783";
     const DATE: &str = "Sat, 09 Sep 1989 11:00:00 GMT";

@@ -5,7 +5,7 @@ use std::collections::HashMap;
 
 use super::Error;
 use crate::Secret;
-use crate::encoding::{ct_eq, sha256};
+use crate::encoding::{ct_eq, digest_eq, sha256};
 
 fn check_credential(field: &str, value: &[u8]) -> Result<(), Error> {
     if value.is_empty() {
@@ -146,18 +146,22 @@ impl Directory {
         self.partners.insert(sha256(partner.key.expose()), partner);
     }
 
-    /// The customer whose id and password both match (the password compared in
-    /// constant time).
+    /// The customer whose id and password both match (the passwords' digests compared
+    /// in constant time, so the time taken tells nothing of the password's length).
     pub fn authenticate_customer(&self, customer_id: &str, password: &[u8]) -> Option<&Customer> {
         self.customers
             .get(customer_id)
-            .filter(|c| ct_eq(c.password.expose(), password))
+            .filter(|c| digest_eq(c.password.expose(), password))
     }
 
-    /// The partner holding this key.
+    /// The partner holding this key: found by the key's SHA-256, the digests then
+    /// compared again in constant time (never the keys themselves, whose lengths
+    /// differ).
     pub fn partner_by_key(&self, key: &[u8]) -> Option<&Partner> {
+        let digest = sha256(key);
         self.partners
-            .get(&sha256(key))
-            .filter(|p| ct_eq(p.key.expose(), key))
+            .get_key_value(&digest)
+            .filter(|(stored, _)| ct_eq(stored.as_slice(), &digest))
+            .map(|(_, p)| p)
     }
 }

@@ -111,6 +111,17 @@ pub enum Error {
         /// What is wrong with it.
         reason: &'static str,
     },
+    /// `messageData` holds more elements than the verifier accepts in one request (HTTP
+    /// 413); see [`super::Verifier::with_max_messages`].
+    #[error(
+        "`messageData` holds {count} messages; at most {limit} are accepted in one request: send them in batches of {limit} or fewer"
+    )]
+    TooManyMessages {
+        /// How many elements the payload holds.
+        count: usize,
+        /// The verifier's limit.
+        limit: usize,
+    },
     /// The server answered with a status other than 2xx.
     #[error("the server answered HTTP {status}; no message is known to have been queued")]
     HttpStatus {
@@ -175,6 +186,7 @@ impl Error {
             Error::WrongContent { .. } => "WRONG_CONTENT",
             Error::MalformedJson { .. } => "MALFORMED_JSON",
             Error::MalformedPayload { .. } => "MALFORMED_PAYLOAD",
+            Error::TooManyMessages { .. } => "TOO_MANY_MESSAGES",
             Error::HttpStatus { .. } => "HTTP_ERROR",
             Error::MalformedResponseJson { .. } => "MALFORMED_RESPONSE_JSON",
             Error::NotAnArray => "NOT_AN_ARRAY",
@@ -186,10 +198,12 @@ impl Error {
     }
 
     /// The HTTP status a server answers this error with: 400 for a body that is not a
-    /// payload (G4), `None` for errors that are not a server's to give.
+    /// payload (G4), 413 for one with too many messages, `None` for errors that are not
+    /// a server's to give.
     pub fn http_status(&self) -> Option<u16> {
         match self {
             Error::MalformedJson { .. } | Error::MalformedPayload { .. } => Some(400),
+            Error::TooManyMessages { .. } => Some(413),
             _ => None,
         }
     }
@@ -261,6 +275,7 @@ impl Error {
         "WRONG_CONTENT",
         "MALFORMED_JSON",
         "MALFORMED_PAYLOAD",
+        "TOO_MANY_MESSAGES",
         "HTTP_ERROR",
         "MALFORMED_RESPONSE_JSON",
         "NOT_AN_ARRAY",

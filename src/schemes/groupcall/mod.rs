@@ -89,6 +89,10 @@
 //!   table, the customer-auth page and the recipients reference show); the verifier
 //!   also accepts bare strings (the SMS quick-start's form) as mobile numbers.
 //! - `SMSMessage` length is counted in Unicode scalar values, at most 918.
+//! - The vendor documents no limit on the number of messages in one request; the
+//!   verifier accepts at most [`DEFAULT_MAX_MESSAGES`] (1000, set with
+//!   [`Verifier::with_max_messages`]) and refuses a larger batch as a whole, HTTP 413
+//!   `TOO_MANY_MESSAGES`, so that no answer (one result per message) grows past that.
 
 mod client;
 mod credentials;
@@ -105,8 +109,9 @@ pub use message::{
     SMS_MAX_CHARS, SendTo,
 };
 pub use verify::{
-    DATA_NOT_VALID, IN_QUEUE, MessageIds, PARTNER_KEY_NOT_VALID, PARTNER_NOT_AUTHORIZED,
-    PARTNER_NOT_ENABLED, RandomIds, ResponseElement, SMS_NOT_ALLOWED, SeededIds, Verifier, queued,
+    DATA_NOT_VALID, DEFAULT_MAX_MESSAGES, IN_QUEUE, MessageIds, PARTNER_KEY_NOT_VALID,
+    PARTNER_NOT_AUTHORIZED, PARTNER_NOT_ENABLED, RandomIds, ResponseElement, SMS_NOT_ALLOWED,
+    SeededIds, Verifier, queued, response_json,
 };
 pub use wire::{
     Accepted, MAX_FRACTION_DIGITS, Outcome, Refused, TransmitTime, UNKNOWN_ERROR, classify,

@@ -173,6 +173,28 @@ impl TokenVerified {
     }
 }
 
+/// The default [`TokenVerifier::with_max_tokens`]: 10 000 unexpired tokens held at once
+/// (about 3 MB).
+pub const DEFAULT_MAX_TOKENS: usize = 10_000;
+
+/// [`TokenVerifier::issue`] refused to remember another token: the verifier already holds
+/// its limit of unexpired ones (a server answers 503).
+#[derive(Clone, Debug, PartialEq, Eq, thiserror::Error)]
+#[error(
+    "{limit} unexpired tokens are already held, the limit; use an issued token until it expires instead of requesting new ones"
+)]
+pub struct TokenStoreFull {
+    /// The limit.
+    pub limit: usize,
+}
+
+impl TokenStoreFull {
+    /// The stable code: `TOKEN_STORE_FULL`.
+    pub fn code(&self) -> &'static str {
+        "TOKEN_STORE_FULL"
+    }
+}
+
 /// Verifies token-authenticated requests.
 pub struct TokenVerifier<C: Clock, S: NonceStore> {
     /// Issued tokens by SHA-256 of the token, so look-up time says nothing of the token.
@@ -180,6 +202,7 @@ pub struct TokenVerifier<C: Clock, S: NonceStore> {
     clock: C,
     store: S,
     window_secs: i64,
+    max_tokens: usize,
 }
 
 impl<C: Clock, S: NonceStore> std::fmt::Debug for TokenVerifier<C, S> {
@@ -187,6 +210,7 @@ impl<C: Clock, S: NonceStore> std::fmt::Debug for TokenVerifier<C, S> {
         f.debug_struct("TokenVerifier")
             .field("tokens", &self.tokens.len())
             .field("window_secs", &self.window_secs)
+            .field("max_tokens", &self.max_tokens)
             .finish_non_exhaustive()
     }
 }
@@ -199,7 +223,54 @@ impl<C: Clock, S: NonceStore> TokenVerifier<C, S> {
             clock,
             store,
             window_secs: DEFAULT_WINDOW_SECS,
+            max_tokens: DEFAULT_MAX_TOKENS,
         }
+    }
+
+    /// Sets the most unexpired tokens [`TokenVerifier::issue`] holds at once (default
+    /// [`DEFAULT_MAX_TOKENS`]).
+    pub fn with_max_tokens(mut self, max_tokens: usize) -> Self {
+        self.max_tokens = max_tokens;
+        self
+    }
+
+    /// The most unexpired tokens [`TokenVerifier::issue`] holds at once.
+    pub fn max_tokens(&self) -> usize {
+        self.max_tokens
+    }
+
+    /// How many tokens are held (expired ones included until purged).
+    pub fn len(&self) -> usize {
+        self.tokens.len()
+    }
+
+    /// True when no token is held.
+    pub fn is_empty(&self) -> bool {
+        self.tokens.is_empty()
+    }
+
+    /// Forgets every token expired at `now` (Unix seconds: `now >= expiry`); returns how
+    /// many. A purged token is then refused as [`Error::UnknownToken`].
+    pub fn purge_expired(&mut self, now: i64) -> usize {
+        let before = self.tokens.len();
+        self.tokens.retain(|_, t| now < t.expiry);
+        before - self.tokens.len()
+    }
+
+    /// Remembers a token a server has just issued: first forgets the expired ones (by
+    /// the verifier's clock), then refuses with [`TokenStoreFull`] when
+    /// [`TokenVerifier::max_tokens`] unexpired tokens are already held, so the tokens
+    /// held never outgrow the limit however many are requested.
+    pub fn issue(&mut self, issued: IssuedToken) -> Result<(), TokenStoreFull> {
+        self.purge_expired(self.clock.now_secs());
+        let digest = sha256(issued.token.expose().as_bytes());
+        if self.tokens.len() >= self.max_tokens && !self.tokens.contains_key(&digest) {
+            return Err(TokenStoreFull {
+                limit: self.max_tokens,
+            });
+        }
+        self.tokens.insert(digest, issued);
+        Ok(())
     }
 
     /// Sets the Date window.
@@ -208,7 +279,10 @@ impl<C: Clock, S: NonceStore> TokenVerifier<C, S> {
         self
     }
 
-    /// Remembers an issued token.
+    /// Remembers an issued token, whatever its expiry and however many are held: for
+    /// tests and fixed directories (an expired one is answered
+    /// [`Error::TokenExpired`]). A server issuing tokens uses [`TokenVerifier::issue`],
+    /// which purges and bounds.
     pub fn insert(&mut self, issued: IssuedToken) {
         self.tokens
             .insert(sha256(issued.token.expose().as_bytes()), issued);
@@ -245,10 +319,12 @@ impl<C: Clock, S: NonceStore> TokenVerifier<C, S> {
         let (_date, date_ts) = read_date(req)?;
         let nonce = nonce(req)?;
         let digest = sha256(token.expose().as_bytes());
+        // Found by digest, the digests compared again in constant time.
         let issued = self
             .tokens
-            .get(&digest)
-            .filter(|t| ct_eq(t.token.expose().as_bytes(), token.expose().as_bytes()))
+            .get_key_value(&digest)
+            .filter(|(stored, _)| ct_eq(stored.as_slice(), &digest))
+            .map(|(_, t)| t)
             .ok_or(Error::UnknownToken)?;
         let now = self.clock.now_secs();
         check_window(date_ts, now, self.window_secs)?;
@@ -266,5 +342,58 @@ impl<C: Clock, S: NonceStore> TokenVerifier<C, S> {
         Ok(TokenVerified {
             identity: issued.identity,
         })
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use std::sync::Arc;
+    use std::sync::atomic::{AtomicI64, Ordering};
+
+    use super::*;
+    use crate::InMemoryNonceStore;
+
+    /// A clock the test moves.
+    #[derive(Clone, Default)]
+    struct Manual(Arc<AtomicI64>);
+
+    impl Clock for Manual {
+        fn now_millis(&self) -> i64 {
+            self.0.load(Ordering::SeqCst) * 1000
+        }
+    }
+
+    fn issued(n: u8, expiry: i64) -> IssuedToken {
+        let text: String = std::iter::repeat_n(char::from(b'A' + n), 96).collect();
+        IssuedToken {
+            token: Token::parse(&text).unwrap(),
+            expiry,
+            identity: Identity::default(),
+        }
+    }
+
+    #[test]
+    fn issued_tokens_are_purged_on_expiry_and_bounded() {
+        let clock = Manual::default();
+        clock.0.store(1_000, Ordering::SeqCst);
+        let mut v =
+            TokenVerifier::new(clock.clone(), InMemoryNonceStore::default()).with_max_tokens(2);
+        assert_eq!(v.max_tokens(), 2);
+        v.issue(issued(0, 1_100)).unwrap();
+        v.issue(issued(1, 1_200)).unwrap();
+        // Full: a third is refused while both are unexpired, naming the limit.
+        let full = v.issue(issued(2, 1_300)).unwrap_err();
+        assert_eq!(full, TokenStoreFull { limit: 2 });
+        assert!(full.to_string().contains("2 unexpired tokens"), "{full}");
+        assert_eq!(v.len(), 2);
+        // Re-issuing a token already held does not count twice.
+        v.issue(issued(1, 1_200)).unwrap();
+        // Once the first expires, it is forgotten and makes room.
+        clock.0.store(1_100, Ordering::SeqCst);
+        v.issue(issued(2, 1_300)).unwrap();
+        assert_eq!(v.len(), 2);
+        // Every one expired: all purged.
+        assert_eq!(v.purge_expired(1_300), 2);
+        assert!(v.is_empty());
     }
 }
