@@ -166,13 +166,13 @@ def build(scheme, inp):
     if not isinstance(elements, list) or not elements:
         raise Unsupported("nothing to send: every page's request has a message")
     if scheme == "groupcall-partner":
+        # The Python client's payload: PartnerKey, styleClass, messageData (both root
+        # members are in the page's required-fields table).
         payload = {
             "PartnerKey": required_text(inp, "PartnerKey"),
-            "styleClass": required_text(inp, "styleClass") if inp.get("styleClass") else None,
+            "styleClass": required_text(inp, "styleClass"),
             "messageData": [partner_element(e) for e in elements],
         }
-        if payload["styleClass"] is None:
-            raise Unsupported("no styleClass: the partner-auth page requires it")
         route = "PartnerRoute"
     else:
         route = inp.get("route")
