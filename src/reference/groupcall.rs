@@ -126,7 +126,39 @@ struct DirectoryInput {
 #[serde(deny_unknown_fields)]
 struct IdsInput {
     seed: String,
-    counter: u64,
+    counter: Counter,
+}
+
+/// `ids.counter`: a JSON integer, or its decimal digits as a string (vector files write
+/// counters above 2^53 as strings: JavaScript and untyped JSON decoders lose precision
+/// on such numbers).
+#[derive(Deserialize)]
+#[serde(untagged)]
+enum Counter {
+    Number(u64),
+    Digits(String),
+}
+
+impl Counter {
+    fn value(&self) -> Result<u64, Answer> {
+        match self {
+            Counter::Number(n) => Ok(*n),
+            Counter::Digits(s) if !s.is_empty() && s.bytes().all(|b| b.is_ascii_digit()) => {
+                s.parse().map_err(|_| {
+                    bad(
+                        "ids.counter",
+                        format!("`{s}` is above 2^64 - 1; give a smaller counter"),
+                    )
+                })
+            }
+            Counter::Digits(s) => Err(bad(
+                "ids.counter",
+                format!(
+                    "`{s}` is not a decimal number; give a non-negative integer or its digits as a string"
+                ),
+            )),
+        }
+    }
 }
 
 #[derive(Deserialize)]
@@ -346,10 +378,11 @@ fn verify(route: Route, i: VerifyInput) -> Result<Result<Value, gc::Error>, Answ
             enabled: p.enabled,
         });
     }
+    let counter = i.ids.counter.value()?;
     let verifier = Verifier::new(
         directory,
         FixedClock::from_millis(i.now_ms),
-        SeededIds::new(i.ids.seed, i.ids.counter),
+        SeededIds::new(i.ids.seed, counter),
     );
     Ok(verifier.verify(route, &body).map(|elements| {
         json!({
@@ -391,4 +424,30 @@ fn outcome_json(o: &Outcome) -> Value {
         }
     }
     Value::Object(m)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn counter(v: Value) -> Result<u64, Answer> {
+        let c: Counter = serde_json::from_value(v).expect("a number or a string");
+        c.value()
+    }
+
+    #[test]
+    fn a_counter_above_2_pow_53_is_read_from_its_decimal_string() {
+        assert_eq!(counter(json!(41)).ok(), Some(41));
+        assert_eq!(
+            counter(json!("2516506506657265717")).ok(),
+            Some(2_516_506_506_657_265_717)
+        );
+        assert_eq!(counter(json!("18446744073709551615")).ok(), Some(u64::MAX));
+        for bad_value in ["", "12a", "-1", " 5", "18446744073709551616"] {
+            match counter(json!(bad_value)) {
+                Err(Answer::BadInput { field, .. }) => assert_eq!(field, "ids.counter"),
+                other => panic!("{bad_value:?}: {other:?}"),
+            }
+        }
+    }
 }

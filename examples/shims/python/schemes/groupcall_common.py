@@ -449,6 +449,20 @@ def _transmit_time(now_ms):
             f".{millis * 10000:07d}Z")
 
 
+COUNTER_MAX = 2**64 - 1
+
+
+def _counter(value):
+    """ids.counter: a JSON integer, or a string of 1-20 ASCII digits; at most 2^64 - 1."""
+    if isinstance(value, str):
+        if not 1 <= len(value) <= 20 or any(c not in "0123456789" for c in value):
+            return None
+        value = int(value)
+    elif not is_int(value):
+        return None
+    return value if 0 <= value <= COUNTER_MAX else None
+
+
 def verify(inp, route, partner_route):
     """The server's answer to a body on ``route``: {"status": 200, "response": [...]}
     or Fail(MALFORMED_JSON / MALFORMED_PAYLOAD) for an HTTP 400."""
@@ -457,9 +471,10 @@ def verify(inp, route, partner_route):
     if not is_int(now_ms) or now_ms < 0:
         raise Fail(MALFORMED_INPUT, "now_ms must be a non-negative integer (Unix milliseconds)")
     ids = need_object(inp.get("ids"), "ids")
-    seed, counter = ids.get("seed"), ids.get("counter")
-    if not isinstance(seed, str) or not is_int(counter) or counter < 0:
-        raise Fail(MALFORMED_INPUT, "ids needs a string seed and a non-negative integer counter")
+    seed, counter = ids.get("seed"), _counter(ids.get("counter"))
+    if not isinstance(seed, str) or counter is None:
+        raise Fail(MALFORMED_INPUT, "ids needs a string seed and a counter: a non-negative integer, or (above "
+                                    "2^53, where JSON numbers lose precision) its decimal digits as a string")
     utf8(seed, MALFORMED_INPUT, "ids.seed")
 
     root = _parse_json(_body_text(inp, MALFORMED_JSON), MALFORMED_JSON)
