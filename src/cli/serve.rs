@@ -11,6 +11,7 @@ use std::time::Duration;
 use anyhow::{Context, bail};
 use clap::Args;
 use partner_auth::SystemClock;
+use partner_auth::schemes::signupto::TokenFreshness;
 use partner_auth::serve::{self, APIS, Credentials, Settings, demo};
 
 use super::EXIT_CONFORMANT;
@@ -40,6 +41,12 @@ pub struct ServeArgs {
     #[arg(long, value_name = "COUNT", default_value_t = partner_auth::schemes::signupto::DEFAULT_MAX_TOKENS,
           value_parser = clap::builder::RangedU64ValueParser::<usize>::new().range(1..))]
     pub signupto_max_tokens: usize,
+    /// Sign-Up.to token requests: `if-sent` (default) checks `Date` and `X-SuT-Nonce` only
+    /// when a request carries them, as the Token page's example (a `Date`, no nonce) and
+    /// the PyPI client (neither) need; `required` refuses a request without them
+    /// (`MISSING_DATE`, `MISSING_NONCE`), as the reference does.
+    #[arg(long, value_enum, value_name = "MODE", default_value_t = TokenFreshnessArg::IfSent)]
+    pub signupto_token_freshness: TokenFreshnessArg,
     /// Freshness window for Sign-Up.to's `Date`, in seconds either side of the clock
     /// (HMAC-SHA256 keeps the vendor's ±60 s for `X-Timestamp`).
     #[arg(long, value_name = "SECS", default_value_t = partner_auth::schemes::signupto::DEFAULT_WINDOW_SECS)]
@@ -51,6 +58,15 @@ pub struct ServeArgs {
     /// Print the built-in demo credentials as JSON (keyed by scheme slug) and exit.
     #[arg(long)]
     pub demo_credentials: bool,
+}
+
+/// `--signupto-token-freshness`.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, clap::ValueEnum)]
+pub enum TokenFreshnessArg {
+    /// Check `Date` and `X-SuT-Nonce` when sent.
+    IfSent,
+    /// Refuse a token request without them.
+    Required,
 }
 
 /// Runs `serve`.
@@ -72,6 +88,10 @@ pub fn run(args: ServeArgs) -> anyhow::Result<ExitCode> {
         window_secs: args.window,
         groupcall_max_messages: args.groupcall_max_messages,
         signupto_max_tokens: args.signupto_max_tokens,
+        signupto_token_freshness: match args.signupto_token_freshness {
+            TokenFreshnessArg::IfSent => TokenFreshness::IfSent,
+            TokenFreshnessArg::Required => TokenFreshness::Required,
+        },
         clock: Arc::new(SystemClock),
         ..Settings::default()
     };

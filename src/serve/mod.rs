@@ -102,6 +102,10 @@ pub struct Settings {
     /// issue; when full, `POST /v1/token` gets 503 `TOKEN_STORE_FULL`);
     /// `--signupto-max-tokens`.
     pub signupto_max_tokens: usize,
+    /// Whether Sign-Up.to token requests must carry `Date` and `X-SuT-Nonce`. The sandbox
+    /// checks them only when sent, so that every real client (the PyPI `signupto` 0.1
+    /// sends neither) can talk to it; the reference requires both.
+    pub signupto_token_freshness: crate::schemes::signupto::TokenFreshness,
     /// Answer the HMAC-SHA256 routes without verifying anything. Only for measuring what
     /// authentication costs (`benches/serve_load.rs`); the CLI has no flag for it and
     /// the default is off.
@@ -121,6 +125,7 @@ impl std::fmt::Debug for Settings {
             .field("replay_capacity", &self.replay_capacity)
             .field("groupcall_max_messages", &self.groupcall_max_messages)
             .field("signupto_max_tokens", &self.signupto_max_tokens)
+            .field("signupto_token_freshness", &self.signupto_token_freshness)
             .field("skip_auth", &self.skip_auth)
             .field("log_requests", &self.log_requests)
             .finish_non_exhaustive()
@@ -138,6 +143,7 @@ impl Default for Settings {
             replay_capacity: 1_000_000,
             groupcall_max_messages: crate::schemes::groupcall::DEFAULT_MAX_MESSAGES,
             signupto_max_tokens: crate::schemes::signupto::DEFAULT_MAX_TOKENS,
+            signupto_token_freshness: crate::schemes::signupto::TokenFreshness::IfSent,
             skip_auth: false,
             log_requests: true,
         }

@@ -195,7 +195,8 @@ fn router(settings: &Settings, creds: &Credentials) -> Result<Router, Credential
         tokens: RwLock::new(
             TokenVerifier::new(clock.clone(), InMemoryNonceStore::default())
                 .with_window_secs(window)
-                .with_max_tokens(settings.signupto_max_tokens),
+                .with_max_tokens(settings.signupto_max_tokens)
+                .with_freshness(settings.signupto_token_freshness),
         ),
         clock,
         login,

@@ -93,8 +93,9 @@ pub use credentials::{ApiKey, Identity, KeyDirectory};
 pub use error::Error;
 pub use sign::{SignRequest, Signed, Signer, generate_nonce};
 pub use token::{
-    DEFAULT_MAX_TOKENS, IssuedToken, Token, TokenGrant, TokenRequest, TokenStoreFull,
-    TokenVerified, TokenVerifier, parse_token_response, token_headers, token_request,
+    DEFAULT_MAX_TOKENS, IssuedToken, Token, TokenFreshness, TokenGrant, TokenRequest,
+    TokenStoreFull, TokenVerified, TokenVerifier, parse_token_response, token_headers,
+    token_request,
 };
 pub use verify::{DEFAULT_WINDOW_SECS, Verified, Verifier};
 pub use wire::{AuthScheme, Authorization, Envelope, parse_authorization, parse_response};

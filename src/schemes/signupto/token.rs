@@ -195,6 +195,22 @@ impl TokenStoreFull {
     }
 }
 
+/// Whether a token request must carry `Date` and `X-SuT-Nonce`.
+///
+/// The Token page's example request carries a `Date` and no nonce, and says neither is
+/// required; the official PHP and Node clients send both, the PyPI client `signupto` 0.1
+/// sends neither. The reference requires both (decision S-TOKEN); a server that must
+/// accept every real client checks them only when they are sent.
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
+pub enum TokenFreshness {
+    /// Both headers are required (`MISSING_DATE`, `MISSING_NONCE`): the reference.
+    #[default]
+    Required,
+    /// Each is checked when sent (window, replay); a request without them is
+    /// authenticated by the token alone, as a bearer token is.
+    IfSent,
+}
+
 /// Verifies token-authenticated requests.
 pub struct TokenVerifier<C: Clock, S: NonceStore> {
     /// Issued tokens by SHA-256 of the token, so look-up time says nothing of the token.
@@ -203,6 +219,7 @@ pub struct TokenVerifier<C: Clock, S: NonceStore> {
     store: S,
     window_secs: i64,
     max_tokens: usize,
+    freshness: TokenFreshness,
 }
 
 impl<C: Clock, S: NonceStore> std::fmt::Debug for TokenVerifier<C, S> {
@@ -211,6 +228,7 @@ impl<C: Clock, S: NonceStore> std::fmt::Debug for TokenVerifier<C, S> {
             .field("tokens", &self.tokens.len())
             .field("window_secs", &self.window_secs)
             .field("max_tokens", &self.max_tokens)
+            .field("freshness", &self.freshness)
             .finish_non_exhaustive()
     }
 }
@@ -224,7 +242,15 @@ impl<C: Clock, S: NonceStore> TokenVerifier<C, S> {
             store,
             window_secs: DEFAULT_WINDOW_SECS,
             max_tokens: DEFAULT_MAX_TOKENS,
+            freshness: TokenFreshness::Required,
         }
+    }
+
+    /// Whether `Date` and `X-SuT-Nonce` are required (default) or checked only when
+    /// sent (see [`TokenFreshness`]).
+    pub fn with_freshness(mut self, freshness: TokenFreshness) -> Self {
+        self.freshness = freshness;
+        self
     }
 
     /// Sets the most unexpired tokens [`TokenVerifier::issue`] holds at once (default
@@ -316,8 +342,15 @@ impl<C: Clock, S: NonceStore> TokenVerifier<C, S> {
             });
         }
         let token = Token::parse(&auth.credentials)?;
-        let (_date, date_ts) = read_date(req)?;
-        let nonce = nonce(req)?;
+        let lenient = self.freshness == TokenFreshness::IfSent;
+        let date_ts = match read_date(req) {
+            Err(Error::MissingDate) if lenient => None,
+            other => Some(other?.1),
+        };
+        let nonce = match nonce(req) {
+            Err(Error::MissingNonce) if lenient => None,
+            other => Some(other?),
+        };
         let digest = sha256(token.expose().as_bytes());
         // Found by digest, the digests compared again in constant time.
         let issued = self
@@ -327,18 +360,23 @@ impl<C: Clock, S: NonceStore> TokenVerifier<C, S> {
             .map(|(_, t)| t)
             .ok_or(Error::UnknownToken)?;
         let now = self.clock.now_secs();
-        check_window(date_ts, now, self.window_secs)?;
+        if let Some(date_ts) = date_ts {
+            check_window(date_ts, now, self.window_secs)?;
+        }
         if now >= issued.expiry {
             return Err(Error::TokenExpired);
         }
-        record_nonce(
-            &self.store,
-            &Self::replay_scope(token.expose()),
-            nonce,
-            now,
-            date_ts,
-            self.window_secs,
-        )?;
+        if let Some(nonce) = nonce {
+            record_nonce(
+                &self.store,
+                &Self::replay_scope(token.expose()),
+                nonce,
+                now,
+                // Without a Date the nonce is kept as long as one sent now could be.
+                date_ts.unwrap_or(now),
+                self.window_secs,
+            )?;
+        }
         Ok(TokenVerified {
             identity: issued.identity,
         })
@@ -395,5 +433,52 @@ mod tests {
         // Every one expired: all purged.
         assert_eq!(v.purge_expired(1_300), 2);
         assert!(v.is_empty());
+    }
+
+    #[test]
+    fn if_sent_freshness_accepts_a_bare_token_but_still_checks_what_is_sent() {
+        let clock = Manual::default();
+        clock.0.store(621_000_000, Ordering::SeqCst); // 1989-09-05
+        let token = issued(0, 621_003_600);
+        let auth = format!("SuTToken {}", token.token.expose());
+        let bare = crate::Request::new("GET", "/v1/list").header("Authorization", &auth);
+        let make = |freshness| {
+            let mut v = TokenVerifier::new(clock.clone(), InMemoryNonceStore::default())
+                .with_freshness(freshness);
+            v.insert(issued(0, 621_003_600));
+            v
+        };
+        // The reference requires the Date.
+        assert_eq!(
+            make(TokenFreshness::Required)
+                .verify(&bare)
+                .unwrap_err()
+                .code(),
+            "MISSING_DATE"
+        );
+        let lenient = make(TokenFreshness::IfSent);
+        assert!(lenient.verify(&bare).is_ok());
+        // A Date that is sent is still held to the window ...
+        let stale = bare
+            .clone()
+            .header("Date", "Sat, 09 Sep 1989 11:00:00 GMT")
+            .header("X-SuT-Nonce", "n-1");
+        assert_eq!(
+            lenient.verify(&stale).unwrap_err().code(),
+            "DATE_OUT_OF_WINDOW"
+        );
+        // ... a nonce that is sent is still single-use, Date or not ...
+        let with_nonce = bare.clone().header("X-SuT-Nonce", "n-2");
+        assert!(lenient.verify(&with_nonce).is_ok());
+        assert_eq!(
+            lenient.verify(&with_nonce).unwrap_err().code(),
+            "NONCE_REPLAYED"
+        );
+        // ... and a malformed one is refused, never read as absent.
+        let empty_nonce = bare.header("X-SuT-Nonce", "");
+        assert_eq!(
+            lenient.verify(&empty_nonce).unwrap_err().code(),
+            "MALFORMED_NONCE"
+        );
     }
 }
