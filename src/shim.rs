@@ -3,9 +3,9 @@
 //! drives another program through it as an [`Implementation`] the runner can grade.
 
 use std::collections::VecDeque;
-use std::io::{BufRead, BufReader, Write};
+use std::io::{BufRead, BufReader, Read, Write};
 use std::process::{Child, ChildStdin, Command, Stdio};
-use std::sync::mpsc::{Receiver, RecvTimeoutError, channel};
+use std::sync::mpsc::{Receiver, RecvTimeoutError, sync_channel};
 use std::sync::{Arc, Mutex};
 use std::thread;
 use std::time::Duration;
@@ -109,6 +109,36 @@ pub enum ShimError {
     },
 }
 
+/// The longest answer line (hello included) the runner reads from a shim, in bytes, line
+/// end excluded: 16 MiB. Past it the case is `Broken: answer too long` and the shim is
+/// restarted; the runner never holds more than about twice this per shim.
+pub const MAX_ANSWER_BYTES: usize = 16 * 1024 * 1024;
+
+/// How much of a shim's stderr the runner keeps for its reports: the last 64 KiB. Older
+/// output is dropped as it arrives, however much the shim writes.
+pub const STDERR_TAIL_BYTES: usize = 64 * 1024;
+
+/// How many lines of the kept stderr a report quotes.
+const STDERR_TAIL_LINES: usize = 8;
+
+/// Memory bounds of the runner side, per shim.
+#[derive(Clone, Debug)]
+pub struct ShimLimits {
+    /// The longest answer line, in bytes ([`MAX_ANSWER_BYTES`]).
+    pub max_answer_bytes: usize,
+    /// How many bytes of the shim's stderr are kept for reports ([`STDERR_TAIL_BYTES`]).
+    pub stderr_tail_bytes: usize,
+}
+
+impl Default for ShimLimits {
+    fn default() -> Self {
+        Self {
+            max_answer_bytes: MAX_ANSWER_BYTES,
+            stderr_tail_bytes: STDERR_TAIL_BYTES,
+        }
+    }
+}
+
 /// Options for driving a shim.
 #[derive(Clone, Debug)]
 pub struct ShimOptions {
@@ -127,10 +157,25 @@ impl Default for ShimOptions {
     }
 }
 
+/// What the stdout reader hands over: one answer line, or why there is none.
+enum Read1 {
+    Line(String),
+    TooLong,
+    Failed(std::io::Error),
+}
+
 struct Running {
     child: Child,
     stdin: ChildStdin,
-    lines: Receiver<std::io::Result<String>>,
+    lines: Receiver<Read1>,
+}
+
+/// The kept end of a shim's stderr, and whether the shim closed it.
+#[derive(Default)]
+struct StderrTail {
+    bytes: VecDeque<u8>,
+    dropped: bool,
+    closed: bool,
 }
 
 /// Another implementation, driven through the shim protocol as a child process.
@@ -141,7 +186,8 @@ pub struct ShimProcess {
     implementation: String,
     schemes: Vec<String>,
     restarts: usize,
-    stderr_tail: Arc<Mutex<VecDeque<String>>>,
+    limits: ShimLimits,
+    stderr_tail: Arc<Mutex<StderrTail>>,
 }
 
 impl std::fmt::Debug for ShimProcess {
@@ -155,11 +201,22 @@ impl std::fmt::Debug for ShimProcess {
     }
 }
 
-const STDERR_TAIL: usize = 8;
-
 impl ShimProcess {
     /// Starts `command` (run by `sh -c`) and completes the hello handshake.
+    ///
+    /// The shim runs in a process group of its own, and the whole group is killed
+    /// whenever the runner is done with it (a timeout, a restart, the end of the run), so
+    /// nothing a shell-started shim spawned outlives the run.
     pub fn start(command: &str, options: ShimOptions) -> Result<Self, ShimError> {
+        Self::start_with_limits(command, options, ShimLimits::default())
+    }
+
+    /// [`ShimProcess::start`] with other memory bounds.
+    pub fn start_with_limits(
+        command: &str,
+        options: ShimOptions,
+        limits: ShimLimits,
+    ) -> Result<Self, ShimError> {
         let mut shim = Self {
             command: command.to_owned(),
             options,
@@ -167,7 +224,8 @@ impl ShimProcess {
             implementation: String::new(),
             schemes: Vec::new(),
             restarts: 0,
-            stderr_tail: Arc::new(Mutex::new(VecDeque::new())),
+            limits,
+            stderr_tail: Arc::new(Mutex::new(StderrTail::default())),
         };
         let (implementation, schemes) = shim.spawn()?;
         shim.implementation = implementation;
@@ -193,39 +251,38 @@ impl ShimProcess {
     }
 
     fn spawn(&mut self) -> Result<(String, Vec<String>), ShimError> {
-        let mut child = Command::new("sh")
+        let mut command = Command::new("sh");
+        command
             .arg("-c")
             .arg(&self.command)
             .stdin(Stdio::piped())
             .stdout(Stdio::piped())
-            .stderr(Stdio::piped())
-            .spawn()
-            .map_err(|source| ShimError::Spawn {
-                command: self.command.clone(),
-                source,
-            })?;
+            .stderr(Stdio::piped());
+        #[cfg(unix)]
+        std::os::unix::process::CommandExt::process_group(&mut command, 0);
+        let mut child = command.spawn().map_err(|source| ShimError::Spawn {
+            command: self.command.clone(),
+            source,
+        })?;
         let stdin = child.stdin.take().expect("piped");
         let stdout = child.stdout.take().expect("piped");
         let stderr = child.stderr.take().expect("piped");
-        let (tx, rx) = channel();
+        // One answer waits in the channel at most: a shim that floods lines is held back
+        // by its pipe, not buffered by the runner.
+        let (tx, rx) = sync_channel(1);
+        let max = self.limits.max_answer_bytes;
         thread::spawn(move || {
-            for line in BufReader::new(stdout).lines() {
-                let end = line.is_err();
-                if tx.send(line).is_err() || end {
+            let mut stdout = BufReader::new(stdout);
+            while let Some(read) = read_answer(&mut stdout, max) {
+                let end = !matches!(read, Read1::Line(_));
+                if tx.send(read).is_err() || end {
                     break;
                 }
             }
         });
         let tail = Arc::clone(&self.stderr_tail);
-        thread::spawn(move || {
-            for line in BufReader::new(stderr).lines().map_while(Result::ok) {
-                let mut t = tail.lock().unwrap_or_else(|p| p.into_inner());
-                if t.len() == STDERR_TAIL {
-                    t.pop_front();
-                }
-                t.push_back(line);
-            }
-        });
+        let keep = self.limits.stderr_tail_bytes;
+        thread::spawn(move || keep_tail(stderr, &tail, keep));
         self.running = Some(Running {
             child,
             stdin,
@@ -276,8 +333,12 @@ impl ShimProcess {
             return Err(self.exit_report("the shim closed its input"));
         }
         match run.lines.recv_timeout(timeout) {
-            Ok(Ok(answer)) => Ok(answer),
-            Ok(Err(e)) => Err(format!("reading the shim's output failed: {e}")),
+            Ok(Read1::Line(answer)) => Ok(answer),
+            Ok(Read1::TooLong) => Err(format!(
+                "answer too long (more than {} bytes)",
+                self.limits.max_answer_bytes
+            )),
+            Ok(Read1::Failed(e)) => Err(format!("reading the shim's output failed: {e}")),
             Err(RecvTimeoutError::Timeout) => Err(format!(
                 "timeout: no answer within {} s",
                 timeout.as_secs_f64()
@@ -296,10 +357,17 @@ impl ShimProcess {
             }
             None
         });
-        let tail: Vec<String> = self
+        // Let the stderr reader catch up with what the shim wrote before it went.
+        for _ in 0..100 {
+            if self.stderr_tail.lock().map_or(true, |t| t.closed) {
+                break;
+            }
+            thread::sleep(Duration::from_millis(5));
+        }
+        let tail = self
             .stderr_tail
             .lock()
-            .map(|t| t.iter().cloned().collect())
+            .map(|t| quote_tail(&t))
             .unwrap_or_default();
         let mut msg = match status {
             Some(s) => format!("{what} ({s})"),
@@ -307,14 +375,14 @@ impl ShimProcess {
         };
         if !tail.is_empty() {
             msg.push_str("; its stderr ended with: ");
-            msg.push_str(&tail.join(" | "));
+            msg.push_str(&tail);
         }
         msg
     }
 
     fn stop(&mut self) {
         if let Some(mut run) = self.running.take() {
-            let _ = run.child.kill();
+            kill_group(&mut run.child);
             let _ = run.child.wait();
         }
     }
@@ -328,9 +396,8 @@ impl ShimProcess {
             ));
         }
         self.restarts += 1;
-        if let Ok(mut t) = self.stderr_tail.lock() {
-            t.clear();
-        }
+        // The old shim's stderr reader may still hold the old tail: give the new one its own.
+        self.stderr_tail = Arc::new(Mutex::new(StderrTail::default()));
         self.spawn().map(|_| ()).map_err(|e| e.to_string())
     }
 }
@@ -339,16 +406,99 @@ impl Drop for ShimProcess {
     fn drop(&mut self) {
         if let Some(mut run) = self.running.take() {
             drop(run.stdin);
-            // Give a well-behaved shim a moment to exit on end of input, then kill it.
+            // Give a well-behaved shim a moment to exit on end of input; then kill what is
+            // left of its group either way (a shell's background jobs outlive the shell).
             for _ in 0..20 {
                 if let Ok(Some(_)) = run.child.try_wait() {
-                    return;
+                    break;
                 }
                 thread::sleep(Duration::from_millis(10));
             }
-            let _ = run.child.kill();
+            kill_group(&mut run.child);
             let _ = run.child.wait();
         }
+    }
+}
+
+/// Kills the shim's whole process group (it leads one: see `spawn`), or only the child
+/// where there are no process groups.
+///
+/// Called before the child is reaped wherever the runner can arrange it, so the group id
+/// cannot have been reused; after a reap the group lives on in any process left in it.
+fn kill_group(child: &mut Child) {
+    #[cfg(unix)]
+    {
+        let pgid = rustix::process::Pid::from_child(child);
+        // ESRCH (nothing left in the group) is the normal case after a clean exit.
+        let _ = rustix::process::kill_process_group(pgid, rustix::process::Signal::KILL);
+    }
+    let _ = child.kill();
+}
+
+/// Reads one answer line of at most `max` bytes (line end excluded). `None` at the end
+/// of the stream; [`Read1::TooLong`] as soon as `max` is passed, without reading on.
+fn read_answer(reader: &mut impl BufRead, max: usize) -> Option<Read1> {
+    let mut line = Vec::new();
+    let limit = u64::try_from(max).unwrap_or(u64::MAX).saturating_add(1);
+    match reader.by_ref().take(limit).read_until(b'\n', &mut line) {
+        Err(e) => return Some(Read1::Failed(e)),
+        Ok(0) => return None,
+        Ok(_) => {}
+    }
+    if line.last() == Some(&b'\n') {
+        line.pop();
+        if line.last() == Some(&b'\r') {
+            line.pop();
+        }
+    } else if line.len() > max {
+        return Some(Read1::TooLong);
+    }
+    Some(match String::from_utf8(line) {
+        Ok(s) => Read1::Line(s),
+        Err(_) => Read1::Failed(std::io::Error::new(
+            std::io::ErrorKind::InvalidData,
+            "stream did not contain valid UTF-8",
+        )),
+    })
+}
+
+/// Keeps the last `keep` bytes of `stderr` in `tail` until the shim closes it.
+fn keep_tail(mut stderr: impl Read, tail: &Mutex<StderrTail>, keep: usize) {
+    let mut buf = [0u8; 8192];
+    loop {
+        let n = match stderr.read(&mut buf) {
+            Ok(0) | Err(_) => break,
+            Ok(n) => n,
+        };
+        let mut t = tail.lock().unwrap_or_else(|p| p.into_inner());
+        let chunk = &buf[n.saturating_sub(keep)..n];
+        let excess = (t.bytes.len() + chunk.len()).saturating_sub(keep);
+        if excess > 0 || chunk.len() < n {
+            t.dropped = true;
+        }
+        let old = t.bytes.len();
+        t.bytes.drain(..excess.min(old));
+        t.bytes.extend(chunk);
+    }
+    tail.lock().unwrap_or_else(|p| p.into_inner()).closed = true;
+}
+
+/// The last lines of the kept stderr, for a report: `…` first if older output was dropped.
+fn quote_tail(t: &StderrTail) -> String {
+    let (a, b) = t.bytes.as_slices();
+    let text = String::from_utf8_lossy(&[a, b].concat()).into_owned();
+    let mut lines: Vec<&str> = text
+        .lines()
+        .rev()
+        .filter(|l| !l.trim().is_empty())
+        .take(STDERR_TAIL_LINES)
+        .collect();
+    lines.reverse();
+    let joined = lines.join(" | ");
+    if t.dropped && !joined.is_empty() {
+        format!("…{joined}")
+    } else {
+        joined
     }
 }
 
@@ -432,5 +582,54 @@ impl Implementation for ShimProcess {
             self.stop();
         }
         answer
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn lines(input: &[u8], max: usize) -> Vec<String> {
+        let mut r = std::io::Cursor::new(input.to_vec());
+        let mut out = Vec::new();
+        while let Some(read) = read_answer(&mut r, max) {
+            out.push(match read {
+                Read1::Line(s) => s,
+                Read1::TooLong => "<too long>".into(),
+                Read1::Failed(e) => format!("<failed: {e}>"),
+            });
+        }
+        out
+    }
+
+    #[test]
+    fn an_answer_of_exactly_the_cap_is_read_and_one_byte_more_is_not() {
+        assert_eq!(lines(b"12345\nab\r\n", 5), ["12345", "ab"]);
+        assert_eq!(lines(b"123456\n", 5)[0], "<too long>");
+        assert_eq!(lines(b"123456", 5)[0], "<too long>");
+        // A last line without its end is still an answer.
+        assert_eq!(lines(b"abc", 5), ["abc"]);
+        assert_eq!(
+            lines(b"\xff\n", 5)[0],
+            "<failed: stream did not contain valid UTF-8>"
+        );
+    }
+
+    #[test]
+    fn only_the_end_of_stderr_is_kept() {
+        let tail = Mutex::new(StderrTail::default());
+        let mut input = b"first line\n".to_vec();
+        input.extend(std::iter::repeat_n(b's', 20_000));
+        input.extend(b"\nlast line\n");
+        keep_tail(&input[..], &tail, 100);
+        let t = tail.lock().unwrap();
+        assert!(t.closed && t.dropped);
+        assert_eq!(t.bytes.len(), 100);
+        let quoted = quote_tail(&t);
+        assert!(
+            quoted.starts_with('…') && quoted.ends_with(" | last line"),
+            "{quoted}"
+        );
+        assert!(!quoted.contains("first"));
     }
 }
