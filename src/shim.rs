@@ -4,8 +4,8 @@
 
 use std::collections::VecDeque;
 use std::io::{BufRead, BufReader, Read, Write};
-use std::process::{Child, ChildStdin, Command, Stdio};
-use std::sync::mpsc::{Receiver, RecvTimeoutError, sync_channel};
+use std::process::{Child, Command, Stdio};
+use std::sync::mpsc::{Receiver, RecvTimeoutError, Sender, channel, sync_channel};
 use std::sync::{Arc, Mutex};
 use std::thread;
 use std::time::Duration;
@@ -166,8 +166,12 @@ enum Read1 {
 
 struct Running {
     child: Child,
-    stdin: ChildStdin,
+    /// Lines for the shim's stdin, written by a thread of their own: a shim that does not
+    /// read blocks that thread, never the runner, and the case times out.
+    input: Sender<String>,
     lines: Receiver<Read1>,
+    /// Set once the shim was ended: its exit status if it exited by itself.
+    ended: Option<Option<std::process::ExitStatus>>,
 }
 
 /// The kept end of a shim's stderr, and whether the shim closed it.
@@ -264,7 +268,7 @@ impl ShimProcess {
             command: self.command.clone(),
             source,
         })?;
-        let stdin = child.stdin.take().expect("piped");
+        let mut stdin = child.stdin.take().expect("piped");
         let stdout = child.stdout.take().expect("piped");
         let stderr = child.stderr.take().expect("piped");
         // One answer waits in the channel at most: a shim that floods lines is held back
@@ -280,13 +284,25 @@ impl ShimProcess {
                 }
             }
         });
+        let (input, to_write) = channel::<String>();
+        thread::spawn(move || {
+            for line in to_write {
+                if writeln!(stdin, "{line}")
+                    .and_then(|()| stdin.flush())
+                    .is_err()
+                {
+                    break;
+                }
+            }
+        });
         let tail = Arc::clone(&self.stderr_tail);
         let keep = self.limits.stderr_tail_bytes;
         thread::spawn(move || keep_tail(stderr, &tail, keep));
         self.running = Some(Running {
             child,
-            stdin,
+            input,
             lines: rx,
+            ended: None,
         });
         let hello = self.exchange(&json!({ "op": "hello", "protocol": PROTOCOL }).to_string());
         let line = match hello {
@@ -326,10 +342,7 @@ impl ShimProcess {
         let Some(run) = self.running.as_mut() else {
             return Err("the shim is not running".into());
         };
-        if writeln!(run.stdin, "{line}")
-            .and_then(|()| run.stdin.flush())
-            .is_err()
-        {
+        if run.input.send(line.to_owned()).is_err() {
             return Err(self.exit_report("the shim closed its input"));
         }
         match run.lines.recv_timeout(timeout) {
@@ -348,15 +361,12 @@ impl ShimProcess {
     }
 
     fn exit_report(&mut self, what: &str) -> String {
-        let status = self.running.as_mut().and_then(|r| {
-            for _ in 0..50 {
-                if let Ok(Some(s)) = r.child.try_wait() {
-                    return Some(s);
-                }
-                thread::sleep(Duration::from_millis(10));
-            }
-            None
-        });
+        // Every caller fails the case and stops the shim next, so ending it here loses
+        // nothing and gets its exit status.
+        let status = self
+            .running
+            .as_mut()
+            .and_then(|r| r.end(Duration::from_millis(500)));
         // Let the stderr reader catch up with what the shim wrote before it went.
         for _ in 0..100 {
             if self.stderr_tail.lock().map_or(true, |t| t.closed) {
@@ -382,8 +392,7 @@ impl ShimProcess {
 
     fn stop(&mut self) {
         if let Some(mut run) = self.running.take() {
-            kill_group(&mut run.child);
-            let _ = run.child.wait();
+            run.end(Duration::ZERO);
         }
     }
 
@@ -405,26 +414,60 @@ impl ShimProcess {
 impl Drop for ShimProcess {
     fn drop(&mut self) {
         if let Some(mut run) = self.running.take() {
-            drop(run.stdin);
-            // Give a well-behaved shim a moment to exit on end of input; then kill what is
-            // left of its group either way (a shell's background jobs outlive the shell).
-            for _ in 0..20 {
-                if let Ok(Some(_)) = run.child.try_wait() {
-                    break;
-                }
-                thread::sleep(Duration::from_millis(10));
-            }
-            kill_group(&mut run.child);
-            let _ = run.child.wait();
+            // End of input: a well-behaved shim exits by itself; what is left of its group
+            // is killed either way (a shell's background jobs outlive the shell).
+            let (tx, _) = channel();
+            drop(std::mem::replace(&mut run.input, tx));
+            run.end(Duration::from_millis(200));
         }
+    }
+}
+
+impl Running {
+    /// Gives the shim up to `patience` to exit by itself, then kills its whole process
+    /// group and reaps it. Returns the exit status if it exited by itself. Idempotent.
+    ///
+    /// The group is killed before the child is reaped (on Linux the wait below does not
+    /// reap), so its id cannot have been handed to another process in between.
+    fn end(&mut self, patience: Duration) -> Option<std::process::ExitStatus> {
+        if let Some(done) = self.ended {
+            return done;
+        }
+        let step = Duration::from_millis(10);
+        let mut waited = Duration::ZERO;
+        let mut exited = has_exited(&mut self.child);
+        while !exited && waited < patience {
+            thread::sleep(step);
+            waited += step;
+            exited = has_exited(&mut self.child);
+        }
+        kill_group(&mut self.child);
+        let status = self.child.wait().ok();
+        let by_itself = if exited { status } else { None };
+        self.ended = Some(by_itself);
+        by_itself
+    }
+}
+
+/// Whether the child has exited, without reaping it where the OS allows.
+fn has_exited(child: &mut Child) -> bool {
+    #[cfg(target_os = "linux")]
+    {
+        use rustix::process::{Pid, WaitId, WaitIdOptions, waitid};
+        let options = WaitIdOptions::EXITED | WaitIdOptions::NOHANG | WaitIdOptions::NOWAIT;
+        matches!(
+            waitid(WaitId::Pid(Pid::from_child(child)), options),
+            Ok(Some(_))
+        )
+    }
+    #[cfg(not(target_os = "linux"))]
+    {
+        matches!(child.try_wait(), Ok(Some(_)))
     }
 }
 
 /// Kills the shim's whole process group (it leads one: see `spawn`), or only the child
 /// where there are no process groups.
-///
-/// Called before the child is reaped wherever the runner can arrange it, so the group id
-/// cannot have been reused; after a reap the group lives on in any process left in it.
 fn kill_group(child: &mut Child) {
     #[cfg(unix)]
     {
@@ -613,6 +656,26 @@ mod tests {
             lines(b"\xff\n", 5)[0],
             "<failed: stream did not contain valid UTF-8>"
         );
+    }
+
+    #[cfg(target_os = "linux")]
+    #[test]
+    fn an_exited_shim_is_seen_without_being_reaped_so_its_group_id_stays_its_own() {
+        let mut child = Command::new("sh").args(["-c", "exit 7"]).spawn().unwrap();
+        let mut exited = false;
+        for _ in 0..500 {
+            exited = has_exited(&mut child);
+            if exited {
+                break;
+            }
+            thread::sleep(Duration::from_millis(10));
+        }
+        assert!(exited);
+        // Still a zombie: its pid (and so the group id) cannot have been reused yet.
+        let stat = std::fs::read_to_string(format!("/proc/{}/stat", child.id())).unwrap();
+        assert_eq!(stat.rsplit_once(") ").unwrap().1.chars().next(), Some('Z'));
+        kill_group(&mut child);
+        assert_eq!(child.wait().unwrap().code(), Some(7));
     }
 
     #[test]

@@ -252,3 +252,46 @@ fn a_stderr_flood_is_clipped_to_its_tail_in_the_report() {
         o.stdout.len()
     );
 }
+
+#[test]
+fn a_shim_that_never_reads_its_input_still_times_out() {
+    // One case whose input is far larger than a pipe holds: writing it blocks until the
+    // shim reads, and this shim never does.
+    let dir = tempfile::tempdir().unwrap();
+    let vectors = dir.path().join("vectors");
+    std::fs::create_dir(&vectors).unwrap();
+    let src = concat!(env!("CARGO_MANIFEST_DIR"), "/vectors/primitives/sha1.json");
+    let mut file: serde_json::Value =
+        serde_json::from_str(&std::fs::read_to_string(src).unwrap()).unwrap();
+    file["cases"][0]["input"]["padding"] = "p".repeat(4 * 1024 * 1024).into();
+    std::fs::write(vectors.join("sha1.json"), file.to_string()).unwrap();
+    let shim = script(dir.path(), "deaf.sh", "sleep 60");
+    let mut child = Command::new(BIN)
+        .args(["check", "--shim", &shim, "--vectors"])
+        .arg(&vectors)
+        .args(["--format", "json", "--timeout", "1", "--max-restarts", "0"])
+        .stdout(Stdio::piped())
+        .stderr(Stdio::piped())
+        .spawn()
+        .unwrap();
+    let mut finished = false;
+    for _ in 0..3000 {
+        if child.try_wait().unwrap().is_some() {
+            finished = true;
+            break;
+        }
+        std::thread::sleep(Duration::from_millis(10));
+    }
+    if !finished {
+        let _ = child.kill();
+        let _ = child.wait();
+        panic!("the run did not finish within 30 s with --timeout 1");
+    }
+    let o = child.wait_with_output().unwrap();
+    assert_eq!(o.status.code(), Some(1), "{}", text(&o));
+    let first = &cases(&o)[0];
+    assert!(
+        first["actual"].as_str().unwrap().contains("timeout"),
+        "{first}"
+    );
+}
