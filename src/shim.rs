@@ -36,17 +36,51 @@ pub fn answer_line(id: &str, answer: &Answer) -> String {
     v.to_string()
 }
 
+/// The longest request line [`serve`] reads, in bytes, line end excluded: 16 MiB. A
+/// longer line is skipped unread and answered with a `BAD_REQUEST` error.
+pub const MAX_REQUEST_BYTES: usize = 16 * 1024 * 1024;
+
 /// Answers the protocol on `input`/`output` for `imp`, which implements `schemes`, until
-/// `input` ends. Lines that are not requests get an `error` answer; nothing panics.
+/// `input` ends. Lines that are not requests (too long, not UTF-8, not JSON) get an
+/// `error` answer; nothing panics.
 pub fn serve(
-    input: impl BufRead,
+    mut input: impl BufRead,
     mut output: impl Write,
     name: &str,
     schemes: &[&str],
     mut answer: impl FnMut(&str, &str, &Value) -> Answer,
 ) -> std::io::Result<()> {
-    for line in input.lines() {
-        let line = line?;
+    let refuse = |message: String| {
+        answer_line(
+            "",
+            &Answer::Error {
+                code: "BAD_REQUEST".into(),
+                message,
+            },
+        )
+    };
+    while let Some(read) = read_answer(&mut input, MAX_REQUEST_BYTES) {
+        let line = match read {
+            Read1::Line(line) => line,
+            Read1::TooLong => {
+                skip_line(&mut input)?;
+                writeln!(
+                    output,
+                    "{}",
+                    refuse(format!(
+                        "the line is longer than {MAX_REQUEST_BYTES} bytes; it was skipped"
+                    ))
+                )?;
+                output.flush()?;
+                continue;
+            }
+            Read1::Failed(e) if e.kind() == std::io::ErrorKind::InvalidData => {
+                writeln!(output, "{}", refuse("the line is not UTF-8".into()))?;
+                output.flush()?;
+                continue;
+            }
+            Read1::Failed(e) => return Err(e),
+        };
         if line.trim().is_empty() {
             continue;
         }
@@ -505,6 +539,30 @@ fn read_answer(reader: &mut impl BufRead, max: usize) -> Option<Read1> {
     })
 }
 
+/// Reads up to and including the next line end (or the end of input), keeping nothing.
+fn skip_line(reader: &mut impl BufRead) -> std::io::Result<()> {
+    loop {
+        let buf = match reader.fill_buf() {
+            Ok(buf) => buf,
+            Err(e) if e.kind() == std::io::ErrorKind::Interrupted => continue,
+            Err(e) => return Err(e),
+        };
+        if buf.is_empty() {
+            return Ok(());
+        }
+        match buf.iter().position(|&b| b == b'\n') {
+            Some(i) => {
+                reader.consume(i + 1);
+                return Ok(());
+            }
+            None => {
+                let n = buf.len();
+                reader.consume(n);
+            }
+        }
+    }
+}
+
 /// Keeps the last `keep` bytes of `stderr` in `tail` until the shim closes it.
 fn keep_tail(mut stderr: impl Read, tail: &Mutex<StderrTail>, keep: usize) {
     let mut buf = [0u8; 8192];
@@ -676,6 +734,21 @@ mod tests {
         assert_eq!(stat.rsplit_once(") ").unwrap().1.chars().next(), Some('Z'));
         kill_group(&mut child);
         assert_eq!(child.wait().unwrap().code(), Some(7));
+    }
+
+    #[test]
+    fn serve_answers_a_line_that_is_not_utf8_and_goes_on() {
+        let input = b"\xff\xfe\n{\"op\":\"hello\",\"protocol\":1}\n";
+        let mut out = Vec::new();
+        serve(&input[..], &mut out, "t", &["x"], |_, _, _| {
+            Answer::Unsupported("none".into())
+        })
+        .unwrap();
+        let out = String::from_utf8(out).unwrap();
+        let lines: Vec<&str> = out.lines().collect();
+        assert_eq!(lines.len(), 2, "{out}");
+        assert!(lines[0].contains("BAD_REQUEST") && lines[0].contains("not UTF-8"));
+        assert!(lines[1].contains(r#""protocol":1"#));
     }
 
     #[test]

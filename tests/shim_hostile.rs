@@ -295,3 +295,62 @@ fn a_shim_that_never_reads_its_input_still_times_out() {
         "{first}"
     );
 }
+
+#[test]
+fn the_reference_shim_skips_an_overlong_request_line_in_bounded_memory() {
+    let mut child = Command::new(BIN)
+        .arg("shim")
+        .stdin(Stdio::piped())
+        .stdout(Stdio::piped())
+        .stderr(Stdio::piped())
+        .spawn()
+        .unwrap();
+    let mut stdin = child.stdin.take().unwrap();
+    // 160 MiB in one line, between two hellos.
+    let writer = std::thread::spawn(move || {
+        use std::io::Write;
+        let hello = b"{\"op\":\"hello\",\"protocol\":1}\n";
+        stdin.write_all(hello)?;
+        let chunk = vec![b'x'; 1024 * 1024];
+        for _ in 0..160 {
+            stdin.write_all(&chunk)?;
+        }
+        stdin.write_all(b"\n")?;
+        stdin.write_all(hello)
+    });
+    let status = format!("/proc/{}/status", child.id());
+    let mut peak = 0;
+    for _ in 0..6000 {
+        if let Some(hwm) = std::fs::read_to_string(&status).ok().and_then(|s| {
+            s.lines()
+                .find_map(|l| l.strip_prefix("VmHWM:"))
+                .and_then(|v| v.trim().trim_end_matches("kB").trim().parse::<u64>().ok())
+        }) {
+            peak = peak.max(hwm);
+        }
+        if writer.is_finished() || peak > 100 * 1024 {
+            break;
+        }
+        std::thread::sleep(Duration::from_millis(5));
+    }
+    if peak > 100 * 1024 || !writer.is_finished() {
+        let _ = child.kill();
+        let _ = child.wait();
+        panic!(
+            "`shim` reached {} MiB peak RSS reading one line",
+            peak / 1024
+        );
+    }
+    writer.join().unwrap().unwrap();
+    let o = child.wait_with_output().unwrap();
+    let out = String::from_utf8_lossy(&o.stdout);
+    let lines: Vec<&str> = out.lines().collect();
+    assert_eq!(lines.len(), 3, "{out}");
+    assert!(lines[0].contains("\"protocol\":1"), "{out}");
+    assert!(
+        lines[1].contains("BAD_REQUEST") && lines[1].contains("longer than 16777216 bytes"),
+        "{out}"
+    );
+    assert!(lines[2].contains("\"protocol\":1"), "{out}");
+    eprintln!("peak RSS of `shim`: {} MiB", peak / 1024);
+}
