@@ -441,7 +441,11 @@ impl ShimProcess {
         self.restarts += 1;
         // The old shim's stderr reader may still hold the old tail: give the new one its own.
         self.stderr_tail = Arc::new(Mutex::new(StderrTail::default()));
-        self.spawn().map(|_| ()).map_err(|e| e.to_string())
+        self.spawn().map(|_| ()).map_err(|e| {
+            // A shim that failed its hello is not used, and not left running either.
+            self.stop();
+            e.to_string()
+        })
     }
 }
 

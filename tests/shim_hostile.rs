@@ -354,3 +354,35 @@ fn the_reference_shim_skips_an_overlong_request_line_in_bounded_memory() {
     assert!(lines[2].contains("\"protocol\":1"), "{out}");
     eprintln!("peak RSS of `shim`: {} MiB", peak / 1024);
 }
+
+#[test]
+fn a_restarted_shim_that_fails_its_hello_is_not_asked_cases() {
+    let dir = tempfile::tempdir().unwrap();
+    let starts = dir.path().join("starts");
+    // The first start answers the hello and crashes on its first case; every later start
+    // answers the hello with a protocol it does not speak, then waits forever.
+    let path = dir.path().join("flaky.sh");
+    std::fs::write(
+        &path,
+        format!(
+            "read hello\necho x >> {s}\nif [ \"$(wc -l < {s})\" -eq 1 ]; then\n\
+             printf '%s\\n' '{HELLO}'\nread case\nexit 3\nfi\n\
+             printf '%s\\n' '{{\"protocol\":2}}'\nsleep 60\n",
+            s = starts.display()
+        ),
+    )
+    .unwrap();
+    let o = check(
+        &format!("sh -c 'sh {}'", path.display()),
+        &["--timeout", "3", "--max-restarts", "2"],
+    );
+    assert_eq!(o.status.code(), Some(1), "{}", text(&o));
+    let actual: Vec<String> = cases(&o)
+        .iter()
+        .map(|c| c["actual"].as_str().unwrap_or("").to_owned())
+        .collect();
+    assert!(actual[0].contains("exited"), "{actual:?}");
+    assert!(actual[1].contains("hello handshake"), "{actual:?}");
+    assert!(actual[2].contains("hello handshake"), "{actual:?}");
+    assert!(actual[3].contains("not sent"), "{actual:?}");
+}
