@@ -543,26 +543,18 @@ fn read_answer(reader: &mut impl BufRead, max: usize) -> Option<Read1> {
     })
 }
 
-/// Reads up to and including the next line end (or the end of input), keeping nothing.
+/// Reads up to and including the next line end (or the end of input), keeping no more
+/// than 64 KiB of it at a time.
 fn skip_line(reader: &mut impl BufRead) -> std::io::Result<()> {
+    let mut scratch = Vec::new();
     loop {
-        let buf = match reader.fill_buf() {
-            Ok(buf) => buf,
-            Err(e) if e.kind() == std::io::ErrorKind::Interrupted => continue,
-            Err(e) => return Err(e),
-        };
-        if buf.is_empty() {
+        scratch.clear();
+        let n = reader
+            .by_ref()
+            .take(64 * 1024)
+            .read_until(b'\n', &mut scratch)?;
+        if n == 0 || scratch.last() == Some(&b'\n') {
             return Ok(());
-        }
-        match buf.iter().position(|&b| b == b'\n') {
-            Some(i) => {
-                reader.consume(i + 1);
-                return Ok(());
-            }
-            None => {
-                let n = buf.len();
-                reader.consume(n);
-            }
         }
     }
 }
@@ -753,6 +745,21 @@ mod tests {
         assert_eq!(lines.len(), 2, "{out}");
         assert!(lines[0].contains("BAD_REQUEST") && lines[0].contains("not UTF-8"));
         assert!(lines[1].contains(r#""protocol":1"#));
+    }
+
+    #[test]
+    fn skipping_a_long_line_stops_right_after_its_end() {
+        let mut input = vec![b'x'; 200_000];
+        input.extend(b"\nnext\n");
+        let mut r = std::io::Cursor::new(input);
+        skip_line(&mut r).unwrap();
+        assert_eq!(r.position(), 200_001);
+        assert_eq!(
+            read_answer(&mut r, 10).map(|l| matches!(l, Read1::Line(s) if s == "next")),
+            Some(true)
+        );
+        let mut empty = std::io::Cursor::new(Vec::new());
+        skip_line(&mut empty).unwrap();
     }
 
     #[test]
