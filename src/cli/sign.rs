@@ -11,7 +11,7 @@ use partner_auth::reference;
 use partner_auth::vectors::Answer;
 use serde_json::Value;
 
-use super::redact::{redact, secrets_in};
+use super::redact::{redact, secrets_in, short_secret_note};
 use super::{EXIT_CONFORMANT, EXIT_NONCONFORMANT, Format};
 
 /// Arguments of `sign` and `verify`.
@@ -112,6 +112,9 @@ pub fn run_any(args: RunArgs) -> anyhow::Result<ExitCode> {
         secrets_in(&input)
     };
     let answer = reference::answer(&args.scheme, &args.op, &input);
+    if let Some(note) = short_secret_note(&secrets) {
+        eprintln!("{note}");
+    }
     let show = |s: &str| redact(s, &secrets);
     match answer {
         Answer::Output(out) => {
@@ -149,7 +152,7 @@ pub fn run_any(args: RunArgs) -> anyhow::Result<ExitCode> {
                 show(&message)
             )
         }
-        Answer::Unsupported(reason) | Answer::Broken(reason) => bail!("{reason}"),
+        Answer::Unsupported(reason) | Answer::Broken(reason) => bail!("{}", show(&reason)),
     }
 }
 
