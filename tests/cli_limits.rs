@@ -74,3 +74,31 @@ fn timeout_in_range_is_accepted() {
     assert!(!all.contains("--timeout"), "{all}");
     assert!(!all.contains("panicked"), "{all}");
 }
+
+#[test]
+fn serve_timeouts_out_of_range_are_refused() {
+    for flag in ["--header-timeout", "--body-timeout", "--idle-timeout"] {
+        for bad in ["1e20", "0", "NaN", "-1"] {
+            assert_refused(
+                &["serve", "--addr", "127.0.0.1:0", &format!("{flag}={bad}")],
+                flag,
+            );
+        }
+    }
+}
+
+#[test]
+fn serve_max_connections_out_of_range_is_refused() {
+    for bad in ["0", "1000001", "-3", "many"] {
+        let o = run(&[
+            "serve",
+            "--addr",
+            "127.0.0.1:0",
+            &format!("--max-connections={bad}"),
+        ]);
+        let err = String::from_utf8_lossy(&o.stderr);
+        assert_eq!(o.status.code(), Some(2), "{bad}: {err}");
+        assert!(err.contains("--max-connections"), "{bad}: {err}");
+        assert!(!err.contains("panicked"), "{bad}: {err}");
+    }
+}
