@@ -46,9 +46,10 @@ pub struct CheckArgs {
     /// built-in reference is checked.
     #[arg(long, value_name = "CMD")]
     pub shim: Option<String>,
-    /// Seconds a shim may take to answer one case before it is killed and restarted.
-    #[arg(long, value_name = "SECS", default_value_t = 10.0, requires = "shim")]
-    pub timeout: f64,
+    /// Seconds a shim may take to answer one case before it is killed and restarted
+    /// (fractions allowed), from 0.001 to 86400.
+    #[arg(long, value_name = "SECS", default_value = "10", requires = "shim", value_parser = super::probe::parse_seconds)]
+    pub timeout: Duration,
     /// Restarts of a crashing or hanging shim before the remaining cases are failed unsent.
     #[arg(long, value_name = "N", default_value_t = 20, requires = "shim")]
     pub max_restarts: usize,
@@ -124,11 +125,8 @@ pub fn run(args: CheckArgs) -> anyhow::Result<ExitCode> {
 
     let (mut imp, strictness): (Box<dyn Implementation>, Strictness) = match &args.shim {
         Some(cmd) => {
-            if !(args.timeout > 0.0 && args.timeout.is_finite()) {
-                bail!("--timeout must be a positive number of seconds");
-            }
             let options = ShimOptions {
-                timeout: Duration::from_secs_f64(args.timeout),
+                timeout: args.timeout,
                 max_restarts: args.max_restarts,
             };
             (

@@ -55,9 +55,29 @@ pub struct ProbeArgs {
     /// cases with name, expected, got, pass, reason; and the counts).
     #[arg(long, value_name = "FORMAT", default_value = "text", value_parser = ["text", "json"])]
     pub format: String,
-    /// Seconds to wait for each answer.
-    #[arg(long, value_name = "SECS", default_value_t = 10.0)]
-    pub timeout: f64,
+    /// Seconds to wait for each answer (fractions allowed), from 0.001 to 86400.
+    #[arg(long, value_name = "SECS", default_value = "10", value_parser = parse_seconds)]
+    pub timeout: Duration,
+}
+
+/// Shortest duration a seconds flag (`--timeout`, the `serve` timeouts) accepts.
+pub(crate) const MIN_SECONDS: f64 = 0.001;
+/// Longest duration a seconds flag accepts: one day.
+pub(crate) const MAX_SECONDS: f64 = 86_400.0;
+
+/// Parses a seconds flag (`2`, `0.5`) into a [`Duration`], refusing what is not a number
+/// from [`MIN_SECONDS`] to [`MAX_SECONDS`] (clap names the flag and exits 2), so no
+/// value can reach `Duration::from_secs_f64` and panic there.
+pub(crate) fn parse_seconds(text: &str) -> Result<Duration, String> {
+    let range = format!("a number of seconds from {MIN_SECONDS} to {MAX_SECONDS}, e.g. 10 or 0.5");
+    let secs: f64 = text
+        .trim()
+        .parse()
+        .map_err(|_| format!("not a number; expected {range}"))?;
+    if !(MIN_SECONDS..=MAX_SECONDS).contains(&secs) {
+        return Err(format!("out of range; expected {range}"));
+    }
+    Ok(Duration::from_secs_f64(secs))
 }
 
 /// Runs `probe`.
@@ -68,9 +88,6 @@ pub fn run(args: ProbeArgs) -> anyhow::Result<ExitCode> {
             args.scheme,
             SCHEMES.join(", ")
         );
-    }
-    if !(args.timeout > 0.0 && args.timeout.is_finite()) {
-        bail!("--timeout must be a positive number of seconds");
     }
     let path = args
         .path
@@ -114,7 +131,7 @@ pub fn run(args: ProbeArgs) -> anyhow::Result<ExitCode> {
         &args.url,
         &path,
         &credentials,
-        Duration::from_secs_f64(args.timeout),
+        args.timeout,
     ))?;
     let failed: Vec<&str> = results
         .iter()

@@ -58,6 +58,24 @@ pub struct ServeArgs {
     /// Print the built-in demo credentials as JSON (keyed by scheme slug) and exit.
     #[arg(long)]
     pub demo_credentials: bool,
+    /// Seconds from a request's first byte to the end of its header; a connection still
+    /// sending its header then is closed (0.001 to 86400).
+    #[arg(long, value_name = "SECS", default_value = "10", value_parser = super::probe::parse_seconds)]
+    pub header_timeout: Duration,
+    /// Seconds from the end of a request's header to the end of its body; past it the
+    /// request is answered 408 BODY_TIMEOUT (0.001 to 86400).
+    #[arg(long, value_name = "SECS", default_value = "30", value_parser = super::probe::parse_seconds)]
+    pub body_timeout: Duration,
+    /// Seconds a connection may stay open with no request (after it opens or after its
+    /// last answer) before it is closed (0.001 to 86400).
+    #[arg(long, value_name = "SECS", default_value = "30", value_parser = super::probe::parse_seconds)]
+    pub idle_timeout: Duration,
+    /// Connections open at once (1 to 1000000). Beyond it, or when the process runs out
+    /// of file descriptors, the connection idle or sending its header the longest is
+    /// closed to make room; when every one is busy, new ones wait.
+    #[arg(long, value_name = "N", default_value_t = serve::DEFAULT_MAX_CONNECTIONS,
+          value_parser = clap::builder::RangedU64ValueParser::<usize>::new().range(1..=serve::MAX_MAX_CONNECTIONS as u64))]
+    pub max_connections: usize,
 }
 
 /// `--signupto-token-freshness`.
@@ -124,7 +142,13 @@ pub fn run(args: ServeArgs) -> anyhow::Result<ExitCode> {
                 "partner-auth serve: warning: listening on {bound}, reachable from other machines; the sandbox holds demo credentials and is meant for local testing"
             );
         }
-        serve::serve(listener, app, shutdown, Duration::from_secs(10))
+        let limits = serve::ConnLimits {
+            header_timeout: args.header_timeout,
+            body_timeout: args.body_timeout,
+            idle_timeout: args.idle_timeout,
+            max_connections: args.max_connections,
+        };
+        serve::serve_with_limits(listener, app, shutdown, Duration::from_secs(10), limits)
             .await
             .context("serving")?;
         eprintln!("partner-auth serve: stopped");

@@ -313,13 +313,14 @@ async fn check(
                     )),
                 }),
         };
-    Ok(CaseResult {
+    let result = CaseResult {
         name: name.to_owned(),
         expect,
         got: summary(&reply, secrets),
         pass: reason.is_none(),
         reason,
-    })
+    };
+    Ok(super::fail_redirect(result, &reply, secrets))
 }
 
 async fn check_400(
@@ -340,11 +341,12 @@ async fn check_400(
             _ => None,
         }
     };
-    Ok(CaseResult {
+    let result = CaseResult {
         name: name.to_owned(),
         expect: Expect::Reject { code },
         got: summary(&reply, secrets),
         pass: reason.is_none(),
         reason,
-    })
+    };
+    Ok(super::fail_redirect(result, &reply, secrets))
 }

@@ -189,7 +189,11 @@ async fn check(
     secrets: &[String],
 ) -> Result<CaseResult, ProbeError> {
     let reply = prober.send(name, out).await?;
-    Ok(grade(name, expect, &reply, secrets))
+    Ok(super::fail_redirect(
+        grade(name, expect, &reply, secrets),
+        &reply,
+        secrets,
+    ))
 }
 
 fn grade(name: &str, expect: Expect, reply: &Reply, secrets: &[String]) -> CaseResult {

@@ -129,6 +129,44 @@ pub struct Reply {
     pub code: Option<String>,
     /// The body.
     pub body: Vec<u8>,
+    /// The `Location` header of a 3xx answer (never followed).
+    pub location: Option<String>,
+}
+
+impl Reply {
+    /// Whether the server answered with a redirection (3xx).
+    pub fn is_redirect(&self) -> bool {
+        (300..400).contains(&self.status)
+    }
+}
+
+/// Grades a redirection as a failure whatever the case expected, naming where it
+/// pointed: the probe never follows one, since following would send the case's
+/// credentials (`xClientSecret`, `X-Api-Key`, a Groupcall `Password`) to wherever the
+/// `Location` says, and a verifier that redirects a protected request has not judged
+/// it. Any other answer passes `result` through unchanged.
+pub(crate) fn fail_redirect(
+    mut result: CaseResult,
+    reply: &Reply,
+    secrets: &[String],
+) -> CaseResult {
+    if !reply.is_redirect() {
+        return result;
+    }
+    let mut location = reply
+        .location
+        .clone()
+        .unwrap_or_else(|| "(no Location header)".to_owned());
+    for s in secrets {
+        location = location.replace(s.as_str(), "<redacted>");
+    }
+    result.got = format!("{} redirect to {location}", reply.status);
+    result.pass = false;
+    result.reason = Some(format!(
+        "the server answered HTTP {} redirecting to {location}; the probe does not follow redirects (they would carry the credentials along): give --url the address that answers itself",
+        reply.status
+    ));
+    result
 }
 
 /// Sends requests to one server with a per-request timeout.
@@ -148,8 +186,12 @@ impl Prober {
                 "--url {base}: use an http:// or https:// URL"
             )));
         }
+        // Never follow a redirect: reqwest strips only `Authorization` on the way, so a
+        // 3xx to another origin would take `xClientSecret`, `X-Api-Key` or a `Password`
+        // body with it. A 3xx is graded instead (see `fail_redirect`).
         let client = reqwest::Client::builder()
             .timeout(timeout)
+            .redirect(reqwest::redirect::Policy::none())
             .build()
             .map_err(|e| ProbeError::Usage(format!("cannot build an HTTP client: {e}")))?;
         Ok(Self {
@@ -191,12 +233,21 @@ impl Prober {
             .get(crate::serve::ERROR_HEADER)
             .and_then(|v| v.to_str().ok())
             .map(str::to_owned);
+        let location = response
+            .headers()
+            .get(reqwest::header::LOCATION)
+            .map(|v| String::from_utf8_lossy(v.as_bytes()).into_owned());
         let body = response
             .bytes()
             .await
             .map_err(|e| no_answer(chain(&e)))?
             .to_vec();
-        Ok(Reply { status, code, body })
+        Ok(Reply {
+            status,
+            code,
+            body,
+            location,
+        })
     }
 }
 

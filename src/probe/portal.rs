@@ -104,7 +104,11 @@ pub async fn probe(
     }
 
     let reply = prober.send("login-valid", &login(&creds)?).await?;
-    let mut issued = grade("login-valid", Expect::Accept, &reply, &secrets);
+    let mut issued = super::fail_redirect(
+        grade("login-valid", Expect::Accept, &reply, &secrets),
+        &reply,
+        &secrets,
+    );
     let token = match parse_login_response(&reply.body) {
         Ok(token) if issued.pass => token,
         Ok(_) => {
@@ -114,7 +118,7 @@ pub async fn probe(
         Err(e) => {
             issued.pass = false;
             issued.reason = Some(format!("no usable token in the answer: {e}"));
-            results.push(issued);
+            results.push(super::fail_redirect(issued, &reply, &secrets));
             return Ok(results);
         }
     };
@@ -253,7 +257,11 @@ async fn check(
     secrets: &[String],
 ) -> Result<CaseResult, ProbeError> {
     let reply = prober.send(name, out).await?;
-    Ok(grade(name, expect, &reply, secrets))
+    Ok(super::fail_redirect(
+        grade(name, expect, &reply, secrets),
+        &reply,
+        secrets,
+    ))
 }
 
 /// The status a refusal with `code` must have: 403 for a missing permission, else 401.

@@ -113,7 +113,11 @@ async fn check(
     secrets: &[String],
 ) -> Result<CaseResult, ProbeError> {
     let reply = prober.send(name, out).await?;
-    Ok(grade(name, expect, &reply, secrets))
+    Ok(super::fail_redirect(
+        grade(name, expect, &reply, secrets),
+        &reply,
+        secrets,
+    ))
 }
 
 fn get(target: &str, headers: Vec<(String, String)>) -> Outgoing {
@@ -334,7 +338,11 @@ async fn token_cases(
     );
 
     let reply = prober.send("token-issued", &login(&c.password)?).await?;
-    let issued = grade("token-issued", Expect::Accept, &reply, &secrets);
+    let issued = super::fail_redirect(
+        grade("token-issued", Expect::Accept, &reply, &secrets),
+        &reply,
+        &secrets,
+    );
     let token = match parse_token_response(reply.status, &reply.body) {
         Ok(grant) if issued.pass => grant.token,
         Ok(_) => {
@@ -342,11 +350,12 @@ async fn token_cases(
             return Ok(results);
         }
         Err(e) => {
-            results.push(CaseResult {
+            let result = CaseResult {
                 pass: false,
                 reason: Some(format!("no usable token in the answer: {e}")),
                 ..issued
-            });
+            };
+            results.push(super::fail_redirect(result, &reply, &secrets));
             return Ok(results);
         }
     };

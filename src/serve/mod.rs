@@ -25,7 +25,6 @@
 //! `partner-auth probe` can grade it without parsing the message.
 
 use std::future::Future;
-use std::net::SocketAddr;
 use std::sync::Arc;
 use std::time::Duration;
 
@@ -37,12 +36,17 @@ use axum::response::{IntoResponse, Response};
 
 use crate::{Clock, Request};
 
+mod conn;
 pub mod demo;
 pub mod groupcall;
 pub mod hmac;
 pub mod portal;
 pub mod signupto;
 
+pub use conn::{
+    BodyTimedOut, ConnLimits, DEFAULT_BODY_TIMEOUT, DEFAULT_HEADER_TIMEOUT, DEFAULT_IDLE_TIMEOUT,
+    DEFAULT_MAX_CONNECTIONS, MAX_MAX_CONNECTIONS, serve_with_limits,
+};
 pub use demo::{Credentials, CredentialsError};
 
 /// The response header naming the stable error code of a rejected request.
@@ -213,9 +217,9 @@ pub(crate) fn tag(response: &mut Response, scheme: &'static str, code: Option<&'
 /// Why a request could not even be read.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct Unreadable {
-    /// 413 or 400.
+    /// 413, 408 or 400.
     pub status: StatusCode,
-    /// `BODY_TOO_LARGE`, `BODY_UNREADABLE` or `HEADER_NOT_UTF8`.
+    /// `BODY_TOO_LARGE`, `BODY_TIMEOUT`, `BODY_UNREADABLE` or `HEADER_NOT_UTF8`.
     pub code: &'static str,
     /// Says what is wrong and the fix.
     pub message: String,
@@ -229,6 +233,15 @@ pub async fn read_request(req: HttpRequest, max_body: usize) -> Result<Request, 
         Err(e) => {
             let too_large = std::error::Error::source(&e)
                 .is_some_and(|s| s.is::<http_body_util::LengthLimitError>());
+            if let Some(timed_out) = conn::body_timed_out(&e) {
+                return Err(Unreadable {
+                    status: StatusCode::REQUEST_TIMEOUT,
+                    code: "BODY_TIMEOUT",
+                    message: format!(
+                        "{timed_out}; send the whole body at once, or raise the sandbox's --body-timeout"
+                    ),
+                });
+            }
             return Err(if too_large {
                 Unreadable {
                     status: StatusCode::PAYLOAD_TOO_LARGE,
@@ -280,36 +293,16 @@ fn monotonic_now() -> std::time::Instant {
     std::time::Instant::now()
 }
 
-/// Serves `app` on `listener` until `shutdown` resolves, then stops accepting, lets
-/// requests in flight finish (at most `grace`), and returns.
+/// Serves `app` on `listener` with the default [`ConnLimits`] until `shutdown`
+/// resolves, then stops accepting, lets requests in flight finish (at most `grace`), and
+/// returns. See [`serve_with_limits`].
 pub async fn serve(
     listener: tokio::net::TcpListener,
     app: Router,
     shutdown: impl Future<Output = ()> + Send + 'static,
     grace: Duration,
 ) -> std::io::Result<()> {
-    let (tx, rx) = tokio::sync::oneshot::channel::<()>();
-    let server = axum::serve(
-        listener,
-        app.into_make_service_with_connect_info::<SocketAddr>(),
-    )
-    .with_graceful_shutdown(async move {
-        shutdown.await;
-        let _ = tx.send(());
-    });
-    let server = tokio::spawn(async move { server.await });
-    tokio::pin!(server);
-    tokio::select! {
-        done = &mut server => return done.map_err(std::io::Error::other)?,
-        _ = rx => {}
-    }
-    match tokio::time::timeout(grace, &mut server).await {
-        Ok(done) => done.map_err(std::io::Error::other)?,
-        Err(_) => {
-            server.abort();
-            Ok(())
-        }
-    }
+    serve_with_limits(listener, app, shutdown, grace, ConnLimits::default()).await
 }
 
 /// Resolves on Ctrl-C (SIGINT) or SIGTERM.

@@ -9,6 +9,9 @@ pub const PRODUCTION: &str = "https://m5api.groupcall.com";
 /// The isolated sandbox ("a parallel, fully isolated Messenger environment").
 pub const SANDBOX: &str = "https://apitesting.groupcall.com";
 
+/// How long [`Client::new`] waits for a whole exchange.
+pub const DEFAULT_TIMEOUT: Duration = Duration::from_secs(30);
+
 /// Sends [`Batch`]es and reads every element of the answer.
 ///
 /// ```no_run
@@ -30,10 +33,13 @@ pub struct Client {
 }
 
 impl Client {
-    /// A client for `base_url` (e.g. [`PRODUCTION`]) with a 30 s timeout.
+    /// A client for `base_url` (e.g. [`PRODUCTION`]) with a [`DEFAULT_TIMEOUT`] timeout
+    /// that never follows a redirect: the credentials travel in the body, which a 307
+    /// or 308 would re-send to wherever it points.
     pub fn new(base_url: impl Into<String>) -> Result<Self, Error> {
         let http = reqwest::Client::builder()
-            .timeout(Duration::from_secs(30))
+            .timeout(DEFAULT_TIMEOUT)
+            .redirect(reqwest::redirect::Policy::none())
             .build()
             .map_err(|e| Error::Transport {
                 reason: e.to_string(),
@@ -41,7 +47,10 @@ impl Client {
         Ok(Self::with_http(base_url, http))
     }
 
-    /// A client over an existing `reqwest::Client`.
+    /// A client over an existing `reqwest::Client`. Give it a timeout and
+    /// `redirect(reqwest::redirect::Policy::none())`: reqwest follows redirects by
+    /// default and re-sends the body, credentials included. A 3xx answer is an
+    /// [`Error::Transport`] naming the `Location` either way.
     pub fn with_http(base_url: impl Into<String>, http: reqwest::Client) -> Self {
         Self {
             http,
@@ -70,6 +79,20 @@ impl Client {
                 reason: e.without_url().to_string(),
             })?;
         let status = response.status().as_u16();
+        if response.status().is_redirection() {
+            let location = response
+                .headers()
+                .get(reqwest::header::LOCATION)
+                .map_or_else(
+                    || "(no Location header)".to_owned(),
+                    |v| String::from_utf8_lossy(v.as_bytes()).into_owned(),
+                );
+            return Err(Error::Transport {
+                reason: format!(
+                    "the server answered HTTP {status} redirecting to {location}; redirects are not followed (they would re-send the credentials): use the address that answers itself as the base URL"
+                ),
+            });
+        }
         let body = response.bytes().await.map_err(|e| Error::Transport {
             reason: e.without_url().to_string(),
         })?;

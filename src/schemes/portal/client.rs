@@ -69,6 +69,18 @@ pub enum ClientError {
         /// The error body's message, if it had one.
         message: Option<String>,
     },
+    /// The server answered a redirection (3xx). It is never followed: the login carries
+    /// `xClientSecret` and every request the token, and reqwest would re-send them to
+    /// wherever the `Location` points.
+    #[error(
+        "the server answered HTTP {status} redirecting to {location}; redirects are not followed (they would re-send the credentials): use the address that answers itself as the base URL"
+    )]
+    Redirected {
+        /// The status (301, 302, 303, 307, 308…).
+        status: u16,
+        /// The `Location` header, or `(no Location header)`.
+        location: String,
+    },
     /// 403: authenticated, but the user lacks the permission for this resource. Not
     /// retried.
     #[error(
@@ -88,6 +100,25 @@ fn server_says(message: &Option<String>) -> String {
     }
 }
 
+/// How long a [`PortalClient`] built without [`PortalClientBuilder::http_client`] waits
+/// for a whole exchange, unless [`PortalClientBuilder::timeout`] says otherwise.
+pub const DEFAULT_TIMEOUT: Duration = Duration::from_secs(30);
+
+/// The redirection error for a 3xx answer, `None` for any other.
+fn redirected(resp: &reqwest::Response) -> Option<ClientError> {
+    if !resp.status().is_redirection() {
+        return None;
+    }
+    let location = resp.headers().get(reqwest::header::LOCATION).map_or_else(
+        || "(no Location header)".to_owned(),
+        |v| String::from_utf8_lossy(v.as_bytes()).into_owned(),
+    );
+    Some(ClientError::Redirected {
+        status: resp.status().as_u16(),
+        location,
+    })
+}
+
 struct Cached {
     token: Secret,
     generation: u64,
@@ -102,6 +133,7 @@ pub struct PortalClientBuilder {
     base_url: String,
     creds: LoginCredentials,
     http: Option<reqwest::Client>,
+    timeout: Duration,
     clock: Arc<dyn Clock>,
     reauth_margin_ms: i64,
     idle_timeout_ms: i64,
@@ -112,6 +144,7 @@ impl std::fmt::Debug for PortalClientBuilder {
         f.debug_struct("PortalClientBuilder")
             .field("base_url", &self.base_url)
             .field("creds", &self.creds)
+            .field("timeout", &self.timeout)
             .field("reauth_margin_ms", &self.reauth_margin_ms)
             .field("idle_timeout_ms", &self.idle_timeout_ms)
             .finish_non_exhaustive()
@@ -141,7 +174,17 @@ impl PortalClientBuilder {
         self
     }
 
-    /// The reqwest client to send with (timeouts, proxies, TLS roots).
+    /// How long one exchange (login or request) may take in all ([`DEFAULT_TIMEOUT`]
+    /// by default). Ignored with [`Self::http_client`], whose own timeout applies.
+    pub fn timeout(mut self, timeout: Duration) -> Self {
+        self.timeout = timeout;
+        self
+    }
+
+    /// The reqwest client to send with (timeouts, proxies, TLS roots). Give it a timeout
+    /// and `redirect(reqwest::redirect::Policy::none())`: reqwest follows redirects by
+    /// default and strips only `Authorization`, so the login's `xClientSecret` would go
+    /// wherever a 307 points. A 3xx is [`ClientError::Redirected`] either way.
     pub fn http_client(mut self, http: reqwest::Client) -> Self {
         self.http = Some(http);
         self
@@ -152,7 +195,10 @@ impl PortalClientBuilder {
         identity_headers(&self.creds).map_err(ClientError::Credentials)?;
         let http = match self.http {
             Some(h) => h,
-            None => reqwest::Client::builder().build()?,
+            None => reqwest::Client::builder()
+                .timeout(self.timeout)
+                .redirect(reqwest::redirect::Policy::none())
+                .build()?,
         };
         Ok(PortalClient {
             http,
@@ -200,6 +246,7 @@ impl PortalClient {
             base_url: base_url.into(),
             creds,
             http: None,
+            timeout: DEFAULT_TIMEOUT,
             clock: Arc::new(SystemClock),
             reauth_margin_ms: 60_000,
             idle_timeout_ms: IDLE_TIMEOUT_MS,
@@ -258,6 +305,9 @@ impl PortalClient {
         let sent_at = self.clock.now_millis();
         self.logins.fetch_add(1, Ordering::SeqCst);
         let resp = rb.send().await?;
+        if let Some(e) = redirected(&resp) {
+            return Err(e);
+        }
         let status = resp.status().as_u16();
         let body = resp.bytes().await?;
         match status {
@@ -302,6 +352,9 @@ impl PortalClient {
         }
         let sent_at = self.clock.now_millis();
         let resp = rb.send().await?;
+        if let Some(e) = redirected(&resp) {
+            return Err(e);
+        }
         let status = resp.status().as_u16();
         // Anything but a 401 or a server-side failure passed authentication and reset
         // the server's timer (a 403 included, P3).
