@@ -242,7 +242,7 @@ impl<C: Clock, S: NonceStore> TokenVerifier<C, S> {
             });
         }
         let token = Token::parse(&auth.credentials)?;
-        let (_date, date_ts) = read_date(req)?;
+        let (_date, date_ts) = read_date(req, self.clock.now_secs())?;
         let nonce = nonce(req)?;
         let digest = sha256(token.expose().as_bytes());
         let issued = self
