@@ -14,6 +14,13 @@ Case ids are `<scheme>/<op>/<nnn>`, numbered per op in the order the cases are
 listed below. Ids are stable forever: add a new case at the END of its op's list,
 never insert, reorder or delete (a retired case stays, with `withdrawn=True`).
 
+Every case gets a `basis` (format 2) from the table VERDICTS, matched on its comment:
+quotes of the public pages or RFC sections that decide the verdict, plus the decisions
+it leans on. Where only a decision decides, the row names a flag that turns the case
+`acceptable` (expect.reference keeps pinning the reference) or adds the codes a verifier
+following the page could answer as alternatives. The self-check refuses a valid/invalid
+case without a basis that is not a decision, and a row that matches no case.
+
 Before writing, the program asserts its signatures for the self-computed examples
 (Hash over the client example values, Partner Hash over the vendor page's example
 request in its three header-omission shapes), and runs a small independent checker
