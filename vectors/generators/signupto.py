@@ -346,6 +346,21 @@ FLAGS = {
 
 ACCEPTABLE_FLAGS = {f for f, (d, _) in FLAGS.items() if d.startswith("Acceptable: ")}
 
+# The sentence appended to the comment of a case a VERDICTS row turns acceptable.
+ACCEPTABLE_NOTES = {
+    "WINDOW_UNDEFINED": "No page defines a Date window.",
+    "DATE_NOT_HTTP_DATE": "No page says the Date is checked beyond the signature covering it.",
+    "REPLAY_SCOPE": "The page does not say whether a nonce is unique per key id or across all.",
+    "AUTH_WHITESPACE": "RFC 9110 §11.2 / §11.4 allow this form; the page shows only `<Scheme> signature=\"<hex>\"`.",
+    "ID_RANGE": "The pages type ids as int, with no range.",
+    "DUPLICATE_POLICY": "RFC 9110 §5.3 does not say what a recipient does with such a repeated field.",
+    "PATH_ENCODING": "The page does not say how a non-ASCII path is signed.",
+    "ENVELOPE_UNDOCUMENTED": "No page quoted here shows this shape.",
+    "EXPIRY_EDGE": "The page does not say whether a token is valid at the instant of its expiry.",
+    "EMPTY_SIGNATURE": "Refusing it while parsing rather than when checking the signature is our choice.",
+    "TOKEN_HEADERS": "The Token page's example carries no X-SuT-Nonce.",
+}
+
 # ----------------------------------------------------------------------------
 # What the verdicts rest on (issue 12): quotes of the public pages, RFC sections.
 # A `valid`/`invalid` case needs at least one entry that is not a decision and
@@ -723,8 +738,9 @@ class CaseList:
             if rule.acceptable not in flags:
                 flags.append(rule.acceptable)
             expect = as_acceptable(expect)
-            if rule.note:
-                comment = f"{comment} {rule.note}"
+            note = rule.note or ACCEPTABLE_NOTES.get(rule.acceptable)
+            if note:
+                comment = f"{comment} {note}"
         elif rule.alternatives:
             assert expect["result"] == "invalid", (op, comment)
             alts = list(expect.get("alternatives", []))
