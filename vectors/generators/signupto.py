@@ -390,7 +390,7 @@ PH = {
     "UID_NEEDS_CID": page(URL_PARTNER, "If you do not supply the X-SuT-CID header you must not include a X-SuT-UID header."),
     "USER_OF_COMPANY": page(URL_PARTNER, "The user must belong to the corresponding company."),
     "ADMIN_IMPLIED": page(URL_PARTNER, "When authentication data includes a company ID but not a user ID, the system treats the request as if the user ID of the company"),
-    "PID": page(URL_PARTNER, "The ID of the authenticating partner."),
+    "PID": page(URL_PARTNER, "int The ID of the authenticating partner."),
     "KEY": page(URL_PARTNER, "A 40-character string consisting of the characters [a-zA-Z]."),
     "NONCE": page(URL_PARTNER, "The X-SuT-Nonce header contains a randomly generated string of up to 40 characters."),
     "REPLAY": page(URL_PARTNER, "uniquely identifies the request in order to prevent replay attacks"),
@@ -402,6 +402,7 @@ HP = {
     "IDS": page(URL_HASH, "A 32-character hex string is required in conjunction with a company ID and user ID."),
     "SHA1": page(URL_HASH, "An SHA-1 digest is created from these credentials and provided as the signature."),
     "KEY": page(URL_HASH, "A 32-character hex string, composed of the characters 0-9 and a-f"),
+    "CID_INT": page(URL_HASH, "int The ID of the authenticating Sign-Up.to account."),
 }
 
 # The Token page (schemes.md §2.5).
@@ -558,7 +559,7 @@ VERDICTS = [
     V("A nonce with a non-ASCII character is refused", PH["NONCE"], "decision:S5", acc="NONCE_CHARSET",
       note="The page gives no character set."),
     V("A non-decimal X-SuT-PID is refused", PH["PID"], "decision:S3", alt=["UNKNOWN_CREDENTIALS", "SIGNATURE_MISMATCH"]),
-    V("A non-decimal X-SuT-CID is refused", HP["IDS"], "decision:S3", alt=["UNKNOWN_CREDENTIALS", "SIGNATURE_MISMATCH"]),
+    V("A non-decimal X-SuT-CID is refused", HP["CID_INT"], HP["IDS"], "decision:S3", alt=["UNKNOWN_CREDENTIALS", "SIGNATURE_MISMATCH"]),
     V("A 19-digit X-SuT-", "decision:S3", acc="ID_RANGE", note="The pages give ids no range."),
     V("An X-SuT-UID with a minus sign", "decision:S3", acc="ID_RANGE", note="The pages do not say whether an int id may carry a sign."),
     V("An X-SuT-CID with a plus sign", "decision:S3", acc="ID_RANGE", note="The pages do not say whether an int id may carry a sign."),
@@ -599,7 +600,7 @@ VERDICTS = [
     V("An empty quoted signature is refused as a malformed header", PH["SIG_HEX"], "decision:S-AUTH",
       alt=["SIGNATURE_MISMATCH"]),
     # ---------------------------------------------------------------- parse-authorization
-    V("A SuTHash value with a quoted 40-hex signature", HP["SHA1"], PH["SIG_HEX"], R_PARAMS),
+    V("A SuTHash value with a quoted 40-hex signature", HP["SHA1"], PH["SIG_HEX"], R_CREDS, R_PARAMS),
     V("A SuTPartner value with a quoted 40-hex signature", PH["AUTH_EXAMPLE"], PH["SIG_HEX"]),
     V("A SuTToken value carries the token itself", TP["EXAMPLE"], TP["SHAPE"]),
     V("A signature without its closing quote", R_QSTRING, R_PARAMS),
