@@ -29,17 +29,54 @@ fn identity_json(id: Identity) -> Value {
     Value::Object(m)
 }
 
+/// Reads a `pid` / `cid` / `uid`: a JSON integer, or a decimal string (1 or more ASCII
+/// digits, no sign, fitting in 64 bits). Vector files write ids above 2^53 as strings,
+/// because JavaScript and Go's untyped JSON decoding corrupt such integers.
+fn read_id<'de, D: serde::Deserializer<'de>>(de: D, field: &str) -> Result<Option<u64>, D::Error> {
+    use serde::de::Error as _;
+    match Option::<Value>::deserialize(de)? {
+        None => Ok(None),
+        Some(Value::Number(n)) => n.as_u64().map(Some).ok_or_else(|| {
+            D::Error::custom(format!(
+                "field `{field}` must be a non-negative integer (or a string of ASCII digits), not {n}"
+            ))
+        }),
+        Some(Value::String(t)) if !t.is_empty() && t.bytes().all(|b| b.is_ascii_digit()) => {
+            t.parse().map(Some).map_err(|_| {
+                D::Error::custom(format!(
+                    "field `{field}` given as a string must fit in 64 bits; {t:?} does not"
+                ))
+            })
+        }
+        Some(other) => Err(D::Error::custom(format!(
+            "field `{field}` must be a non-negative integer or a string of ASCII digits, not {other}"
+        ))),
+    }
+}
+
+fn pid_id<'de, D: serde::Deserializer<'de>>(de: D) -> Result<Option<u64>, D::Error> {
+    read_id(de, "pid")
+}
+
+fn cid_id<'de, D: serde::Deserializer<'de>>(de: D) -> Result<Option<u64>, D::Error> {
+    read_id(de, "cid")
+}
+
+fn uid_id<'de, D: serde::Deserializer<'de>>(de: D) -> Result<Option<u64>, D::Error> {
+    read_id(de, "uid")
+}
+
 #[derive(Deserialize)]
 #[serde(deny_unknown_fields)]
 struct SignInput {
     method: String,
     target: String,
     date: String,
-    #[serde(default)]
+    #[serde(default, deserialize_with = "pid_id")]
     pid: Option<u64>,
-    #[serde(default)]
+    #[serde(default, deserialize_with = "cid_id")]
     cid: Option<u64>,
-    #[serde(default)]
+    #[serde(default, deserialize_with = "uid_id")]
     uid: Option<u64>,
     nonce: String,
     key: String,
@@ -48,9 +85,9 @@ struct SignInput {
 #[derive(Deserialize)]
 #[serde(deny_unknown_fields)]
 struct KeyEntry {
-    #[serde(default)]
+    #[serde(default, deserialize_with = "pid_id")]
     pid: Option<u64>,
-    #[serde(default)]
+    #[serde(default, deserialize_with = "cid_id")]
     cid: Option<u64>,
     key: String,
 }
@@ -58,9 +95,9 @@ struct KeyEntry {
 #[derive(Deserialize)]
 #[serde(deny_unknown_fields)]
 struct NonceEntry {
-    #[serde(default)]
+    #[serde(default, deserialize_with = "pid_id")]
     pid: Option<u64>,
-    #[serde(default)]
+    #[serde(default, deserialize_with = "cid_id")]
     cid: Option<u64>,
     #[serde(default)]
     token: Option<String>,
@@ -94,9 +131,9 @@ struct VerifyInput {
 struct TokenEntry {
     token: String,
     expiry: i64,
-    #[serde(default)]
+    #[serde(default, deserialize_with = "cid_id")]
     cid: Option<u64>,
-    #[serde(default)]
+    #[serde(default, deserialize_with = "uid_id")]
     uid: Option<u64>,
 }
 
@@ -312,5 +349,61 @@ fn envelope_json(e: Envelope) -> Value {
             "subcode": subcode,
             "additional_information": additional_information,
         }),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use serde_json::json;
+
+    use super::answer;
+    use crate::vectors::Answer;
+
+    fn sign_with(cid: serde_json::Value, uid: serde_json::Value) -> Result<Answer, Answer> {
+        let input = json!({
+            "method": "GET", "target": "/v1/list", "date": "Sat, 09 Sep 1989 11:00:00 GMT",
+            "cid": cid, "uid": uid,
+            "nonce": "0123456789abcdef0123456789abcdef01234567",
+            "key": "2b2d77e014a30792d5048e262e306783",
+        });
+        answer("signupto-hash", "sign", &input)
+    }
+
+    #[test]
+    fn an_id_may_be_given_as_a_decimal_string() {
+        let as_numbers = sign_with(json!(7_654_321), json!(23_456_789)).unwrap();
+        let as_strings = sign_with(json!("7654321"), json!("23456789")).unwrap();
+        assert_eq!(as_numbers, as_strings);
+        // Above 2^53, where only the string form survives other languages' decoders.
+        let big = sign_with(json!("999999999999999999"), json!("999999999999999998")).unwrap();
+        let Answer::Output(out) = big else {
+            panic!("expected an output, got {big:?}")
+        };
+        let canonical = out["canonical"].as_str().unwrap();
+        assert!(
+            canonical.contains("X-SuT-CID: 999999999999999999\r\n"),
+            "{canonical}"
+        );
+    }
+
+    #[test]
+    fn a_malformed_id_is_bad_input_naming_its_field() {
+        for bad in [
+            json!("12a"),
+            json!("-1"),
+            json!(""),
+            json!(" 7"),
+            json!(1.5),
+            json!(-3),
+            json!(true),
+            json!("99999999999999999999999"),
+        ] {
+            match sign_with(json!(7_654_321), bad.clone()) {
+                Err(Answer::BadInput { field, message }) => {
+                    assert_eq!(field, "uid", "{bad}: {message}");
+                }
+                other => panic!("{bad}: expected bad input for uid, got {other:?}"),
+            }
+        }
     }
 }

@@ -24,7 +24,7 @@ from pathlib import Path
 VECTORS = Path(__file__).resolve().parent.parent
 OUT_DIR = VECTORS / "primitives"
 
-FORMAT_VERSION = 1
+FORMAT_VERSION = 2
 
 FIPS_180_4 = "https://nvlpubs.nist.gov/nistpubs/FIPS/NIST.FIPS.180-4.pdf"
 NIST_EXAMPLES = (
@@ -128,6 +128,9 @@ def digest_file(name, algo, title):
                 "op": "digest",
                 "comment": comments[name],
                 "flags": [],
+                # The empty message's digest is not printed in FIPS 180-4 but follows
+                # from it; the CAVP file named in the comment prints it.
+                "basis": ["fips180-4"],
                 "input": inp,
                 "expect": {"result": "valid", "output": {"digest_hex": published}},
             }
@@ -142,6 +145,7 @@ def digest_file(name, algo, title):
             "lowercase hex digest."
         ),
         "sources": [FIPS_180_4, NIST_EXAMPLES, RFC_6234, CAVP_SHS],
+        "numberOfTests": len(cases),
         "flags": {},
         "decisions": {},
         "cases": cases,
@@ -176,7 +180,7 @@ RFC2202_LENGTHS = {1: (20, 8), 2: (4, 28), 3: (20, 50), 4: (25, 50), 5: (20, 20)
                    6: (80, 54), 7: (80, 73)}
 
 
-def mac_case(scheme, n, key, data, mac_hex, comment, truncate=None):
+def mac_case(scheme, n, key, data, mac_hex, comment, basis, truncate=None):
     inp = {"key_hex": key.hex(), "data_hex": data.hex()}
     if truncate is not None:
         inp["truncate_bytes"] = truncate
@@ -185,6 +189,7 @@ def mac_case(scheme, n, key, data, mac_hex, comment, truncate=None):
         "op": "mac",
         "comment": comment,
         "flags": [],
+        "basis": [basis],
         "input": inp,
         "expect": {"result": "valid", "output": {"mac_hex": mac_hex}},
     }
@@ -199,14 +204,14 @@ def hmac_sha1_file():
         check(f"RFC 2202 test_case {tc} digest", digest, full)
         if digest96 is None:
             cases.append(mac_case("hmac-sha1", len(cases) + 1, key, data, digest,
-                                  f"RFC 2202 §3 test_case {tc}"))
+                                  f"RFC 2202 §3 test_case {tc}", "rfc2202#3"))
             continue
         check(f"RFC 2202 test_case {tc} digest-96", digest96, full[:24])
         cases.append(mac_case("hmac-sha1", len(cases) + 1, key, data, digest,
-                              f"RFC 2202 §3 test_case {tc}: the full 160-bit digest"))
+                              f"RFC 2202 §3 test_case {tc}: the full 160-bit digest", "rfc2202#3"))
         cases.append(mac_case("hmac-sha1", len(cases) + 1, key, data, digest96,
                               f"RFC 2202 §3 test_case {tc}: digest-96, the MAC truncated "
-                              "to its leftmost 12 bytes", truncate=12))
+                              "to its leftmost 12 bytes", "rfc2202#3", truncate=12))
     return {
         "scheme": "primitives/hmac-sha1",
         "formatVersion": FORMAT_VERSION,
@@ -217,6 +222,7 @@ def hmac_sha1_file():
             "with the 96-bit truncation the RFC also prints."
         ),
         "sources": [RFC_2202],
+        "numberOfTests": len(cases),
         "flags": {},
         "decisions": {},
         "cases": cases,
@@ -288,7 +294,7 @@ def hmac_sha256_file():
         check(f"RFC 4231 test case {tc} HMAC-SHA-256", mac_hex, computed)
         cases.append(mac_case("hmac-sha256", len(cases) + 1, key, data, mac_hex,
                               f"RFC 4231 §{sec} Test Case {tc}{RFC4231_WHAT[tc]}",
-                              truncate=truncate))
+                              f"rfc4231#{sec}", truncate=truncate))
     return {
         "scheme": "primitives/hmac-sha256",
         "formatVersion": FORMAT_VERSION,
@@ -299,6 +305,7 @@ def hmac_sha256_file():
             "bytes when that input is present (Test Case 5)."
         ),
         "sources": [RFC_4231],
+        "numberOfTests": len(cases),
         "flags": {},
         "decisions": {},
         "cases": cases,
@@ -320,26 +327,61 @@ RFC4648_BASE64 = [
     ("foobar", "Zm9vYmFy"),
 ]
 
-# Encodings a strict RFC 4648 §4 decoder refuses: (text, comment).
+# Encodings a strict RFC 4648 §4 decoder refuses: (text, comment, basis, flag). What
+# decides each: §3.3 "Implementations MUST reject the encoded data if it contains
+# characters outside the base alphabet when interpreting base-encoded data, unless the
+# specification referring to this document explicitly states otherwise" (and only such
+# a specification "MAY ignore the pad character ... if it is present before the end");
+# §3.2 asks encoders for padding but says nothing of decoders meeting its absence;
+# §3.5 leaves non-zero pad bits to the decoder ("decoders MAY chose to reject").
+# Where RFC 4648 leaves the choice, the case is `acceptable` and pins the reference.
 MALFORMED_BASE64 = [
     ("-_8=",
      "URL-safe alphabet (RFC 4648 §5): '-' and '_' are not in the base64 alphabet of "
-     "§4; the standard encoding of the same bytes fb ff is '+/8='"),
+     "§4; the standard encoding of the same bytes fb ff is '+/8='",
+     ["rfc4648#3.3", "rfc4648#4"], "NON_ALPHABET"),
     ("Zg",
-     "Missing padding: 'Zg' without its '==' (RFC 4648 §3.2, §4)"),
+     "Missing padding: 'Zg' without its '==' (RFC 4648 §3.2, §4); RFC 4648 asks encoders "
+     "to pad but does not say a decoder must refuse unpadded input, so this is acceptable",
+     ["rfc4648#3.2", "decision:STRICT-DECODE"], "UNPADDED"),
     ("Zm9v!mFy",
-     "A character outside the base64 alphabet ('!'); RFC 4648 §3.3 requires rejecting it"),
+     "A character outside the base64 alphabet ('!'); RFC 4648 §3.3 requires rejecting it",
+     ["rfc4648#3.3"], "NON_ALPHABET"),
     ("Zg==Zg==",
-     "Padding in the middle: '=' may only end the encoding (RFC 4648 §3.3, §4)"),
+     "Padding in the middle: '=' may only end the encoding (RFC 4648 §3.3, §4)",
+     ["rfc4648#3.3", "rfc4648#4"], "NON_ALPHABET"),
     ("Zh==",
      "Non-zero pad bits: 'Zh==' would decode to 'f' but is not the canonical encoding "
-     "'Zg==' (RFC 4648 §3.5)"),
+     "'Zg=='; RFC 4648 §3.5 lets decoders reject it (MAY), so this is acceptable",
+     ["rfc4648#3.5", "decision:STRICT-DECODE"], "NONCANONICAL"),
 ]
+
+BASE64_FLAGS = {
+    "NON_ALPHABET": {
+        "description": "Text with a character outside the base64 alphabet of RFC 4648 §4 "
+        "(or '=' before the end), which RFC 4648 §3.3 says implementations MUST reject.",
+        "bugType": "MALFORMED_INPUT",
+    },
+    "UNPADDED": {
+        "description": "Acceptable: base64 without its padding. RFC 4648 §3.2 requires "
+        "encoders to pad unless a referring specification says otherwise, but does not "
+        "say what a decoder does with unpadded text; the reference refuses it "
+        "(STRICT-DECODE).",
+        "bugType": "SPEC_AMBIGUITY",
+    },
+    "NONCANONICAL": {
+        "description": "Acceptable: non-zero pad bits. RFC 4648 §3.5 says decoders MAY "
+        "reject such an encoding; the reference does (STRICT-DECODE).",
+        "bugType": "SPEC_AMBIGUITY",
+    },
+}
 
 STRICT_DECODE = (
     "decode is strict RFC 4648 §4: standard alphabet only, padding required and only at "
     "the end, no whitespace or other characters, and the pad bits must be zero (the "
-    "canonical encoding, RFC 4648 §3.5). Anything else fails with MALFORMED_BASE64."
+    "canonical encoding, RFC 4648 §3.5). Anything else fails with MALFORMED_BASE64. RFC "
+    "4648 itself decides only the characters outside the alphabet (§3.3); missing padding "
+    "and non-zero pad bits are this decision, so those cases are acceptable."
 )
 
 
@@ -364,6 +406,7 @@ def base64_file():
                 "op": "encode",
                 "comment": f'RFC 4648 §10: BASE64("{plain}") = "{encoded}"',
                 "flags": [],
+                "basis": ["rfc4648#10"],
                 "input": {"data_hex": data.hex()},
                 "expect": {"result": "valid", "output": {"text": encoded}},
             }
@@ -374,6 +417,7 @@ def base64_file():
                 "op": "decode",
                 "comment": f'RFC 4648 §10: "{encoded}" decodes to "{plain}"',
                 "flags": [],
+                "basis": ["rfc4648#10"],
                 "input": {"text": encoded},
                 "expect": {"result": "valid", "output": {"data_hex": data.hex()}},
             }
@@ -382,7 +426,7 @@ def base64_file():
     check("URL-safe '-_8='", b"\xfb\xff", base64.urlsafe_b64decode("-_8="))
     check("standard encoding of fb ff", "+/8=", base64.b64encode(b"\xfb\xff").decode())
     check("lax decoding of 'Zh=='", b"f", base64.b64decode("Zh==", validate=True))
-    for text, comment in MALFORMED_BASE64:
+    for text, comment, basis, flag in MALFORMED_BASE64:
         try:
             strict_b64decode(text)
         except (ValueError, binascii.Error):
@@ -394,9 +438,14 @@ def base64_file():
                 "id": f"primitives/base64/decode/{len(dec) + 1:03d}",
                 "op": "decode",
                 "comment": comment,
-                "flags": [],
+                "flags": [flag],
+                "basis": basis,
                 "input": {"text": text},
-                "expect": {"result": "invalid", "error": "MALFORMED_BASE64"},
+                "expect": (
+                    {"result": "acceptable", "reference": "invalid", "error": "MALFORMED_BASE64"}
+                    if BASE64_FLAGS[flag]["description"].startswith("Acceptable: ")
+                    else {"result": "invalid", "error": "MALFORMED_BASE64"}
+                ),
             }
         )
     return {
@@ -409,7 +458,8 @@ def base64_file():
             "refuse with MALFORMED_BASE64."
         ),
         "sources": [RFC_4648],
-        "flags": {},
+        "numberOfTests": len(enc) + len(dec),
+        "flags": BASE64_FLAGS,
         "decisions": {"STRICT-DECODE": STRICT_DECODE},
         "cases": enc + dec,
     }

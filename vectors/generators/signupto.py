@@ -14,6 +14,13 @@ Case ids are `<scheme>/<op>/<nnn>`, numbered per op in the order the cases are
 listed below. Ids are stable forever: add a new case at the END of its op's list,
 never insert, reorder or delete (a retired case stays, with `withdrawn=True`).
 
+Every case gets a `basis` (format 2) from the table VERDICTS, matched on its comment:
+quotes of the public pages or RFC sections that decide the verdict, plus the decisions
+it leans on. Where only a decision decides, the row names a flag that turns the case
+`acceptable` (expect.reference keeps pinning the reference) or adds the codes a verifier
+following the page could answer as alternatives. The self-check refuses a valid/invalid
+case without a basis that is not a decision, and a row that matches no case.
+
 Before writing, the program asserts its signatures for the self-computed examples
 (Hash over the client example values, Partner Hash over the vendor page's example
 request in its three header-omission shapes), and runs a small independent checker
@@ -29,6 +36,7 @@ import calendar
 import hashlib
 import json
 import sys
+import time
 from pathlib import Path
 
 VECTORS_DIR = Path(__file__).resolve().parent.parent
@@ -77,6 +85,10 @@ URL_PARTNER = "https://dev.sign-up.to/documentation/reference/latest/authorisati
 URL_TOKEN = "https://dev.sign-up.to/documentation/reference/latest/authorisation/token/"
 URL_RESPONSE = "https://dev.sign-up.to/documentation/reference/latest/making-requests/response-format/"
 URL_RFC9110 = "https://www.rfc-editor.org/rfc/rfc9110"
+URL_RFC9112 = "https://www.rfc-editor.org/rfc/rfc9112"
+URL_RFC3986 = "https://www.rfc-editor.org/rfc/rfc3986"
+URL_RFC8259 = "https://www.rfc-editor.org/rfc/rfc8259"
+URL_RFC4648 = "https://www.rfc-editor.org/rfc/rfc4648"
 
 WEEKDAYS = ["Mon", "Tue", "Wed", "Thu", "Fri", "Sat", "Sun"]
 MONTHS = ["Jan", "Feb", "Mar", "Apr", "May", "Jun", "Jul", "Aug", "Sep", "Oct", "Nov", "Dec"]
@@ -122,6 +134,74 @@ def parse_imf_fixdate(value):
     if hour > 23 or minute > 59 or second > 59:
         return None
     return calendar.timegm((year, month, day, hour, minute, second))
+
+
+FULL_WEEKDAYS = ["Monday", "Tuesday", "Wednesday", "Thursday", "Friday", "Saturday", "Sunday"]
+
+
+def _clock(hms):
+    if len(hms) != 8 or hms[2] != ":" or hms[5] != ":":
+        return None
+    parts = [hms[0:2], hms[3:5], hms[6:8]]
+    if not all(all(c in DIGITS for c in f) for f in parts):
+        return None
+    h, m, sec = (int(f) for f in parts)
+    if h > 23 or m > 59 or sec > 59:
+        return None
+    return h, m, sec
+
+
+def _timegm(year, month, day, hms):
+    if not 1 <= day <= calendar.monthrange(year, month)[1]:
+        return None
+    return calendar.timegm((year, month, day) + hms)
+
+
+def parse_http_date(value, now):
+    """Unix seconds of any of the three HTTP-date forms of RFC 9110 §5.6.7, or None.
+
+    IMF-fixdate; rfc850-date `Sunday, 06-Nov-94 08:49:37 GMT`, whose two-digit year is
+    the most recent year in the past (relative to `now`) with those last two digits
+    unless that is more than 50 years away from a future reading; asctime-date
+    `Sun Nov  6 08:49:37 1994`. Weekday names are not cross-checked (S6).
+    """
+    t = parse_imf_fixdate(value)
+    if t is not None:
+        return t
+    # rfc850-date = day-name-l "," SP date2 SP time-of-day SP GMT ; date2 = DD-Mon-YY
+    if "," in value:
+        day_name, rest = value.split(",", 1)
+        if day_name not in FULL_WEEKDAYS or len(rest) != 23 or rest[0] != " ":
+            return None
+        date2, tod, zone = rest[1:10], rest[11:19], rest[19:]
+        if rest[10] != " " or zone != " GMT" or date2[2] != "-" or date2[6] != "-":
+            return None
+        dd, mon, yy = date2[0:2], date2[3:6], date2[7:9]
+        if mon not in MONTHS or not all(c in DIGITS for c in dd + yy):
+            return None
+        hms = _clock(tod)
+        if hms is None:
+            return None
+        now_year = time.gmtime(now).tm_year
+        year = now_year - now_year % 100 + int(yy)
+        if year > now_year + 50:
+            year -= 100
+        return _timegm(year, MONTHS.index(mon) + 1, int(dd), hms)
+    # asctime-date = day-name SP date3 SP time-of-day SP year ; date3 = Mon SP ( 2DIGIT / ( SP DIGIT ))
+    if len(value) != 24 or value[3] != " " or value[7] != " " or value[10] != " " or value[19] != " ":
+        return None
+    if value[0:3] not in WEEKDAYS or value[4:7] not in MONTHS:
+        return None
+    dd = value[8:10]
+    if not (all(c in DIGITS for c in dd) or (dd[0] == " " and dd[1] in DIGITS)):
+        return None
+    year = value[20:24]
+    if not all(c in DIGITS for c in year):
+        return None
+    hms = _clock(value[11:19])
+    if hms is None:
+        return None
+    return _timegm(int(year), MONTHS.index(value[4:7]) + 1, int(dd.strip()), hms)
 
 
 T0 = parse_imf_fixdate(DATE)
@@ -221,37 +301,379 @@ def assert_cross_checks():
 # Flags and decisions
 # ----------------------------------------------------------------------------
 
+# Flag name -> (description, bugType).
 FLAGS = {
-    "CROSS_CHECK": "The request of a worked example whose signature the generator asserts against an independently computed value before writing anything.",
-    "HEADER_OMISSION": "Optional identity headers (X-SuT-CID, X-SuT-UID) are left out entirely, header and canonical line, when absent; the page says each header must be fully omitted.",
-    "SPEC_MUST": "A 'must' sentence of the vendor page: valid cases pin the rule, invalid ones carry a signature computed under the misreading a careless implementation would make.",
-    "WIRE_FORM": "The same request in another legal wire form (header order, header-name case, surrounding whitespace, extra unsigned headers); none of these change the canonical string.",
-    "BY_DESIGN": "The scheme does not protect this part of the request (query string, body); the case pins that tampering with it leaves the signature valid, so nobody mistakes it for protection.",
-    "TAMPER": "A signed part of the request changed after signing; the verifier must notice.",
-    "REPLAY": "Nonce bookkeeping: replays are refused per key id, inside the window, and only after the signature verified (S5).",
-    "WINDOW_EDGE": "The freshness window boundary: |now - Date| equal to the window is accepted, one second more is refused, in the past and in the future (S6).",
-    "MULTI_FAULT": "A request with several faults; the expected code is the first in the documented check order and the others are listed as alternatives.",
-    "NON_ASCII": "Non-ASCII characters, signed as UTF-8 bytes (S-PATH).",
-    "KEY_SHAPE": "The API key's documented shape (S7).",
-    "NONCE_SHAPE": "The nonce's shape: 1 to 40 visible ASCII characters (S5).",
-    "DATE_FORMAT": "The Date header's shape: IMF-fixdate only (S6).",
-    "ID_FORMAT": "The shape of X-SuT-PID / X-SuT-CID / X-SuT-UID values: 1 to 18 ASCII digits.",
-    "REQUEST_SHAPE": "The method and request target handed to the signer.",
-    "MISSING_HEADER": "A required header is absent from the request.",
-    "DUPLICATES": "A security-relevant header appears more than once (S8).",
-    "AUTH_SYNTAX": "The syntax of the Authorization header value (S-AUTH).",
-    "HEX_CASE": "Acceptable: the page never says whether an uppercase hex signature is accepted; signers emit lowercase and the reference compares decoded bytes, so it accepts (S4).",
-    "SCHEME_TOKEN_CASE": "Acceptable: the page spells the scheme token in one case only; RFC 9110 §11.1 makes auth-scheme tokens case-insensitive, and the reference accepts a lowercase one (S-AUTH).",
-    "UNQUOTED_SIGNATURE": "Acceptable: `signature=<hex>` without quotes is a legal RFC 9110 auth-param but no client sends it and the page always quotes it; the reference refuses it (S-AUTH).",
-    "WEEKDAY_MISMATCH": "Acceptable: the weekday name disagrees with the date; RFC 9110 does not ask recipients to cross-check it and the reference does not (S6).",
-    "TOKEN_HEADERS": "Acceptable: the Token page does not say whether Date and X-SuT-Nonce are mandatory with SuTToken (the official PHP and Node clients send them, a third-party Python client does not); the reference requires them (S-TOKEN).",
-    "TOKEN_SHAPE": "The token's documented shape: exactly 96 characters of the Base64 alphabet [A-Za-z0-9+/].",
-    "TOKEN_EXPIRY": "Token lifetime: a token is valid while now < expiry (S-TOKEN).",
-    "REAL_RESPONSE": "A response body captured from the real server (quoted in third-party client documentation).",
-    "ENVELOPE": "The shape of the PMAPI response envelope {status, response}.",
+    "CROSS_CHECK": ("The request of a worked example whose signature the generator asserts against an independently computed value before writing anything.", "BASIC"),
+    "HEADER_OMISSION": ("Optional identity headers (X-SuT-CID, X-SuT-UID) are left out entirely, header and canonical line, when absent; the page says each header must be fully omitted.", "CANONICALIZATION"),
+    "SPEC_MUST": ("A 'must' sentence of the vendor page: valid cases pin the rule, invalid ones carry a signature computed under the misreading a careless implementation would make.", "CANONICALIZATION"),
+    "WIRE_FORM": ("The same request in another legal wire form (header order, header-name case, surrounding whitespace, extra unsigned headers); none of these change the canonical string.", "INTEROP"),
+    "BY_DESIGN": ("The scheme does not protect this part of the request (query string, body); the case pins that tampering with it leaves the signature valid, so nobody mistakes it for protection.", "BASIC"),
+    "TAMPER": ("A signed part of the request changed after signing; the verifier must notice.", "AUTH_BYPASS"),
+    "REPLAY": ("Nonce bookkeeping: a nonce reused under the same key id is refused, and only after the signature verified (S5).", "REPLAY"),
+    "WINDOW_EDGE": ("The freshness window boundary of the reference (S6): |now - Date| equal to the window is accepted, one second more is refused, in the past and in the future.", "FRESHNESS"),
+    "MULTI_FAULT": ("A request with several faults; the expected code is the first in the reference's check order and every code a verifier following the page could answer is listed as an alternative.", "BASIC"),
+    "NON_ASCII": ("Non-ASCII characters, signed as UTF-8 bytes (S-PATH).", "CANONICALIZATION"),
+    "KEY_SHAPE": ("The API key's documented shape.", "MALFORMED_INPUT"),
+    "NONCE_SHAPE": ("The nonce's shape: the page's 'up to 40 characters'; the reference's 1 to 40 visible ASCII characters (S5).", "MALFORMED_INPUT"),
+    "DATE_FORMAT": ("The Date header's shape: an HTTP-date (RFC 9110 §5.6.7); signers emit IMF-fixdate, verifiers accept the three forms (S6).", "MALFORMED_INPUT"),
+    "ID_FORMAT": ("The shape of X-SuT-PID / X-SuT-CID / X-SuT-UID values: the pages type them as int; the reference takes 1 to 18 ASCII digits.", "MALFORMED_INPUT"),
+    "REQUEST_SHAPE": ("The method and request target handed to the signer.", "MALFORMED_INPUT"),
+    "MISSING_HEADER": ("A required header is absent from the request.", "AUTH_BYPASS"),
+    "DUPLICATES": ("A security-relevant header appears more than once (S8).", "MALFORMED_INPUT"),
+    "AUTH_SYNTAX": ("The syntax of the Authorization header value (S-AUTH).", "MALFORMED_INPUT"),
+    "HEX_CASE": ("Acceptable: the page never says whether an uppercase hex signature is accepted; signers emit lowercase and the reference compares decoded bytes, so it accepts (S4).", "SPEC_AMBIGUITY"),
+    "SCHEME_TOKEN_CASE": ("Acceptable: the page spells the scheme token in one case only; RFC 9110 §11.1 makes auth-scheme tokens case-insensitive, and the reference accepts a lowercase one (S-AUTH).", "SPEC_AMBIGUITY"),
+    "UNQUOTED_SIGNATURE": ("Acceptable: `signature=<hex>` without quotes is a legal RFC 9110 auth-param but no client sends it and the page always quotes it; the reference refuses it (S-AUTH).", "SPEC_AMBIGUITY"),
+    "WEEKDAY_MISMATCH": ("Acceptable: the weekday name disagrees with the date; RFC 9110 does not ask recipients to cross-check it and the reference does not (S6).", "SPEC_AMBIGUITY"),
+    "TOKEN_HEADERS": ("Acceptable: the Token page's example request carries Date and no X-SuT-Nonce, and no page says whether either is mandatory with SuTToken (the official PHP and Node clients send both, a third-party Python client neither); the reference sends and requires both (S-TOKEN).", "SPEC_AMBIGUITY"),
+    "TOKEN_SHAPE": ("The token's documented shape: a 96-character base64-encoded string (the reference: exactly 96 characters of [A-Za-z0-9+/]).", "MALFORMED_INPUT"),
+    "TOKEN_EXPIRY": ("Token lifetime: tokens expire; the reference takes a token as valid while now < expiry (S-TOKEN).", "FRESHNESS"),
+    "REAL_RESPONSE": ("A response body captured from the real server (quoted in third-party client documentation).", "INTEROP"),
+    "ENVELOPE": ("The shape of the PMAPI response envelope {status, response}.", "MALFORMED_INPUT"),
+    # Acceptable because only a decision of ours decides (issue 12).
+    "WINDOW_UNDEFINED": ("Acceptable: no page defines a Date window or says whether the Date is checked at all; the reference accepts |now - Date| <= window_seconds (900 by default) and refuses beyond (S6).", "SPEC_AMBIGUITY"),
+    "DATE_NOT_HTTP_DATE": ("Acceptable: the Date is not an HTTP-date, but no page says a verifier checks the Date beyond the signature covering it; the reference needs it parsed for its window and refuses it (S6).", "SPEC_AMBIGUITY"),
+    "NONCE_CHARSET": ("Acceptable: the page says only 'a randomly generated string of up to 40 characters', with no character set and no minimum; the reference takes 1 to 40 visible ASCII characters (S5).", "SPEC_AMBIGUITY"),
+    "REPLAY_SCOPE": ("Acceptable: the page says the nonce 'uniquely identifies the request in order to prevent replay attacks' without saying whether uniqueness is per key id or across all; the reference remembers nonces per key id, so a nonce seen only under another one is accepted (S5).", "SPEC_AMBIGUITY"),
+    "AUTH_WHITESPACE": ("Acceptable: RFC 9110 §11.4 allows 1*SP between the auth-scheme and its parameters and §11.2 optional whitespace around `=` and a list of auth-params, while the page shows exactly one form; the reference takes that one form only and refuses the others with MALFORMED_AUTHORIZATION (S-AUTH).", "SPEC_AMBIGUITY"),
+    "DUPLICATE_POLICY": ("Acceptable: RFC 9110 §5.3 forbids senders to repeat these fields but does not say what a recipient does; the pages are silent; the reference refuses any repetition (S8).", "SPEC_AMBIGUITY"),
+    "ID_RANGE": ("Acceptable: the pages type ids as int without a range or a textual form; the reference takes 1 to 18 ASCII digits (up to 999999999999999999), no sign.", "SPEC_AMBIGUITY"),
+    "PATH_ENCODING": ("Acceptable: a request target carries no raw non-ASCII on the wire (RFC 3986 §2.1 percent-encodes it) and the page does not say how such a path is signed; the reference signs its UTF-8 bytes (S-PATH).", "SPEC_AMBIGUITY"),
+    "ENVELOPE_UNDOCUMENTED": ("Acceptable: the envelope rules come from the vendor's client code and a response captured from the server, not from a page quoted here; the reference's reading is S-ENVELOPE / S-TOKEN-REQUEST.", "SPEC_AMBIGUITY"),
+    "EXPIRY_EDGE": ("Acceptable: the Token page says tokens expire but not whether a token is still valid at the instant of its expiry; the reference takes now < expiry (S-TOKEN).", "SPEC_AMBIGUITY"),
+    "EMPTY_SIGNATURE": ("Acceptable: `signature=\"\"` is well-formed RFC 9110 syntax whose value is not the page's 40-character hex string; whether parsing the header or checking the signature refuses it is ours to choose, and the reference refuses it while parsing (S-AUTH).", "SPEC_AMBIGUITY"),
 }
 
-ACCEPTABLE_FLAGS = {"HEX_CASE", "SCHEME_TOKEN_CASE", "UNQUOTED_SIGNATURE", "WEEKDAY_MISMATCH", "TOKEN_HEADERS"}
+ACCEPTABLE_FLAGS = {f for f, (d, _) in FLAGS.items() if d.startswith("Acceptable: ")}
+
+# The sentence appended to the comment of a case a VERDICTS row turns acceptable.
+ACCEPTABLE_NOTES = {
+    "WINDOW_UNDEFINED": "No page defines a Date window.",
+    "DATE_NOT_HTTP_DATE": "No page says the Date is checked beyond the signature covering it.",
+    "REPLAY_SCOPE": "The page does not say whether a nonce is unique per key id or across all.",
+    "AUTH_WHITESPACE": "RFC 9110 §11.2 / §11.4 allow this form; the page shows only `<Scheme> signature=\"<hex>\"`.",
+    "ID_RANGE": "The pages type ids as int, with no range.",
+    "DUPLICATE_POLICY": "RFC 9110 §5.3 does not say what a recipient does with such a repeated field.",
+    "PATH_ENCODING": "The page does not say how a non-ASCII path is signed.",
+    "ENVELOPE_UNDOCUMENTED": "No page quoted here shows this shape.",
+    "EXPIRY_EDGE": "The page does not say whether a token is valid at the instant of its expiry.",
+    "EMPTY_SIGNATURE": "Refusing it while parsing rather than when checking the signature is our choice.",
+    "TOKEN_HEADERS": "The Token page's example carries no X-SuT-Nonce.",
+}
+
+# ----------------------------------------------------------------------------
+# What the verdicts rest on (issue 12): quotes of the public pages, RFC sections.
+# A `valid`/`invalid` case needs at least one entry that is not a decision and
+# really decides it; where only a decision decides, the case is `acceptable`.
+# ----------------------------------------------------------------------------
+
+
+def page(url, quote):
+    return f'page:{url} "{quote}"'
+
+
+# The Partner Hash page (project copy: shared/specs/signupto-partner-hash-v1.2.txt).
+PH = {
+    "CRLF": page(URL_PARTNER, "In accordance with the HTTP specification, lines must be terminated by \\r\\n (DOS-style) line breaks."),
+    "FIRST_LINE": page(URL_PARTNER, "The first line contains the request verb and API path; any query string (e.g. ?id=123) must not be included."),
+    "COLON": page(URL_PARTNER, "Header names (e.g. X-SuT-CID) must be separated from their values by a colon and a single space character (ASCII code 32)"),
+    "ORDER": page(URL_PARTNER, "The order of the headers in the canonical string must match the order shown."),
+    "NO_OTHER": page(URL_PARTNER, "No other headers may be included in the string."),
+    "KEY_LINE": page(URL_PARTNER, "Note that the line containing the API key does not have a terminating line break."),
+    "SHA1": page(URL_PARTNER, "The signature is the SHA-1 digest of a canonical string containing certain request parameters."),
+    "IN_AUTH": page(URL_PARTNER, "The signature is then supplied with the request, in the Authorization header."),
+    "SIG_HEX": page(URL_PARTNER, "The Authorization header contains the request signature, a 40-character hex string generated using parameters from the request."),
+    "AUTH_EXAMPLE": page(URL_PARTNER, 'Authorization: SuTPartner signature="0123456789abcdef0123456789abcdef01234567"'),
+    "LABELS": page(URL_PARTNER, "X-SuT-Nonce: %random_string%"),
+    "DATE_LINE": page(URL_PARTNER, "Date: Sat, 09 Sep 1989 11:00:00 GMT"),
+    "OMIT": page(URL_PARTNER, "Each header must be fully omitted from the request headers and the 40 char hex string if they aren't required"),
+    "UID_NEEDS_CID": page(URL_PARTNER, "If you do not supply the X-SuT-CID header you must not include a X-SuT-UID header."),
+    "USER_OF_COMPANY": page(URL_PARTNER, "The user must belong to the corresponding company."),
+    "ADMIN_IMPLIED": page(URL_PARTNER, "When authentication data includes a company ID but not a user ID, the system treats the request as if the user ID of the company"),
+    "PID": page(URL_PARTNER, "int The ID of the authenticating partner."),
+    "KEY": page(URL_PARTNER, "A 40-character string consisting of the characters [a-zA-Z]."),
+    "NONCE": page(URL_PARTNER, "The X-SuT-Nonce header contains a randomly generated string of up to 40 characters."),
+    "REPLAY": page(URL_PARTNER, "uniquely identifies the request in order to prevent replay attacks"),
+    "OTHER_NEED_UID": page(URL_PARTNER, "other auth methods require a specific user ID"),
+}
+
+# The Hash page: only what the project's research notes show it says (schemes.md §2).
+HP = {
+    "IDS": page(URL_HASH, "A 32-character hex string is required in conjunction with a company ID and user ID."),
+    "SHA1": page(URL_HASH, "An SHA-1 digest is created from these credentials and provided as the signature."),
+    "KEY": page(URL_HASH, "A 32-character hex string, composed of the characters 0-9 and a-f"),
+    "CID_INT": page(URL_HASH, "int The ID of the authenticating Sign-Up.to account."),
+}
+
+# The Token page (schemes.md §2.5).
+TP = {
+    "SHAPE": page(URL_TOKEN, "A token is a 96-character base64-encoded string, issued by a PMAPI server, that represents a particular user."),
+    "EXPIRE": page(URL_TOKEN, "Tokens expire after a set period of time, they are self-limiting."),
+    "HEADER": page(URL_TOKEN, "PMAPI tokens are passed to the remote server in the Authorization header."),
+    "EXAMPLE": page(URL_TOKEN, "Authorization: SuTToken ERdpnHQJlZUjP81QpvxXp ...etc"),
+}
+
+R_DATE = "rfc9110#5.6.7"     # HTTP-date: senders generate IMF-fixdate; recipients accept all three forms
+R_FIELDS = "rfc9110#5.1"     # field names are case-insensitive
+R_ORDER = "rfc9110#5.3"      # order of differently named fields is not significant; repeated fields
+R_VALUE = "rfc9110#5.5"      # a field value excludes leading and trailing whitespace
+R_SCHEME = "rfc9110#11.1"    # auth-scheme is a case-insensitive token
+R_PARAMS = "rfc9110#11.2"    # auth-param = token BWS "=" BWS ( token / quoted-string )
+R_CREDS = "rfc9110#11.4"     # credentials = auth-scheme [ 1*SP ( token68 / #auth-param ) ]
+R_QSTRING = "rfc9110#5.6.4"  # quoted-string
+R_METHOD = "rfc9110#9.1"     # method = token
+R_TARGET = "rfc9112#3.2.1"   # origin-form = absolute-path [ "?" query ]
+R_QUERY = "rfc3986#3.4"      # the query begins at the first "?"
+R_JSON = "rfc8259#2"         # JSON text grammar
+R_B64 = "rfc4648#4"          # the base64 alphabet
+
+
+class Rule:
+    """The verdict of the cases whose comment contains `match` (see VERDICTS)."""
+
+    def __init__(self, match, basis, acceptable=None, alternatives=(), schemes=None, ops=None, note=None):
+        self.match = match
+        self.raw_basis = list(basis)
+        self.acceptable = acceptable
+        self.alternatives = list(alternatives)
+        self.schemes = schemes
+        self.ops = ops
+        self.note = note
+        self.used = 0
+
+    def basis(self, scheme):
+        return list(self.raw_basis)
+
+
+def V(match, *basis, acc=None, alt=(), schemes=None, ops=None, note=None):
+    return Rule(match, basis, acceptable=acc, alternatives=alt, schemes=schemes, ops=ops, note=note)
+
+
+HASHLIKE = {"signupto-hash", "signupto-partner-hash"}
+HASH_ONLY = {"signupto-hash"}
+PARTNER_ONLY = {"signupto-partner-hash"}
+TOKEN_ONLY = {"signupto-token"}
+
+# The canonical-string rules: the Partner Hash page states them; the Hash method's
+# canonical string is the same without the PID line (the research notes' client code,
+# and the real server's echo of a Hash canonical string).
+CANON = [PH["SHA1"], PH["CRLF"], PH["COLON"], PH["ORDER"], PH["KEY_LINE"]]
+
+
+# The verdict table: every case's comment matches exactly one row (first match wins
+# among the rows whose schemes/ops fit). `acc` names the flag that makes the case
+# `acceptable`; `alt` adds the codes a verifier following the page could answer.
+VERDICTS = [
+    # ---------------------------------------------------------------- sign (Hash, Partner Hash)
+    V("The vendor page's example request with PID, CID and UID", *CANON, PH["LABELS"], ops={"sign"}),
+    V("PID and CID without UID: the X-SuT-UID header", PH["OMIT"], PH["ADMIN_IMPLIED"], *CANON, ops={"sign"}),
+    V("PID only, as for POST /v1/account", PH["OMIT"], *CANON, ops={"sign"}),
+    V("A UID without a CID is refused", PH["UID_NEEDS_CID"], PH["USER_OF_COMPANY"], "decision:S3", ops={"sign"}),
+    V("The Hash example (GET /v1/list", HP["SHA1"], HP["IDS"], *CANON, "decision:S2"),
+    V("A Hash signer without a CID refuses", HP["IDS"], "decision:S-HASH-IDS"),
+    V("A Hash signer without a UID refuses", HP["IDS"], PH["OTHER_NEED_UID"], "decision:S-HASH-IDS"),
+    V("A resource id in the path is part of the signed path", PH["FIRST_LINE"], *CANON),
+    V("The query string is stripped from the signed path", PH["FIRST_LINE"], "decision:S1"),
+    V("The signed path ends at the first `?`", PH["FIRST_LINE"], R_QUERY, "decision:S1"),
+    V("An empty query (a bare `?`) is stripped", PH["FIRST_LINE"], R_QUERY, "decision:S1"),
+    V("A trailing slash is signed as sent", PH["FIRST_LINE"], "decision:S-PATH"),
+    V("A non-ASCII path is signed as its UTF-8 bytes", "rfc3986#2.1", "decision:S-PATH", acc="PATH_ENCODING"),
+    V("A percent-encoded path is signed verbatim", PH["FIRST_LINE"], "rfc3986#2.1", "decision:S-PATH"),
+    V("A nonce of exactly 40 visible ASCII characters", PH["NONCE"], "decision:S5"),
+    V("A one-character nonce is accepted", PH["NONCE"], "decision:S5"),
+    V("A 36-character UUID nonce", PH["NONCE"], "decision:S5"),
+    V("An empty nonce is refused", PH["NONCE"], "decision:S5", acc="NONCE_CHARSET",
+      note="The page gives no minimum length."),
+    V("A 41-character nonce is refused", PH["NONCE"], "decision:S5", schemes=HASHLIKE),
+    V("A nonce containing a space is refused", PH["NONCE"], "decision:S5", acc="NONCE_CHARSET",
+      note="The page gives no character set."),
+    V("An ISO 8601 date is refused", R_DATE, "decision:S6", ops={"sign"}),
+    V("The obsolete RFC 850 date form is refused, because signers", R_DATE, "decision:S6", ops={"sign"}),
+    V("A 32-hex company key given to the Partner Hash signer", PH["KEY"], "decision:S7"),
+    V("A 40-character partner key containing a digit", PH["KEY"], "decision:S7"),
+    V("A 39-letter partner key", PH["KEY"], "decision:S7"),
+    V("A 41-letter partner key", PH["KEY"], "decision:S7"),
+    V("An uppercase-hex company key is refused", HP["KEY"], "decision:S7"),
+    V("A 31-character company key", HP["KEY"], "decision:S7"),
+    V("A 40-letter partner key given to the Hash signer", HP["KEY"], "decision:S7"),
+    V("An empty method is refused", R_METHOD, PH["FIRST_LINE"]),
+    V("A target that does not start with `/`", R_TARGET, PH["FIRST_LINE"]),
+    V("A target containing CR LF is refused", R_TARGET, PH["CRLF"]),
+    V("Ids of 18 digits, the longest accepted", "decision:S3", acc="ID_RANGE"),
+    V("A GET on a partner endpoint with PID and CID", PH["FIRST_LINE"], PH["OMIT"], *CANON),
+    # ---------------------------------------------------------------- verify (Hash, Partner Hash)
+    V("A correctly signed request with PID, CID and UID", *CANON, PH["LABELS"]),
+    V("A correctly signed request with PID and CID and no X-SuT-UID", PH["OMIT"], PH["ADMIN_IMPLIED"], *CANON),
+    V("A correctly signed request with only X-SuT-PID", PH["OMIT"], *CANON),
+    V("A correctly signed Hash request is accepted", HP["SHA1"], HP["IDS"], *CANON),
+    V("headers in another order on the wire", R_ORDER, PH["ORDER"]),
+    V("Header names in lowercase on the wire", R_FIELDS, PH["LABELS"]),
+    V("Header names in uppercase on the wire", R_FIELDS, PH["LABELS"]),
+    V("Unsigned extra headers (Host, Accept)", PH["NO_OTHER"]),
+    V("Header values surrounded by spaces and tabs", R_VALUE),
+    V("A request with a query string signed over the path alone", PH["FIRST_LINE"], "decision:S1"),
+    V("A non-ASCII path signed over its UTF-8 bytes", "rfc3986#2.1", "decision:S-PATH", acc="PATH_ENCODING"),
+    V("A signature over LF-joined lines", PH["CRLF"], "decision:S2"),
+    V("CR LF after the key is refused", PH["KEY_LINE"], "decision:S2"),
+    V("A signature whose first line includes the query string", PH["FIRST_LINE"], "decision:S1"),
+    V("A signature over `Date:value` lines", PH["COLON"], "decision:S2"),
+    V("two spaces after the colon", PH["COLON"], "decision:S2"),
+    V("A signature over the header lines in another order", PH["ORDER"], "decision:S2"),
+    V("A signature with the Date line after the identity lines", PH["ORDER"], "decision:S2"),
+    V("includes a Host line", PH["NO_OTHER"], "decision:S2"),
+    V("A signature over the wire spelling X-SUT-", PH["LABELS"], PH["ORDER"], "decision:S2"),
+    V("A request to a path with a trailing slash signed over the path without it", PH["FIRST_LINE"], "decision:S-PATH"),
+    V("A percent-encoded path signed over its decoded form", PH["FIRST_LINE"], "decision:S-PATH"),
+    V("A signature over a string that also carries the body", PH["NO_OTHER"], PH["KEY_LINE"], PH["ORDER"], "decision:S1"),
+    V("A PID-only request signed over an empty `X-SuT-CID: ` line", PH["OMIT"], "decision:S3"),
+    V("An empty X-SuT-CID header, signed over an empty line, is refused because an id is 1 to 18 digits and an absent",
+      PH["OMIT"], "decision:S3"),
+    V("A request with X-SuT-UID but no X-SuT-CID is refused", PH["UID_NEEDS_CID"], PH["USER_OF_COMPANY"], "decision:S3"),
+    V("An empty X-SuT-CID header, signed over an empty line", HP["IDS"], "decision:S3", alt=["UNKNOWN_CREDENTIALS"]),
+    V("A Hash request with X-SuT-UID but no X-SuT-CID", HP["IDS"], "decision:S-HASH-IDS", alt=["UNKNOWN_CREDENTIALS"]),
+    V("An uppercase-hex signature is acceptable", PH["SIG_HEX"], "decision:S4"),
+    V("A lowercase scheme token", R_SCHEME, "decision:S-AUTH"),
+    V("An unquoted `signature=<hex>` is acceptable", R_PARAMS, "decision:S-AUTH"),
+    V("An unquoted signature is acceptable", R_PARAMS, "decision:S-AUTH"),
+    V("A well-formed SuTPartner header sent to the Hash verifier", PH["AUTH_EXAMPLE"], R_SCHEME, "decision:S-AUTH",
+      alt=["MALFORMED_AUTHORIZATION", "SIGNATURE_MISMATCH"]),
+    V("A well-formed SuTHash header sent to the Partner Hash verifier", PH["AUTH_EXAMPLE"], R_SCHEME, "decision:S-AUTH",
+      alt=["MALFORMED_AUTHORIZATION", "SIGNATURE_MISMATCH"]),
+    V("A well-formed SuTToken header sent to the", TP["EXAMPLE"], R_SCHEME, "decision:S-AUTH",
+      alt=["MALFORMED_AUTHORIZATION"]),
+    V("An Authorization header of a non-Sign-Up.to scheme (Basic)", PH["AUTH_EXAMPLE"], R_SCHEME, "decision:S-AUTH",
+      alt=["WRONG_SCHEME"]),
+    V("Two spaces between the scheme token and `signature=`", R_CREDS, "decision:S-AUTH", acc="AUTH_WHITESPACE"),
+    V("A 39-digit hex signature is refused", PH["SIG_HEX"], alt=["SIGNATURE_MISMATCH"]),
+    V("A 40-character signature containing a non-hex digit", PH["SIG_HEX"], alt=["SIGNATURE_MISMATCH"]),
+    V("A request without an Authorization header is refused", PH["IN_AUTH"], schemes=HASHLIKE),
+    V("A request without a Date header is refused", PH["DATE_LINE"], PH["ORDER"], alt=["SIGNATURE_MISMATCH"]),
+    V("A Partner Hash request without X-SuT-PID", PH["PID"], PH["ORDER"], alt=["SIGNATURE_MISMATCH", "UNKNOWN_CREDENTIALS"]),
+    V("A Hash request without X-SuT-CID (but with UID)", HP["IDS"], "decision:S-HASH-IDS", alt=["UNKNOWN_CREDENTIALS"]),
+    V("A Hash request without X-SuT-UID", HP["IDS"], PH["OTHER_NEED_UID"], "decision:S-HASH-IDS", alt=["SIGNATURE_MISMATCH"]),
+    V("A request without X-SuT-Nonce is refused", PH["LABELS"], PH["ORDER"], alt=["SIGNATURE_MISMATCH"]),
+    V("An empty X-SuT-Nonce value is refused", PH["NONCE"], "decision:S5", acc="NONCE_CHARSET",
+      note="The page gives no minimum length."),
+    V("A nonce with an inner space is refused", PH["NONCE"], "decision:S5", acc="NONCE_CHARSET",
+      note="The page gives no character set."),
+    V("A nonce with a non-ASCII character is refused", PH["NONCE"], "decision:S5", acc="NONCE_CHARSET",
+      note="The page gives no character set."),
+    V("A non-decimal X-SuT-PID is refused", PH["PID"], "decision:S3", alt=["UNKNOWN_CREDENTIALS", "SIGNATURE_MISMATCH"]),
+    V("A non-decimal X-SuT-CID is refused", HP["CID_INT"], HP["IDS"], "decision:S3", alt=["UNKNOWN_CREDENTIALS", "SIGNATURE_MISMATCH"]),
+    V("A 19-digit X-SuT-", "decision:S3", acc="ID_RANGE", note="The pages give ids no range."),
+    V("An X-SuT-UID with a minus sign", "decision:S3", acc="ID_RANGE", note="The pages do not say whether an int id may carry a sign."),
+    V("An X-SuT-CID with a plus sign", "decision:S3", acc="ID_RANGE", note="The pages do not say whether an int id may carry a sign."),
+    V("A nonce already seen under the same", PH["REPLAY"], "decision:S5"),
+    V("The same nonce seen only under another", PH["REPLAY"], "decision:S5", acc="REPLAY_SCOPE"),
+    V("A replayed nonce with a wrong signature fails on the signature", PH["SHA1"], "decision:S5"),
+    V("Other nonces already seen under the same", PH["REPLAY"], "decision:S5"),
+    V("seconds in the past is accepted", "decision:S6", acc="WINDOW_UNDEFINED"),
+    V("seconds in the future is accepted", "decision:S6", acc="WINDOW_UNDEFINED"),
+    V("A Date 901 seconds in the past is refused", "decision:S6", acc="WINDOW_UNDEFINED"),
+    V("A Date 901 seconds in the future is refused", "decision:S6", acc="WINDOW_UNDEFINED"),
+    V("With window_seconds 60", "decision:S6", acc="WINDOW_UNDEFINED"),
+    V("The obsolete RFC 850 Date form is accepted", R_DATE, "decision:S6"),
+    V("The obsolete asctime Date form is accepted", R_DATE, "decision:S6"),
+    V("An ISO 8601 Date is refused", R_DATE, "decision:S6", acc="DATE_NOT_HTTP_DATE"),
+    V("A Date with a numeric zone instead of GMT", R_DATE, "decision:S6", acc="DATE_NOT_HTTP_DATE"),
+    V("A Date with a one-digit day", R_DATE, "decision:S6", acc="DATE_NOT_HTTP_DATE"),
+    V("A Date whose weekday name disagrees", R_DATE, "decision:S6"),
+    V("Two X-SuT-Nonce headers are refused", R_ORDER, "decision:S8", acc="DUPLICATE_POLICY"),
+    V("Two Authorization headers are refused", R_ORDER, "decision:S8", acc="DUPLICATE_POLICY"),
+    V("The same Date header sent twice", R_ORDER, "decision:S8", acc="DUPLICATE_POLICY"),
+    V("on the same request are one header sent twice", R_ORDER, R_FIELDS, "decision:S8", acc="DUPLICATE_POLICY"),
+    V("A request signed with another well-formed key", PH["SHA1"], HP["SHA1"]),
+    V("A request from a PID the key directory does not know", PH["PID"], PH["SHA1"], alt=["SIGNATURE_MISMATCH"]),
+    V("A request from a CID the key directory does not know", HP["IDS"], HP["SHA1"], alt=["SIGNATURE_MISMATCH"]),
+    V("A request whose body was changed after signing", PH["NO_OTHER"], *CANON, "decision:S1"),
+    V("A request whose query string was changed after signing", PH["FIRST_LINE"], "decision:S1"),
+    V("A request whose path was changed after signing", PH["FIRST_LINE"], PH["SHA1"]),
+    V("A request whose method was changed after signing", PH["FIRST_LINE"], PH["SHA1"]),
+    V("A request whose X-SuT-UID was changed after signing", PH["LABELS"], PH["ORDER"], PH["SHA1"]),
+    V("Removing X-SuT-UID from a signed request", PH["OMIT"], PH["SHA1"]),
+    V("Adding an X-SuT-CID header to a signed PID-only request", PH["OMIT"], PH["SHA1"]),
+    V("A request whose Date was changed after signing", PH["DATE_LINE"], PH["SHA1"]),
+    V("A request without a nonce and with a stale Date", PH["LABELS"], "decision:S6", alt=["SIGNATURE_MISMATCH"]),
+    V("An unknown key id with a stale Date", PH["SHA1"], "decision:S6", alt=["SIGNATURE_MISMATCH"]),
+    V("A wrong signature with a stale Date", PH["SHA1"], "decision:S6"),
+    V("Two malformed Authorization headers", R_ORDER, R_CREDS, "decision:S8"),
+    V("An empty quoted signature is refused as a malformed header", PH["SIG_HEX"], "decision:S-AUTH",
+      alt=["SIGNATURE_MISMATCH"]),
+    # ---------------------------------------------------------------- parse-authorization
+    V("A SuTHash value with a quoted 40-hex signature", HP["SHA1"], PH["SIG_HEX"], R_CREDS, R_PARAMS),
+    V("A SuTPartner value with a quoted 40-hex signature", PH["AUTH_EXAMPLE"], PH["SIG_HEX"]),
+    V("A SuTToken value carries the token itself", TP["EXAMPLE"], TP["SHAPE"]),
+    V("A signature without its closing quote", R_QSTRING, R_PARAMS),
+    V("Two spaces after the scheme token are refused", R_CREDS, "decision:S-AUTH", acc="AUTH_WHITESPACE"),
+    V("Spaces around `=` are refused", R_PARAMS, "decision:S-AUTH", acc="AUTH_WHITESPACE"),
+    V("An empty quoted signature is refused (S-AUTH)", PH["SIG_HEX"], "decision:S-AUTH", acc="EMPTY_SIGNATURE"),
+    V("A quoted value without the `signature=` parameter name", R_CREDS, PH["AUTH_EXAMPLE"]),
+    V("A scheme that is not a Sign-Up.to one", R_SCHEME, PH["AUTH_EXAMPLE"], TP["EXAMPLE"]),
+    V("A second parameter after the signature", R_CREDS, "decision:S-AUTH", acc="AUTH_WHITESPACE"),
+    V("An empty header value is refused", R_CREDS),
+    # ---------------------------------------------------------------- parse-response
+    V("An ok envelope with a data array", "decision:S-ENVELOPE", acc="ENVELOPE_UNDOCUMENTED"),
+    V("An ok envelope with a single object as data", "decision:S-ENVELOPE", acc="ENVELOPE_UNDOCUMENTED"),
+    V("The real server's 401 for a bad signature", "decision:S-ENVELOPE", acc="ENVELOPE_UNDOCUMENTED"),
+    V("A 404 error envelope", "decision:S-ENVELOPE", acc="ENVELOPE_UNDOCUMENTED"),
+    V("A 409 error envelope", "decision:S-ENVELOPE", acc="ENVELOPE_UNDOCUMENTED"),
+    V("A body that is not JSON is refused", R_JSON, "decision:S-ENVELOPE"),
+    V("A JSON body whose root is an array", "decision:S-ENVELOPE", acc="ENVELOPE_UNDOCUMENTED"),
+    V("An envelope whose status is neither ok nor error", "decision:S-ENVELOPE", acc="ENVELOPE_UNDOCUMENTED"),
+    V("A truncated JSON body is refused", R_JSON, "decision:S-ENVELOPE"),
+    # ---------------------------------------------------------------- token
+    V("The token request is an unauthenticated POST /v1/token", "decision:S-TOKEN-REQUEST", acc="ENVELOPE_UNDOCUMENTED"),
+    V("Quote and backslash in the password", "rfc8259#7", "decision:S-TOKEN-REQUEST", acc="ENVELOPE_UNDOCUMENTED"),
+    V("An ok envelope carrying a 96-character token", TP["SHAPE"], "decision:S-TOKEN-REQUEST", acc="ENVELOPE_UNDOCUMENTED"),
+    V("A 95-character token is refused, because a token is exactly 96", TP["SHAPE"], "decision:S-TOKEN-AUTH"),
+    V("A token using the URL-safe `-` is refused", TP["SHAPE"], R_B64, "decision:S-TOKEN-AUTH"),
+    V("An error envelope with code 401", "decision:S-TOKEN-REQUEST", acc="ENVELOPE_UNDOCUMENTED"),
+    V("An ok envelope without data.token", TP["SHAPE"], "decision:S-ENVELOPE"),
+    V("A token request adds Date, X-SuT-Nonce", TP["EXAMPLE"], "decision:S-TOKEN", acc="TOKEN_HEADERS"),
+    V("A 95-character token is refused (S-TOKEN-AUTH)", TP["SHAPE"], "decision:S-TOKEN-AUTH", ops={"sign"}),
+    V("A 97-character token is refused", TP["SHAPE"], "decision:S-TOKEN-AUTH"),
+    V("A token containing `-` is refused", TP["SHAPE"], R_B64, "decision:S-TOKEN-AUTH"),
+    V("A 41-character nonce is refused (S5)", "decision:S5", acc="TOKEN_HEADERS", schemes=TOKEN_ONLY),
+    V("The query string plays no part", TP["EXAMPLE"], "decision:S-TOKEN", acc="TOKEN_HEADERS"),
+    V("A known, unexpired token with a fresh Date and nonce", TP["HEADER"], TP["EXAMPLE"]),
+    V("One second before its expiry", TP["EXPIRE"], "decision:S-TOKEN"),
+    V("At exactly its expiry the token is refused", TP["EXPIRE"], "decision:S-TOKEN", acc="EXPIRY_EDGE"),
+    V("A well-formed token the verifier never issued", TP["SHAPE"]),
+    V("A request carrying only `Authorization: SuTToken`", TP["EXAMPLE"], "decision:S-TOKEN"),
+    V("A request with Date but without X-SuT-Nonce", TP["EXAMPLE"], "decision:S-TOKEN"),
+    V("A nonce already seen with the same token", "decision:S5", acc="TOKEN_HEADERS"),
+    V("The same nonce seen only with another token", "decision:S5", acc="TOKEN_HEADERS"),
+    V("A 95-character token is refused (S-TOKEN-AUTH)", TP["SHAPE"], "decision:S-TOKEN-AUTH", alt=["UNKNOWN_TOKEN"],
+      ops={"verify"}),
+    V("A SuTHash header sent to the Token verifier", TP["EXAMPLE"], R_SCHEME, alt=["MALFORMED_AUTHORIZATION"]),
+    V("past its expiry", TP["EXPIRE"], "decision:S6", "decision:S-TOKEN", alt=["TOKEN_EXPIRED"]),
+    V("A request without an Authorization header is refused", TP["HEADER"], schemes=TOKEN_ONLY),
+    V("Two Authorization headers with different tokens", R_ORDER, "decision:S8", acc="DUPLICATE_POLICY"),
+    V("Two spaces after SuTToken", R_CREDS, "decision:S-TOKEN-AUTH", acc="AUTH_WHITESPACE"),
+    V("An expired token presented with a stale Date", TP["EXPIRE"], "decision:S6", "decision:S-TOKEN"),
+]
+
+
+def verdict_rule(scheme, op, comment):
+    for rule in VERDICTS:
+        if rule.schemes is not None and scheme not in rule.schemes:
+            continue
+        if rule.ops is not None and op not in rule.ops:
+            continue
+        if rule.match in comment:
+            rule.used += 1
+            return rule
+    raise AssertionError(f"{scheme} {op}: no verdict rule matches {comment!r}")
+
+
+def as_acceptable(expect):
+    """The same reference behaviour, graded `acceptable` (alternatives dropped)."""
+    if expect["result"] == "acceptable":
+        return expect
+    if expect["result"] == "valid":
+        return {"result": "acceptable", "reference": "valid", "output": expect["output"]}
+    return {"result": "acceptable", "reference": "invalid", "error": expect["error"]}
+
 
 D = {
     "S1": "The query string is never part of the canonical path (the page: any query string 'must not be included'), and the body is not signed at all; tampering with either leaves the signature valid, and the vectors pin that so nobody mistakes it for protection.",
@@ -259,7 +681,7 @@ D = {
     "S3": "An absent CID or UID is omitted entirely, header and canonical line, and never written as an empty line; a UID without a CID is refused with UID_WITHOUT_CID by signer and verifier alike, and an X-SuT-CID or X-SuT-UID header that is present but empty is MALFORMED_ID, never read as absent.",
     "S4": "Signers emit the signature as 40 lowercase hex digits; verifiers decode the presented hex and compare bytes in constant time, so an uppercase-hex signature is `acceptable` and the reference accepts it.",
     "S5": "A nonce is 1 to 40 visible ASCII characters (0x21 to 0x7E); a nonce already seen under the same key id (CID for Hash, PID for Partner Hash, the token for Token) inside the window is refused with NONCE_REPLAYED, and a nonce is recorded only after the signature verified, so a replayed nonce with a bad signature fails with SIGNATURE_MISMATCH.",
-    "S6": "The Date header must be an RFC 9110 IMF-fixdate (the obsolete RFC 850 and asctime forms and anything else are MALFORMED_DATE); it is accepted when |now - Date| <= window_seconds, 900 by default and configurable, so 900 seconds either way is accepted and 901 is refused; RFC 9110 §5.6.7 asks HTTP recipients to parse the obsolete forms too, but every client sends IMF-fixdate and the signed text must be that one form, so the reference refuses them; the weekday name is not cross-checked against the date, which is `acceptable`.",
+    "S6": "Signers emit the Date as an RFC 9110 IMF-fixdate and refuse any other form (RFC 9110 §5.6.7: a sender MUST generate IMF-fixdate); verifiers accept all three HTTP-date forms, IMF-fixdate, the obsolete RFC 850 form (its two-digit year read as §5.6.7 says, relative to the verifier's clock) and asctime (RFC 9110 §5.6.7: a recipient MUST accept all three), the signature covering the Date text as sent; anything else is MALFORMED_DATE; the Date is accepted when |now - Date| <= window_seconds, 900 by default and configurable (no page defines a window, so the window cases are `acceptable`); the weekday name is not cross-checked against the date, which is `acceptable`.",
     "S7": "A company key (Hash) is exactly 32 characters of [0-9a-f] and a partner key (Partner Hash) exactly 40 characters of [a-zA-Z]; a signer given any other shape refuses with MALFORMED_KEY.",
     "S8": "A request carrying Date, Authorization or any X-SuT-* header more than once (names compared case-insensitively) is refused with DUPLICATE_HEADER, because an ambiguous request is an attack surface.",
     "S-AUTH": "The Authorization value is exactly `<Scheme> signature=\"<40 hex>\"` with one space after the scheme token and nothing else; the scheme token is compared case-insensitively as RFC 9110 §11.1 says, so a lowercase token is `acceptable` and the reference accepts it; an unquoted `signature=<hex>` is legal RFC 9110 syntax but no client sends it, so it is `acceptable` and the reference rejects it with MALFORMED_AUTHORIZATION; an empty `signature=\"\"` is MALFORMED_AUTHORIZATION, while a well-formed header whose quoted value is not 40 hex digits is MALFORMED_SIGNATURE, checked after the scheme; a scheme other than the three Sign-Up.to ones is MALFORMED_AUTHORIZATION, and another Sign-Up.to scheme is WRONG_SCHEME.",
@@ -311,7 +733,22 @@ class CaseList:
     def add(self, op, comment, flags, inp, expect, withdrawn=False):
         n = self.counters.get(op, 0) + 1
         self.counters[op] = n
-        case = {"id": f"{self.scheme}/{op}/{n:03d}", "op": op, "comment": comment, "flags": list(flags)}
+        rule = verdict_rule(self.scheme, op, comment)
+        flags = list(flags)
+        if rule.acceptable:
+            if rule.acceptable not in flags:
+                flags.append(rule.acceptable)
+            expect = as_acceptable(expect)
+            note = rule.note or ACCEPTABLE_NOTES.get(rule.acceptable)
+            if note:
+                comment = f"{comment} {note}"
+        elif rule.alternatives:
+            assert expect["result"] == "invalid", (op, comment)
+            alts = list(expect.get("alternatives", []))
+            alts += [a for a in rule.alternatives if a not in alts and a != expect["error"]]
+            expect = dict(expect, alternatives=alts)
+        case = {"id": f"{self.scheme}/{op}/{n:03d}", "op": op, "comment": comment, "flags": flags,
+                "basis": rule.basis(self.scheme)}
         if withdrawn:
             case["withdrawn"] = True
         case["input"] = inp
@@ -572,10 +1009,10 @@ def build_hash_like_cases(p):
     c.add(S, "A target containing CR LF is refused, because it would inject a line into the canonical string.",
           ["REQUEST_SHAPE"], inp, invalid("MALFORMED_TARGET"))
     if p.partner:
-        inp = p.sign_input(pid=999999999999999999, cid=999999999999999998, uid=999999999999999997)
+        inp = p.sign_input(pid="999999999999999999", cid="999999999999999998", uid="999999999999999997")
     else:
-        inp = p.sign_input(cid=999999999999999999, uid=999999999999999998)
-    c.add(S, "Ids of 18 digits, the longest accepted, are written in full decimal.",
+        inp = p.sign_input(cid="999999999999999999", uid="999999999999999998")
+    c.add(S, "Ids of 18 digits, the longest accepted, are written in full decimal; ids above 2^53 are given as decimal strings, which a signer must accept like integers.",
           ["ID_FORMAT"], inp, valid(p.sign_output(inp)))
     if p.partner:
         inp = p.sign_input(method="GET", target="/v1/account/98765", pid=P_PID, cid=P_CID)
@@ -835,15 +1272,15 @@ def build_hash_like_cases(p):
           ["WINDOW_EDGE"], verify_input(base_req, K, now=T0 + 61, window=60), invalid("DATE_OUT_OF_WINDOW"))
 
     # Date shapes (signatures computed over the presented Date text).
-    for date, comment in [
-        ("Saturday, 09-Sep-89 11:00:00 GMT", "The obsolete RFC 850 Date form is refused, because the reference takes IMF-fixdate only (S6)."),
-        ("1989-09-09T11:00:00Z", "An ISO 8601 Date is refused, because the Date header is an IMF-fixdate (S6)."),
-        ("Sat Sep  9 11:00:00 1989", "The obsolete asctime Date form is refused, because the reference takes IMF-fixdate only (S6)."),
-        ("Sat, 09 Sep 1989 11:00:00 +0000", "A Date with a numeric zone instead of GMT is refused, because an IMF-fixdate ends in GMT (S6)."),
-        ("Sat, 9 Sep 1989 11:00:00 GMT", "A Date with a one-digit day is refused, because an IMF-fixdate has a two-digit day (S6)."),
+    for date, comment, ok in [
+        ("Saturday, 09-Sep-89 11:00:00 GMT", "The obsolete RFC 850 Date form is accepted, because a recipient 'MUST accept all three HTTP-date formats' and the signature covers the text as sent; its two-digit year is read as the most recent past year with those digits (S6).", True),
+        ("1989-09-09T11:00:00Z", "An ISO 8601 Date is refused, because it is not an HTTP-date (S6).", False),
+        ("Sat Sep  9 11:00:00 1989", "The obsolete asctime Date form is accepted, because a recipient 'MUST accept all three HTTP-date formats' and the signature covers the text as sent (S6).", True),
+        ("Sat, 09 Sep 1989 11:00:00 +0000", "A Date with a numeric zone instead of GMT is refused, because an HTTP-date ends in GMT (S6).", False),
+        ("Sat, 9 Sep 1989 11:00:00 GMT", "A Date with a one-digit day is refused, because an IMF-fixdate has a two-digit day (S6).", False),
     ]:
         r, _ = p.good_request(date=date)
-        c.add(V, comment, ["DATE_FORMAT"], verify_input(r, K), invalid("MALFORMED_DATE"))
+        c.add(V, comment, ["DATE_FORMAT"], verify_input(r, K), valid(ident) if ok else invalid("MALFORMED_DATE"))
     r, _ = p.good_request(date="Fri, 09 Sep 1989 11:00:00 GMT")
     c.add(V, "A Date whose weekday name disagrees with the date is acceptable; the reference does not cross-check the weekday and accepts (S6).",
           ["WEEKDAY_MISMATCH", "DATE_FORMAT"], verify_input(r, K), acceptable_valid(ident))
@@ -1121,8 +1558,8 @@ def build_token_cases():
           vin(token_headers(DATE, NONCE, TOKEN[:95])), invalid("MALFORMED_TOKEN"))
     c.add(V, "A SuTHash header sent to the Token verifier is refused as another Sign-Up.to scheme.", ["AUTH_SYNTAX"],
           vin(replace_header(th, "Authorization", auth_value("SuTHash", "0" * 40))), invalid("WRONG_SCHEME"))
-    c.add(V, "A Date 901 seconds old is refused (S6).", ["WINDOW_EDGE"],
-          vin(th, now=T0 + 901), invalid("DATE_OUT_OF_WINDOW"))
+    c.add(V, "A Date 901 seconds old, on a token 301 seconds past its expiry, fails on the window, the earlier check, with the expiry as an alternative (S6).",
+          ["WINDOW_EDGE", "TOKEN_EXPIRY", "MULTI_FAULT"], vin(th, now=T0 + 901), invalid("DATE_OUT_OF_WINDOW"))
     c.add(V, "A request without an Authorization header is refused.", ["MISSING_HEADER"],
           vin(drop_header(th, "Authorization")), invalid("MISSING_AUTHORIZATION"))
     c.add(V, "Two Authorization headers with different tokens are refused (S8).", ["DUPLICATES"],
@@ -1196,7 +1633,7 @@ def lookup(headers):
 def check_date(hm, now, window):
     if "date" not in hm:
         raise Fail("MISSING_DATE")
-    t = parse_imf_fixdate(hm["date"])
+    t = parse_http_date(hm["date"], now)
     if t is None:
         raise Fail("MALFORMED_DATE")
     return t
@@ -1407,6 +1844,16 @@ def self_check(doc):
         exp = case["expect"]
         if exp["result"] == "acceptable":
             assert any(f in ACCEPTABLE_FLAGS for f in case["flags"]), cid
+        else:
+            # THE RULE (issue 12): a valid/invalid verdict rests on a page or a standard.
+            assert any(not b.startswith("decision:") for b in case["basis"]), cid
+        for b in case["basis"]:
+            if b.startswith("decision:"):
+                assert b[len("decision:"):] in doc["decisions"], (cid, b)
+            elif b.startswith("page:"):
+                assert b.split(" ", 1)[0][len("page:"):] in doc["sources"], (cid, b)
+            else:
+                assert b.startswith("rfc") and f"https://www.rfc-editor.org/rfc/{b.split('#')[0]}" in doc["sources"], (cid, b)
         try:
             got = ("ok", run_checker(scheme, case))
         except Fail as e:
@@ -1430,12 +1877,13 @@ def file_doc(scheme, description, sources, decision_ids, cases):
         for f in case["flags"]:
             if f not in used:
                 used.append(f)
-    flags = {f: FLAGS[f] for f in FLAGS if f in used}
+    flags = {f: {"description": FLAGS[f][0], "bugType": FLAGS[f][1]} for f in FLAGS if f in used}
     return {
         "scheme": scheme,
-        "formatVersion": 1,
+        "formatVersion": 2,
         "description": description,
         "sources": sources,
+        "numberOfTests": len(cases),
         "flags": flags,
         "decisions": {d: D[d] for d in decision_ids},
         "cases": cases,
@@ -1455,7 +1903,7 @@ def build_all():
         "signature, the headers a signer adds), verifying a whole request against a key directory, a clock and a replay "
         "store, parsing the Authorization header, and parsing the PMAPI response envelope shared by all three "
         "Sign-Up.to schemes.",
-        [URL_HASH, URL_PARTNER, URL_RESPONSE, URL_RFC9110],
+        [URL_HASH, URL_PARTNER, URL_TOKEN, URL_RESPONSE, URL_RFC9110, URL_RFC9112, URL_RFC3986, URL_RFC8259],
         HASH_DECISIONS,
         hc.cases,
     )
@@ -1468,7 +1916,7 @@ def build_all():
         "Sign-Up.to PMAPI Partner Hash authorisation v1.2: signing with a partner key in the three header-omission shapes "
         "(PID, PID+CID, PID+CID+UID), verifying a whole request against a key directory, a clock and a replay store, "
         "every 'must' of the vendor page as a request signed under the misreading, and parsing the Authorization header.",
-        [URL_PARTNER, URL_HASH, URL_RFC9110],
+        [URL_PARTNER, URL_HASH, URL_TOKEN, URL_RFC9110, URL_RFC9112, URL_RFC3986],
         PARTNER_DECISIONS,
         pc.cases,
     )
@@ -1479,7 +1927,7 @@ def build_all():
         "Sign-Up.to PMAPI Token authorisation v1.2: the token request (POST /v1/token), the token response, the headers "
         "a client adds when using a token, and verifying a token request against a token directory, a clock and a replay "
         "store.",
-        [URL_TOKEN, URL_RESPONSE, URL_RFC9110],
+        [URL_TOKEN, URL_RESPONSE, URL_PARTNER, URL_RFC9110, URL_RFC8259, URL_RFC4648],
         TOKEN_DECISIONS,
         tc.cases,
     )
@@ -1487,6 +1935,8 @@ def build_all():
     docs = {"signupto-hash.json": hash_doc, "signupto-partner-hash.json": partner_doc, "signupto-token.json": token_doc}
     for doc in docs.values():
         self_check(doc)
+    unused = [rule.match for rule in VERDICTS if rule.used == 0]
+    assert not unused, f"verdict rows that match no case: {unused}"
     return docs
 
 

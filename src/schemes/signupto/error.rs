@@ -46,9 +46,9 @@ pub enum Error {
         "no `Date` header; send the signing time as an IMF-fixdate, e.g. `Sat, 09 Sep 1989 11:00:00 GMT`"
     )]
     MissingDate,
-    /// The `Date` value is not an IMF-fixdate.
+    /// The `Date` value is not an HTTP-date (signers: not an IMF-fixdate).
     #[error(
-        "`Date` must be an IMF-fixdate such as `Sat, 09 Sep 1989 11:00:00 GMT` (RFC 9110 §5.6.7)"
+        "`Date` must be an HTTP-date (RFC 9110 §5.6.7): send an IMF-fixdate such as `Sat, 09 Sep 1989 11:00:00 GMT`; verifiers also read the RFC 850 and asctime forms"
     )]
     MalformedDate,
     /// No `X-SuT-PID` header (Partner Hash).

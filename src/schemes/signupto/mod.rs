@@ -71,7 +71,8 @@
 //!   time, so uppercase hex is accepted.
 //! - S5: a nonce is 1–40 visible ASCII characters, used once per key id inside the
 //!   window, recorded only after the signature verified.
-//! - S6: `Date` is an IMF-fixdate within ±900 s (configurable) of the verifier's clock.
+//! - S6: signers send `Date` as an IMF-fixdate; verifiers read all three HTTP-date forms
+//!   (RFC 9110 §5.6.7) and accept it within ±900 s (configurable) of their clock.
 //! - S7: company keys are 32 × `[0-9a-f]`, partner keys 40 × `[a-zA-Z]`.
 //! - S8: a duplicated `Date`, `Authorization` or `X-SuT-*` header is refused.
 //! - S-HASH-IDS: the Hash method requires both CID and UID.

@@ -343,7 +343,7 @@ impl<C: Clock, S: NonceStore> TokenVerifier<C, S> {
         }
         let token = Token::parse(&auth.credentials)?;
         let lenient = self.freshness == TokenFreshness::IfSent;
-        let date_ts = match read_date(req) {
+        let date_ts = match read_date(req, self.clock.now_secs()) {
             Err(Error::MissingDate) if lenient => None,
             other => Some(other?.1),
         };

@@ -1,9 +1,9 @@
 //! The verifier: header look-up, key look-up, Date window, signature, replay.
 
 use super::canonical::{Parts, canonical_string, digest};
-use super::wire::{AuthScheme, parse_authorization};
+use super::wire::{AuthScheme, parse_authorization, parse_date_any_form};
 use super::{Error, Identity, KeyDirectory, Variant, check_nonce};
-use crate::encoding::{ct_eq, hex_decode, parse_http_date};
+use crate::encoding::{ct_eq, hex_decode};
 use crate::replay::{Insert, NonceStore};
 use crate::{Clock, Request};
 
@@ -77,10 +77,11 @@ pub(crate) fn check_duplicates(req: &Request) -> Result<(), Error> {
     Ok(())
 }
 
-/// Reads and parses `Date` (common to every Sign-Up.to verifier).
-pub(crate) fn read_date(req: &Request) -> Result<(&str, i64), Error> {
+/// Reads and parses `Date` in any of the three HTTP-date forms (common to every
+/// Sign-Up.to verifier; S6). `now` reads an RFC 850 two-digit year.
+pub(crate) fn read_date(req: &Request, now: i64) -> Result<(&str, i64), Error> {
     let date = one(req, "Date")?.ok_or(Error::MissingDate)?;
-    let ts = parse_http_date(date).ok_or(Error::MalformedDate)?;
+    let ts = parse_date_any_form(date, now).ok_or(Error::MalformedDate)?;
     Ok((date, ts))
 }
 
@@ -180,7 +181,7 @@ impl<C: Clock, S: NonceStore> Verifier<C, S> {
             Some(bytes) if bytes.len() == 20 => bytes,
             _ => return Err(Error::MalformedSignature),
         };
-        let (date, date_ts) = read_date(req)?;
+        let (date, date_ts) = read_date(req, self.clock.now_secs())?;
 
         let pid_raw = one(req, "X-SuT-PID")?;
         let cid_raw = one(req, "X-SuT-CID")?;

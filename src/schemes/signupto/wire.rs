@@ -3,6 +3,7 @@
 use serde_json::Value;
 
 use super::{Error, Variant};
+use crate::encoding::{civil_date, parse_http_date};
 
 /// The three Sign-Up.to `Authorization` schemes.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
@@ -197,5 +198,144 @@ pub fn parse_response(status: u16, body: &[u8]) -> Result<Envelope, Error> {
             })
         }
         _ => Err(bad("`status` must be \"ok\" or \"error\"")),
+    }
+}
+
+const FULL_DAY_NAMES: [&str; 7] = [
+    "Monday",
+    "Tuesday",
+    "Wednesday",
+    "Thursday",
+    "Friday",
+    "Saturday",
+    "Sunday",
+];
+
+/// Parses a `Date` value in any of the three HTTP-date forms of RFC 9110 §5.6.7, which
+/// a recipient "MUST accept" (S6): IMF-fixdate (`Sun, 06 Nov 1994 08:49:37 GMT`), the
+/// obsolete RFC 850 form (`Sunday, 06-Nov-94 08:49:37 GMT`) and asctime
+/// (`Sun Nov  6 08:49:37 1994`). Returns Unix seconds.
+///
+/// The RFC 850 two-digit year is read as RFC 9110 says: the year in the century of
+/// `now_secs` (the verifier's clock), unless that is more than 50 years in the future,
+/// then the most recent past year with those two digits. Day names are checked to be
+/// day names but not cross-checked against the date, as for IMF-fixdate. Signers never
+/// use this: they emit IMF-fixdate only.
+pub fn parse_date_any_form(text: &str, now_secs: i64) -> Option<i64> {
+    if let Some(ts) = parse_http_date(text) {
+        return Some(ts);
+    }
+    // Both obsolete forms are rewritten as the IMF-fixdate they denote, so one parser
+    // checks the calendar and the clock fields.
+    let fixdate = if let Some((day_name, rest)) = text.split_once(", ") {
+        // rfc850-date = day-name-l "," SP DD "-" Mon "-" YY SP time-of-day SP "GMT"
+        let short = FULL_DAY_NAMES.iter().find(|n| **n == day_name)?.get(..3)?;
+        let b = rest.as_bytes();
+        if b.len() != 22 || b[2] != b'-' || b[6] != b'-' || b[9] != b' ' {
+            return None;
+        }
+        let yy = rest.get(7..9)?;
+        if !yy.bytes().all(|c| c.is_ascii_digit()) {
+            return None;
+        }
+        let yy = i64::from(yy.parse::<u8>().ok()?);
+        let (now_year, _, _) = civil_date(now_secs);
+        let mut year = now_year - now_year.rem_euclid(100) + yy;
+        if year > now_year + 50 {
+            year -= 100;
+        }
+        if !(0..=9999).contains(&year) {
+            return None;
+        }
+        format!(
+            "{short}, {} {} {year:04} {}",
+            rest.get(0..2)?,
+            rest.get(3..6)?,
+            rest.get(10..)?
+        )
+    } else {
+        // asctime-date = day-name SP Mon SP ( 2DIGIT / ( SP DIGIT ) ) SP time-of-day SP 4DIGIT
+        let b = text.as_bytes();
+        if b.len() != 24 || b[3] != b' ' || b[7] != b' ' || b[10] != b' ' || b[19] != b' ' {
+            return None;
+        }
+        let day = match (b[8], b[9]) {
+            (b' ', d) if d.is_ascii_digit() => format!("0{}", char::from(d)),
+            (a, d) if a.is_ascii_digit() && d.is_ascii_digit() => text.get(8..10)?.to_owned(),
+            _ => return None,
+        };
+        format!(
+            "{}, {day} {} {} {} GMT",
+            text.get(0..3)?,
+            text.get(4..7)?,
+            text.get(20..24)?,
+            text.get(11..19)?
+        )
+    };
+    parse_http_date(&fixdate)
+}
+
+#[cfg(test)]
+mod date_tests {
+    use super::parse_date_any_form;
+
+    // 1994-11-06T08:49:37Z, the example of RFC 9110 §5.6.7 in its three forms.
+    const T: i64 = 784_111_777;
+
+    #[test]
+    fn the_three_forms_of_rfc9110_denote_the_same_instant() {
+        for text in [
+            "Sun, 06 Nov 1994 08:49:37 GMT",
+            "Sunday, 06-Nov-94 08:49:37 GMT",
+            "Sun Nov  6 08:49:37 1994",
+        ] {
+            assert_eq!(parse_date_any_form(text, T), Some(T), "{text:?}");
+        }
+        // Sign-Up.to's example date.
+        assert_eq!(
+            parse_date_any_form("Saturday, 09-Sep-89 11:00:00 GMT", 621_342_060),
+            Some(621_342_000)
+        );
+        assert_eq!(
+            parse_date_any_form("Sat Sep  9 11:00:00 1989", 621_342_060),
+            Some(621_342_000)
+        );
+    }
+
+    #[test]
+    fn rfc850_two_digit_year_is_read_relative_to_the_clock() {
+        // In 2026, "26" is 2026 and "76" (50 years ahead) is 2076; "77" is 1977.
+        let now_2026 = 1_780_000_000;
+        let y = |text: &str| {
+            parse_date_any_form(text, now_2026).map(|t| crate::encoding::civil_date(t).0)
+        };
+        assert_eq!(y("Monday, 05-Jan-26 00:00:00 GMT"), Some(2026));
+        assert_eq!(y("Tuesday, 05-Jan-76 00:00:00 GMT"), Some(2076));
+        assert_eq!(y("Wednesday, 05-Jan-77 00:00:00 GMT"), Some(1977));
+    }
+
+    #[test]
+    fn other_shapes_are_refused() {
+        for bad in [
+            "1994-11-06T08:49:37Z",
+            "Sun, 06 Nov 1994 08:49:37 +0000",
+            "Sun, 6 Nov 1994 08:49:37 GMT",
+            "Sun, 06-Nov-94 08:49:37 GMT",
+            "Sunday, 06-Nov-1994 08:49:37 GMT",
+            "Sunday, 06-Nov-94 08:49:37 UTC",
+            "Sunday, 31-Nov-94 08:49:37 GMT",
+            "Sunday, 06-nov-94 08:49:37 GMT",
+            "Sun Nov 6 08:49:37 1994",
+            "Sun Nov  6 08:49:37 94",
+            "Sun Nov  6 24:00:00 1994",
+            "Sun Nov 31 08:49:37 1994",
+            "Sun Nov  6 08:49:37 1994 ",
+            "Sunday, 06-Nov-9x 08:49:37 GMT",
+            "Sunday, é6-Nov-94 08:49:37 GMT",
+            "Sun Nové 6 08:49:37 199",
+            "",
+        ] {
+            assert_eq!(parse_date_any_form(bad, T), None, "{bad:?}");
+        }
     }
 }

@@ -157,10 +157,56 @@ def parse_imf_fixdate(text):
 
 
 def check_date(text):
+    """Signers: the Date must be an IMF-fixdate (RFC 9110 §5.6.7: senders generate it)."""
     when = parse_imf_fixdate(text)
     if when is None:
         raise Fail(MALFORMED_DATE, "the date is not an IMF-fixdate (e.g. 'Sat, 09 Sep 1989 11:00:00 GMT')")
     return when
+
+
+_RFC850_RE = re.compile(
+    r"(Monday|Tuesday|Wednesday|Thursday|Friday|Saturday|Sunday), ([0-9]{2})-"
+    r"(Jan|Feb|Mar|Apr|May|Jun|Jul|Aug|Sep|Oct|Nov|Dec)-([0-9]{2}) "
+    r"([0-9]{2}:[0-9]{2}:[0-9]{2}) GMT"
+)
+_ASCTIME_RE = re.compile(
+    r"(Mon|Tue|Wed|Thu|Fri|Sat|Sun) "
+    r"(Jan|Feb|Mar|Apr|May|Jun|Jul|Aug|Sep|Oct|Nov|Dec) ([0-9]{2}| [0-9]) "
+    r"([0-9]{2}:[0-9]{2}:[0-9]{2}) ([0-9]{4})"
+)
+
+
+def _civil_year(unix_seconds):
+    """The UTC calendar year of a Unix time."""
+    days = unix_seconds // 86400
+    year = 1970 + days // 366
+    while _days_from_civil(year + 1, 1, 1) <= days:
+        year += 1
+    while _days_from_civil(year, 1, 1) > days:
+        year -= 1
+    return year
+
+
+def parse_http_date_any(text, now):
+    """Verifiers: Unix seconds of any of the three HTTP-date forms (RFC 9110 §5.6.7:
+    a recipient MUST accept all three), or None. The RFC 850 two-digit year is the
+    year of ``now``'s century unless that lies more than 50 years ahead, then the
+    century before."""
+    when = parse_imf_fixdate(text)
+    if when is not None:
+        return when
+    m = _RFC850_RE.fullmatch(text)
+    if m is not None:
+        this_year = _civil_year(now)
+        year = this_year - this_year % 100 + int(m.group(4))
+        if year > this_year + 50:
+            year -= 100
+        return parse_imf_fixdate(f"{m.group(1)[:3]}, {m.group(2)} {m.group(3)} {year:04d} {m.group(5)} GMT")
+    m = _ASCTIME_RE.fullmatch(text)
+    if m is not None:
+        day = m.group(3).replace(" ", "0")
+        return parse_imf_fixdate(f"{m.group(1)}, {day} {m.group(2)} {m.group(5)} {m.group(4)} GMT")
+    return None
 
 
 # ---------------------------------------------------------------- request headers
@@ -288,12 +334,15 @@ def read_authorization(headers, expected_scheme):
     return credentials
 
 
-def read_date(headers):
-    """Verify step 5: (Date text, Unix seconds)."""
+def read_date(headers, now):
+    """Verify step 5: (Date text, Unix seconds); any of the three HTTP-date forms."""
     text = headers.get("date")
     if text is None:
         raise Fail(MISSING_DATE, "no Date header")
-    return text, check_date(text)
+    when = parse_http_date_any(text, now)
+    if when is None:
+        raise Fail(MALFORMED_DATE, "the Date is not an HTTP-date (IMF-fixdate, RFC 850 or asctime form)")
+    return text, when
 
 
 def read_nonce(headers):
@@ -360,6 +409,9 @@ def _sign_id(inp, field):
     value = inp.get(field)
     if value is None:
         return None
+    # Ids above 2^53 travel as decimal strings in the vector files.
+    if isinstance(value, str) and value.isascii() and value.isdigit():
+        value = int(value)
     if not is_int(value) or not 0 <= value <= MAX_ID:
         raise Fail(MALFORMED_ID, f"{field} must be an integer of 1 to 18 digits")
     return value
@@ -429,7 +481,7 @@ def verify_signed(inp, method_def):
     if not _SIGNATURE_RE.fullmatch(presented):
         raise Fail(MALFORMED_SIGNATURE, "the signature is not 40 hex digits")
     # 5. Date
-    date_text, when = read_date(headers)
+    date_text, when = read_date(headers, now)
     # 6. identity headers: presence (scheme rules), then shape, then relations
     present = {field: headers.get("x-sut-" + field) for field, _ in method_def.id_fields}
     method_def.verify_ids(present)

@@ -97,7 +97,7 @@ def op_verify(inp):
     headers.reject_duplicates()                        # DUPLICATE_HEADER
     token = read_authorization(headers, "SuTToken")    # MISSING_/MALFORMED_AUTHORIZATION, WRONG_SCHEME
     _check_token(token)                                # MALFORMED_TOKEN
-    _date_text, when = read_date(headers)              # MISSING_/MALFORMED_DATE
+    _date_text, when = read_date(headers, now)         # MISSING_/MALFORMED_DATE
     nonce = read_nonce(headers)                        # MISSING_/MALFORMED_NONCE
     entry = None
     for candidate in directory:                        # UNKNOWN_TOKEN
