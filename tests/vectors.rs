@@ -65,10 +65,6 @@ fn every_vector_file_matches_the_schema() {
     for f in vectors::load_dir(&vectors_dir()).unwrap() {
         let doc: serde_json::Value =
             serde_json::from_str(&std::fs::read_to_string(&f.path).unwrap()).unwrap();
-        // TRANSITION: files still at format 1 are checked by the loader only.
-        if doc["formatVersion"] == 1 {
-            continue;
-        }
         let errors: Vec<String> = validator
             .iter_errors(&doc)
             .map(|e| format!("{} at {}", e, e.instance_path()))

@@ -59,10 +59,8 @@ pub fn parse_file(path: &Path, text: &str) -> Result<VectorFile, LoadError> {
             "the top level must be a JSON object".into(),
         ));
     };
-    let version = match root.get("formatVersion") {
-        Some(Value::Number(n)) if n.as_u64() == Some(FORMAT_VERSION) => FORMAT_VERSION,
-        // Format 1 (no `basis`, flags as plain strings) is read while files move to 2.
-        Some(Value::Number(n)) if n.as_u64() == Some(1) => 1,
+    match root.get("formatVersion") {
+        Some(Value::Number(n)) if n.as_u64() == Some(FORMAT_VERSION) => {}
         Some(other) => {
             return Err(err(
                 None,
@@ -77,14 +75,12 @@ pub fn parse_file(path: &Path, text: &str) -> Result<VectorFile, LoadError> {
                 format!("missing; add \"formatVersion\": {FORMAT_VERSION}"),
             ));
         }
-    };
+    }
     let Some(Value::Array(raw_cases)) = root.remove("cases") else {
         return Err(err(None, "cases", "missing or not an array".into()));
     };
     root.insert("cases".into(), Value::Array(Vec::new()));
-    if version >= 2
-        && let Some(path) = first_big_integer(&Value::Object(root.clone()), "")
-    {
+    if let Some(path) = first_big_integer(&Value::Object(root.clone()), "") {
         return Err(err(None, path.trim_start_matches('.'), BIG_INTEGER.into()));
     }
     let mut file: VectorFile = serde_json::from_value(Value::Object(root))
@@ -98,9 +94,7 @@ pub fn parse_file(path: &Path, text: &str) -> Result<VectorFile, LoadError> {
             _ => format!("#{index} (no id)"),
         };
         precheck(&raw).map_err(|(field, message)| err(Some(label.clone()), field, message))?;
-        if version >= 2
-            && let Some(path) = first_big_integer(&raw, "")
-        {
+        if let Some(path) = first_big_integer(&raw, "") {
             return Err(err(
                 Some(label.clone()),
                 path.trim_start_matches('.'),
@@ -110,13 +104,7 @@ pub fn parse_file(path: &Path, text: &str) -> Result<VectorFile, LoadError> {
         let case: Case = serde_json::from_value(raw)
             .map_err(|e| err(Some(label.clone()), &field_of(&e), e.to_string()))?;
         check_case(&file, &case)
-            .and_then(|()| {
-                if version >= 2 {
-                    check_basis(&file, &case)
-                } else {
-                    Ok(())
-                }
-            })
+            .and_then(|()| check_basis(&file, &case))
             .map_err(|(field, message)| err(Some(label.clone()), field, message))?;
         if !seen.insert(case.id.clone()) {
             return Err(err(
@@ -127,9 +115,7 @@ pub fn parse_file(path: &Path, text: &str) -> Result<VectorFile, LoadError> {
         }
         file.cases.push(case);
     }
-    if version >= 2 {
-        check_file_v2(&file, raw_count).map_err(|(field, message)| err(None, field, message))?;
-    }
+    check_file(&file, raw_count).map_err(|(field, message)| err(None, field, message))?;
     Ok(file)
 }
 
@@ -162,8 +148,8 @@ fn first_big_integer(v: &Value, path: &str) -> Option<String> {
     }
 }
 
-/// Format-2 checks of the top level: `numberOfTests`, flag entries, public sources.
-fn check_file_v2(file: &VectorFile, count: usize) -> Result<(), (&'static str, String)> {
+/// Checks of the top level: `numberOfTests`, flag entries, public sources.
+fn check_file(file: &VectorFile, count: usize) -> Result<(), (&'static str, String)> {
     match file.number_of_tests {
         Some(n) if n == count as u64 => {}
         Some(n) => {
@@ -272,7 +258,7 @@ fn check_basis_list(
     Ok(())
 }
 
-/// Format-2 checks of one case: its `basis`, and the bases of its `equivalent` outputs.
+/// Checks of one case: its `basis`, and the bases of its `equivalent` outputs.
 fn check_basis(file: &VectorFile, case: &Case) -> Result<(), (&'static str, String)> {
     let binding = case.expect.result != Verdict::Acceptable;
     check_basis_list(file, "basis", &case.basis, binding)?;

@@ -821,7 +821,7 @@ class Cases:
             assert err is None and decided, (where, err)
             expect = {"result": "valid", "output": out}
             if op == "build":
-                expect["compare"] = {"body": "json"}
+                expect["compare"] = {"headers": "headers", "body": "json"}
             if op == "verify":
                 # Only refusals a page shows, one element: G1 (one result per element) and
                 # the MessageId scheme are ours.

@@ -194,6 +194,10 @@ def assert_cross_checks():
 
 def valid(output, equivalent=None):
     e = {"result": "valid", "output": output}
+    if "headers" in output:
+        # RFC 9110 5.3: the order of differently named fields carries no meaning, and
+        # the page's table and its quickstart list the headers in different orders.
+        e["compare"] = {"headers": "headers"}
     if equivalent:
         e["equivalent"] = equivalent
     return e
@@ -331,20 +335,6 @@ TABLE_ORDER = ["X-Api-Key", "Authorization", "X-Timestamp", "X-Nonce"]
 QUICKSTART_ORDER = ["Authorization", "X-Api-Key", "X-Timestamp", "X-Nonce"]
 
 
-def sign_equivalents(out):
-    """The same output with the headers in the orders the vendor's pages show them
-    (RFC 9110 5.3: the order of differently named fields carries no meaning)."""
-    def reordered(order):
-        by_name = dict((n, v) for n, v in out["headers"])
-        o = {k: v for k, v in out.items() if k != "headers"}
-        o["headers"] = [[n, by_name[n]] for n in order]
-        return o
-    return [
-        {"output": reordered(TABLE_ORDER), "basis": [B_HEADER_TABLE, "rfc9110#5.3"]},
-        {"output": reordered(QUICKSTART_ORDER), "basis": [B_QUICK_AUTHZ, "rfc9110#5.3"]},
-    ]
-
-
 # Every correctly built signature rests on these.
 SIGN_BASIS = [B_STS, B_SIGNATURE, B_KEY_BYTES, B_AUTHZ]
 
@@ -352,7 +342,7 @@ SIGN_BASIS = [B_STS, B_SIGNATURE, B_KEY_BYTES, B_AUTHZ]
 def add_sign_cases(c):
     def ok(comment, flags, inp, basis=()):
         out = sign_output(inp)
-        c.add("sign", comment, flags, inp, valid(out, sign_equivalents(out)), list(basis) + SIGN_BASIS)
+        c.add("sign", comment, flags, inp, valid(out), list(basis) + SIGN_BASIS + [B_HEADER_TABLE, "rfc9110#5.3"])
 
     def acc(comment, flags, inp, basis):
         c.add("sign", comment, flags, inp, acceptable_valid(sign_output(inp)), basis)
@@ -1216,6 +1206,17 @@ PAGE_MODELS = {"sign": page_sign, "verify": page_verify, "error-response": page_
                "parse-error": page_parse_error}
 
 
+def stage_equal(want, got, how):
+    """One output stage compared as vectors/README.md's grading rules say."""
+    if how == "headers":
+        if not isinstance(got, list):
+            return False
+        names = {n.lower() for n, _ in want}
+        pick = lambda pairs, name: [v for n, v in pairs if n.lower() == name]  # noqa: E731
+        return all(pick(want, n) == pick(got, n) for n in names)
+    return want == got
+
+
 def check_against_pages(case):
     """THE RULE for one case, under every reading (see PAGE_READINGS)."""
     exp = case["expect"]
@@ -1226,8 +1227,10 @@ def check_against_pages(case):
         where = f"{case['id']} under the page reading {r}"
         if exp["result"] == "valid":
             outputs = [exp["output"]] + [e["output"] for e in exp.get("equivalent", [])]
+            compare = exp.get("compare", {})
             assert kind == "ok", f"{where}: refused ({got}); the case says valid"
-            assert any(all(got.get(k) == v for k, v in o.items()) for o in outputs), \
+            assert any(all(stage_equal(v, got.get(k), compare.get(k, "exact")) for k, v in o.items())
+                       for o in outputs), \
                 f"{where}: answers {got}; the case allows {outputs}"
         else:
             assert kind == "err", f"{where}: accepted; the case says invalid"

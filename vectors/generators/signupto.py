@@ -706,7 +706,17 @@ TOKEN_DECISIONS = ["S5", "S6", "S8", "S-TOKEN", "S-TOKEN-AUTH", "S-TOKEN-ORDER",
 
 
 def valid(output):
-    return {"result": "valid", "output": output}
+    e = {"result": "valid", "output": output}
+    # Header fields are graded as fields (RFC 9110 §5.3: the order of differently named
+    # fields carries no meaning; names are case-insensitive), a JSON body as JSON.
+    compare = {}
+    if "headers" in output:
+        compare["headers"] = "headers"
+    if isinstance(output.get("body"), str) and output["body"].startswith("{"):
+        compare["body"] = "json"
+    if compare:
+        e["compare"] = compare
+    return e
 
 
 def invalid(error, alternatives=None):
