@@ -113,6 +113,13 @@ fn a_changed_signature_fails_and_is_named() {
     assert!(out.contains(&format!("FAIL {id}")), "{out}");
     assert!(out.contains("stage `signature`"), "{out}");
     assert!(out.contains(&flipped), "{out}");
+    // What the verdict rests on (the vendor page and its sentence) and the kind of fault.
+    assert!(
+        out.contains("rests on: https://dev.sign-up.to/documentation/reference/latest/authorisation/partner-hash/"),
+        "{out}"
+    );
+    assert!(out.contains("\"The signature is the SHA-1 digest"), "{out}");
+    assert!(out.contains("failures by kind: BASIC 1"), "{out}");
 
     let json = run(&[
         "check",
@@ -125,6 +132,46 @@ fn a_changed_signature_fails_and_is_named() {
     let report: serde_json::Value = serde_json::from_slice(&json.stdout).unwrap();
     assert_eq!(report["conformant"], false);
     assert_eq!(report["total"]["failed"], 1);
+    let failed = report["schemes"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .flat_map(|s| s["cases"].as_array().unwrap())
+        .find(|c| c["outcome"] == "failed")
+        .unwrap();
+    assert!(
+        failed["basis"][0]
+            .as_str()
+            .unwrap()
+            .starts_with("page:https://"),
+        "{failed}"
+    );
+    assert_eq!(failed["bugTypes"], serde_json::json!(["BASIC"]), "{failed}");
+}
+
+#[test]
+fn a_reader_that_stops_early_gets_no_panic() {
+    // `partner-auth check --format json | head -c 16`: stdout closes while the report
+    // (far larger than a pipe buffer) is still being written.
+    let mut child = bin()
+        .args(["check", "--format", "json"])
+        .stdout(Stdio::piped())
+        .stderr(Stdio::piped())
+        .spawn()
+        .unwrap();
+    let mut first = [0u8; 16];
+    use std::io::Read;
+    child
+        .stdout
+        .as_mut()
+        .unwrap()
+        .read_exact(&mut first)
+        .unwrap();
+    drop(child.stdout.take());
+    let o = child.wait_with_output().unwrap();
+    let err = String::from_utf8_lossy(&o.stderr);
+    assert!(!err.contains("panicked"), "{err}");
+    assert_eq!(o.status.code(), Some(141), "{err}");
 }
 
 #[test]

@@ -245,8 +245,10 @@ fn print_text(
                     if let Some(hint) = first_difference(expected, actual) {
                         println!("     {hint}");
                     }
-                    for entry in case.basis.iter().filter(|b| !b.starts_with("decision:")) {
-                        println!("     rests on: {entry}");
+                    let mut label = "rests on:";
+                    for line in basis_lines(&case.basis) {
+                        println!("     {label:<9} {line}");
+                        label = "";
                     }
                     if !case.bug_types.is_empty() {
                         println!("     kind:     {}", case.bug_types.join(", "));
@@ -339,12 +341,35 @@ fn print_text(
     }
 }
 
-/// The basis lines of a failed case, for reports (pages and standards only).
+/// What a failed verdict rests on, one line each: a page's URL once, then each of its
+/// quotes indented; standards as they are. Project decisions are left out (they never
+/// decide a binding verdict).
+fn basis_lines(basis: &[String]) -> Vec<String> {
+    let mut lines = Vec::new();
+    let mut last_url = "";
+    for entry in basis.iter().filter(|b| !b.starts_with("decision:")) {
+        match entry.strip_prefix("page:").and_then(|p| p.split_once(' ')) {
+            Some((url, quote)) => {
+                if url != last_url {
+                    lines.push(url.to_owned());
+                    last_url = url;
+                }
+                lines.push(format!("  {quote}"));
+            }
+            None => {
+                lines.push(entry.clone());
+                last_url = "";
+            }
+        }
+    }
+    lines
+}
+
+/// The basis lines of a failed case for JUnit's failure text.
 fn rests_on(case: &vectors::CaseReport) -> String {
-    case.basis
+    basis_lines(&case.basis)
         .iter()
-        .filter(|b| !b.starts_with("decision:"))
-        .map(|b| format!("\nrests on: {b}"))
+        .map(|l| format!("\nrests on: {l}"))
         .collect()
 }
 
