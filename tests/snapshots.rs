@@ -44,7 +44,10 @@ fn every_canonical_string() {
                 };
                 let Answer::Output(out) = reference::answer(&f.file.scheme, &case.op, &case.input)
                 else {
-                    panic!("{}: the reference refused a case it is pinned to accept", case.id);
+                    panic!(
+                        "{}: the reference refused a case it is pinned to accept",
+                        case.id
+                    );
                 };
                 let got = out[stage]
                     .as_str()

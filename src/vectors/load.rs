@@ -268,6 +268,26 @@ fn check_basis(file: &VectorFile, case: &Case) -> Result<(), (&'static str, Stri
             return Err(("expect.equivalent.output", "must be an object".into()));
         }
     }
+    for path in &case.expect.free {
+        let stage = path
+            .strip_prefix('/')
+            .and_then(|p| p.split('/').next())
+            .unwrap_or("");
+        let named = case
+            .expect
+            .output
+            .as_ref()
+            .and_then(Value::as_object)
+            .is_some_and(|o| o.contains_key(stage));
+        if case.expect.result != Verdict::Valid || !named {
+            return Err((
+                "expect.free",
+                format!(
+                    "`{path}` must start with `/` and a stage of a valid case's `output` (e.g. `/response/*/MessageId`)"
+                ),
+            ));
+        }
+    }
     if !case.expect.equivalent.is_empty() && case.expect.result != Verdict::Valid {
         return Err((
             "expect.equivalent",
@@ -324,6 +344,7 @@ fn field_of(e: &serde_json::Error) -> String {
         "alternatives",
         "reference",
         "compare",
+        "free",
         "equivalent",
     ] {
         if named(field) {

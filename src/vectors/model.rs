@@ -116,6 +116,13 @@ pub struct Expect {
     /// (exact unless named here). The reference is always compared exactly.
     #[serde(default, skip_serializing_if = "BTreeMap::is_empty")]
     pub compare: BTreeMap<String, Compare>,
+    /// Members of the output whose value the server chooses and no page fixes (a message
+    /// id, a clock reading): paths like `/response/*/MessageId` (`*` is any array index or
+    /// member). Another implementation must give a value of the same JSON type there
+    /// (non-empty when the expected string is); the value itself is not compared. The
+    /// reference is always compared exactly.
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub free: Vec<String>,
     /// Other outputs that conform just as well as `output` (what a vendor page shows,
     /// where it differs from the reference), each with its own basis.
     #[serde(default, skip_serializing_if = "Vec::is_empty")]

@@ -515,24 +515,129 @@ fn compare_output(
     None
 }
 
+/// The JSON type of `v`, for messages.
+fn json_type(v: &Value) -> &'static str {
+    match v {
+        Value::Null => "null",
+        Value::Bool(_) => "a boolean",
+        Value::Number(_) => "a number",
+        Value::String(_) => "a string",
+        Value::Array(_) => "an array",
+        Value::Object(_) => "an object",
+    }
+}
+
+/// Blanks the member at `path` (segments after the stage; `*` is every index or member)
+/// in both `want` and `got` once `got` holds a value of the same JSON type there
+/// (non-empty when `want` is a non-empty string). JSON text met on the way is parsed
+/// on both sides. `Err` says where `got` does not fit.
+fn blank_free(want: &mut Value, got: &mut Value, path: &[&str], at: &str) -> Result<(), String> {
+    let Some((first, rest)) = path.split_first() else {
+        if want.is_null() {
+            // No value expected here (a refusal has no message id): compared as usual.
+            return Ok(());
+        }
+        let fits = match (&*want, &*got) {
+            (Value::String(w), Value::String(g)) => w.is_empty() || !g.is_empty(),
+            (w, g) => json_type(w) == json_type(g),
+        };
+        if !fits {
+            return Err(format!(
+                "{at}: {} expected{}, found {}",
+                json_type(want),
+                if want.as_str().is_some_and(|w| !w.is_empty()) {
+                    " (not empty; its value is the server's choice)"
+                } else {
+                    ""
+                },
+                json_type(got)
+            ));
+        }
+        *want = Value::Null;
+        *got = Value::Null;
+        return Ok(());
+    };
+    if let (Value::String(w), Value::String(g)) = (&*want, &*got) {
+        let (Ok(w), Ok(g)) = (serde_json::from_str(w), serde_json::from_str(g)) else {
+            return Err(format!("{at}: not JSON text"));
+        };
+        *want = w;
+        *got = g;
+    }
+    let keys: Vec<String> = match (&*want, *first) {
+        (Value::Array(items), "*") => (0..items.len()).map(|i| i.to_string()).collect(),
+        (Value::Object(map), "*") => map.keys().cloned().collect(),
+        _ => vec![(*first).to_owned()],
+    };
+    for key in keys {
+        let here = format!("{at}/{key}");
+        let (w, g) = match (&mut *want, &mut *got) {
+            (Value::Array(ws), Value::Array(gs)) => {
+                let Ok(i) = key.parse::<usize>() else {
+                    continue;
+                };
+                (ws.get_mut(i), gs.get_mut(i))
+            }
+            (Value::Object(ws), Value::Object(gs)) => (ws.get_mut(&key), gs.get_mut(&key)),
+            _ => continue,
+        };
+        match (w, g) {
+            (Some(w), Some(g)) => blank_free(w, g, rest, &here)?,
+            (Some(w), None) if !w.is_null() => {
+                return Err(format!("{here}: missing"));
+            }
+            // Absent in the expectation, or a null the answer may leave out: the normal
+            // comparison decides.
+            _ => {}
+        }
+    }
+    Ok(())
+}
+
+/// `expected` and `actual` with every `free` member blanked, or the failure naming
+/// where the answer does not fit.
+fn without_free(
+    expected: &Value,
+    actual: &Value,
+    free: &[String],
+) -> Result<(Value, Value), Outcome> {
+    let (mut want, mut got) = (expected.clone(), actual.clone());
+    for path in free {
+        let segments: Vec<&str> = path.trim_start_matches('/').split('/').collect();
+        if let Err(why) = blank_free(&mut want, &mut got, &segments, "") {
+            return Err(Outcome::Failed {
+                stage: segments[0].to_owned(),
+                expected: format!("a server-chosen value at {path}"),
+                actual: why,
+            });
+        }
+    }
+    Ok((want, got))
+}
+
+/// Compares one expected output with an answer under the case's `compare` and `free`.
+fn compare_relaxed(expected: &Value, actual: &Value, case: &Case) -> Option<Outcome> {
+    match without_free(expected, actual, &case.expect.free) {
+        Ok((want, got)) => compare_output(&want, &got, &case.expect.compare),
+        Err(failure) => Some(failure),
+    }
+}
+
 /// Grades an output of a `valid` case: exactly `output` for the reference; for
 /// another implementation `output` under the case's `compare` rules, or any of its
 /// `equivalent` outputs. A failure names the first diverging stage of `output`.
 fn grade_valid_output(case: &Case, out: &Value, strictness: Strictness) -> Outcome {
     let e = &case.expect;
     let want = e.output.as_ref().unwrap_or(&Value::Null);
-    let exact = BTreeMap::new();
-    let rules = match strictness {
-        Strictness::Reference => &exact,
-        Strictness::Conformance => &e.compare,
-    };
-    let Some(failure) = compare_output(want, out, rules) else {
+    if strictness == Strictness::Reference {
+        return compare_output(want, out, &BTreeMap::new()).unwrap_or(Outcome::Passed);
+    }
+    let Some(failure) = compare_relaxed(want, out, case) else {
         return Outcome::Passed;
     };
-    if strictness == Strictness::Conformance
-        && e.equivalent
-            .iter()
-            .any(|eq| compare_output(&eq.output, out, &e.compare).is_none())
+    if e.equivalent
+        .iter()
+        .any(|eq| compare_relaxed(&eq.output, out, case).is_none())
     {
         return Outcome::Passed;
     }
@@ -758,6 +863,67 @@ mod tests {
             [["X-A", "1"], ["X-A", "2"], ["Date", "d"], ["Authorization", "s"]]}));
         assert!(matches!(
             grade(&c, &reordered, Strictness::Reference),
+            Outcome::Failed { .. }
+        ));
+    }
+
+    #[test]
+    fn free_members_need_a_value_of_their_type_but_not_the_same_value() {
+        let c = case(serde_json::json!({
+            "result": "valid",
+            "output": {"status": 200, "response": [
+                {"errorMsg": "OK 1 messages queued for sending", "MessageId": "1469.20250704.1-ab"},
+                {"errorMsg": "Data is not valid, no messages sent", "MessageId": null}
+            ]},
+            "compare": {"response": "json"},
+            "free": ["/response/*/MessageId"]
+        }));
+        let answer = |first: serde_json::Value| {
+            let mut element = serde_json::json!({"errorMsg": "OK 1 messages queued for sending"});
+            if !first.is_null() {
+                element["MessageId"] = first;
+            }
+            out(serde_json::json!({"status": 200, "response": [
+                element,
+                {"errorMsg": "Data is not valid, no messages sent"}
+            ]}))
+        };
+        // Another id of the server's choosing passes ...
+        assert_eq!(
+            grade(&c, &answer("x-42".into()), Strictness::Conformance),
+            Outcome::Passed
+        );
+        // ... no id, an empty one or a number does not, naming where.
+        for bad in [serde_json::Value::Null, "".into(), 42.into()] {
+            match grade(&c, &answer(bad.clone()), Strictness::Conformance) {
+                Outcome::Failed { stage, actual, .. } => {
+                    assert_eq!(stage, "response");
+                    assert!(actual.contains("/response/0/MessageId"), "{actual}");
+                }
+                other => panic!("{bad}: {other:?}"),
+            }
+        }
+        // The refusal's null stays compared: an id there is a difference.
+        let mut both = answer("x-42".into());
+        if let Answer::Output(v) = &mut both {
+            v["response"][1]["MessageId"] = "y".into();
+        }
+        assert!(matches!(
+            grade(&c, &both, Strictness::Conformance),
+            Outcome::Failed { .. }
+        ));
+        // Other members are still compared.
+        let wrong = out(serde_json::json!({"status": 200, "response": [
+            {"errorMsg": "OK", "MessageId": "x"},
+            {"errorMsg": "Data is not valid, no messages sent"}
+        ]}));
+        assert!(matches!(
+            grade(&c, &wrong, Strictness::Conformance),
+            Outcome::Failed { .. }
+        ));
+        // The reference is held to the exact id.
+        assert!(matches!(
+            grade(&c, &answer("x-42".into()), Strictness::Reference),
             Outcome::Failed { .. }
         ));
     }
