@@ -92,9 +92,12 @@ pub struct Settings {
     pub token_lifetime_secs: i64,
     /// The clock the verifiers read.
     pub clock: Arc<dyn Clock>,
-    /// Most nonces the HMAC-SHA256 replay store holds at once (it refuses beyond that,
-    /// fail closed).
+    /// Most nonces each replay store (HMAC-SHA256, each Sign-Up.to verifier) holds at
+    /// once (it refuses beyond that, fail closed).
     pub replay_capacity: usize,
+    /// Most nonces one key (or token) may hold in a replay store at once; past it that
+    /// key alone is refused (fail closed) while the others go on.
+    pub replay_scope_quota: usize,
     /// Answer the HMAC-SHA256 routes without verifying anything. Only for measuring what
     /// authentication costs (`benches/serve_load.rs`); the CLI has no flag for it and
     /// the default is off.
@@ -112,6 +115,7 @@ impl std::fmt::Debug for Settings {
             .field("window_secs", &self.window_secs)
             .field("token_lifetime_secs", &self.token_lifetime_secs)
             .field("replay_capacity", &self.replay_capacity)
+            .field("replay_scope_quota", &self.replay_scope_quota)
             .field("skip_auth", &self.skip_auth)
             .field("log_requests", &self.log_requests)
             .finish_non_exhaustive()
@@ -126,7 +130,8 @@ impl Default for Settings {
             window_secs: crate::schemes::signupto::DEFAULT_WINDOW_SECS,
             token_lifetime_secs: 3600,
             clock: Arc::new(crate::SystemClock),
-            replay_capacity: 1_000_000,
+            replay_capacity: crate::replay::DEFAULT_CAPACITY,
+            replay_scope_quota: crate::replay::DEFAULT_SCOPE_QUOTA,
             skip_auth: false,
             log_requests: true,
         }
