@@ -288,9 +288,10 @@ fn run_briefly(args: &[&str]) -> std::process::Output {
         .stderr(Stdio::piped())
         .spawn()
         .unwrap();
-    let started = std::time::Instant::now();
+    let mut waited = 0;
     while child.try_wait().unwrap().is_none() {
-        if started.elapsed() > Duration::from_secs(20) {
+        waited += 1;
+        if waited > 1000 {
             let _ = child.kill();
             let out = child.wait_with_output().unwrap();
             panic!(
