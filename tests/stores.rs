@@ -332,6 +332,7 @@ fn serve_refuses_a_window_out_of_range_with_exit_2() {
 struct Sandbox {
     child: Child,
     addr: String,
+    _stdout: BufReader<std::process::ChildStdout>,
 }
 
 impl Sandbox {
@@ -345,15 +346,19 @@ impl Sandbox {
             .spawn()
             .unwrap();
         let mut first = String::new();
-        BufReader::new(child.stdout.take().unwrap())
-            .read_line(&mut first)
-            .unwrap();
+        let mut stdout = BufReader::new(child.stdout.take().unwrap());
+        stdout.read_line(&mut first).unwrap();
         let addr = first
             .trim()
             .strip_prefix("listening on http://")
             .unwrap_or_else(|| panic!("first line of serve: {first:?}"))
             .to_owned();
-        Self { child, addr }
+        // Kept open: serve goes on printing its banner, and stops on a closed stdout.
+        Self {
+            child,
+            addr,
+            _stdout: stdout,
+        }
     }
 
     /// Sends `req` and returns the status and the error-code header.
