@@ -346,16 +346,13 @@ impl ShardedNonceStore {
         self.release_all(&freed);
     }
 
-    /// Takes one slot of `scope`'s quota, after giving back `freed` of its slots; when
-    /// the quota is reached, first sweeps expired entries.
-    fn reserve_scope(&self, own: &mut Shard, scope: u64, freed: usize, now: u32) -> bool {
+    /// Takes one slot of `scope`'s quota; when the quota is reached, first sweeps
+    /// expired entries.
+    fn reserve_scope(&self, own: &mut Shard, scope: u64, now: u32) -> bool {
         for attempt in 0..2 {
             {
                 let mut counts = lock(self.count_shard(scope));
                 let c = counts.entry(scope).or_insert(0);
-                if attempt == 0 {
-                    *c = c.saturating_sub(freed);
-                }
                 if *c < self.scope_quota {
                     *c += 1;
                     return true;
@@ -433,7 +430,11 @@ impl NonceStore for ShardedNonceStore {
                 for (s, n) in freed.per_scope() {
                     self.uncount(s, n);
                 }
-                if !self.reserve_scope(&mut shard, scope, own, now) {
+                // Likewise for the scope: an entry of its own forgotten just now is taken
+                // over (its count only falls), else a slot of its quota is reserved.
+                if own > 0 {
+                    self.uncount(scope, own - 1);
+                } else if !self.reserve_scope(&mut shard, scope, now) {
                     self.release(total);
                     return Err(StoreFull::Scope {
                         quota: self.scope_quota,
