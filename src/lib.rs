@@ -62,6 +62,6 @@ pub mod vectors;
 
 pub use canonical::CanonicalString;
 pub use clock::{Clock, FixedClock, SystemClock};
-pub use replay::{InMemoryNonceStore, Insert, NonceStore, StoreFull};
+pub use replay::{InMemoryNonceStore, Insert, NonceStore, StoreFull, WindowOutOfRange};
 pub use request::{Headers, Request};
 pub use secret::Secret;

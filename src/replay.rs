@@ -1,6 +1,13 @@
 //! [`NonceStore`]: remembers nonces so a request cannot be replayed.
+//!
+//! Two bounds keep a store's memory and fairness in check: a capacity (live nonces in
+//! all) and a per-scope quota (live nonces under one scope, i.e. one key or token), so
+//! that one key filling its share fails closed for itself while the others go on. The
+//! freshness window that decides how long a nonce is kept is validated once, by
+//! [`check_window_secs`], for every verifier.
 
-use std::collections::{HashMap, VecDeque};
+use std::cmp::Reverse;
+use std::collections::{BinaryHeap, HashMap};
 use std::sync::Mutex;
 
 /// The answer of [`NonceStore::insert`].
@@ -15,12 +22,62 @@ pub enum Insert {
 /// The store cannot remember another nonce without forgetting one still inside its
 /// window, so it refuses (fails closed) rather than risk accepting a replay.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, thiserror::Error)]
+pub enum StoreFull {
+    /// Every slot of the store holds a live nonce: every scope is refused until some
+    /// expire.
+    #[error(
+        "the nonce store is full ({capacity} live nonces); refusing rather than forgetting one still inside the window"
+    )]
+    Total {
+        /// The configured capacity.
+        capacity: usize,
+    },
+    /// This scope (key or token) holds its whole quota of live nonces: it is refused
+    /// until some of its own expire; other scopes are unaffected.
+    #[error(
+        "this key already holds {quota} live nonces, its quota in the nonce store; refusing rather than forgetting one still inside the window (other keys are unaffected)"
+    )]
+    Scope {
+        /// The configured per-scope quota.
+        quota: usize,
+    },
+}
+
+/// Default number of live nonces one store holds in all (1 000 000).
+pub const DEFAULT_CAPACITY: usize = 1_000_000;
+
+/// Default number of live nonces one scope (an API key, a key id, a token) may hold:
+/// a quarter of [`DEFAULT_CAPACITY`], so that at least four keys must be filled before
+/// a default-sized store refuses everyone. At the HMAC-SHA256 window (nonces kept
+/// 120 s) that is about 2 000 accepted requests per second per key, sustained.
+pub const DEFAULT_SCOPE_QUOTA: usize = 250_000;
+
+/// Smallest freshness window a verifier accepts, in seconds either side of its clock.
+pub const MIN_WINDOW_SECS: i64 = 1;
+/// Largest freshness window a verifier accepts, in seconds either side of its clock
+/// (one day): beyond it nonces would be kept for days, and time arithmetic near the
+/// ends of `i64` could wrap.
+pub const MAX_WINDOW_SECS: i64 = 86_400;
+
+/// A freshness window outside [`MIN_WINDOW_SECS`]`..=`[`MAX_WINDOW_SECS`].
+#[derive(Debug, Clone, Copy, PartialEq, Eq, thiserror::Error)]
 #[error(
-    "the nonce store is full ({capacity} live nonces); refusing rather than forgetting one still inside the window"
+    "the freshness window must be {MIN_WINDOW_SECS} to {MAX_WINDOW_SECS} seconds either side of the clock; got {value}"
 )]
-pub struct StoreFull {
-    /// The configured capacity.
-    pub capacity: usize,
+pub struct WindowOutOfRange {
+    /// The value refused.
+    pub value: i64,
+}
+
+/// Checks a freshness window (seconds either side of the verifier's clock): 1 to 86 400.
+/// Zero or negative windows would keep nonces until the past (a replay accepted), huge
+/// ones overflow `date + window`.
+pub fn check_window_secs(value: i64) -> Result<i64, WindowOutOfRange> {
+    if (MIN_WINDOW_SECS..=MAX_WINDOW_SECS).contains(&value) {
+        Ok(value)
+    } else {
+        Err(WindowOutOfRange { value })
+    }
 }
 
 /// Remembers `(scope, nonce)` pairs until a deadline.
@@ -52,35 +109,71 @@ impl<S: NonceStore + ?Sized> NonceStore for std::sync::Arc<S> {
     }
 }
 
-/// An in-memory [`NonceStore`] with a bound on live entries.
+/// An in-memory [`NonceStore`] with a bound on live entries in all and per scope.
 ///
-/// Expired entries are purged a few at a time on each insert, oldest deadline first,
-/// so no call scans the whole store. When `capacity` live entries exist, inserts fail
-/// with [`StoreFull`] until some expire.
+/// Expired entries are purged a few at a time on each insert, earliest deadline first
+/// (a min-heap of deadlines), so no call scans the whole store and an entry kept far
+/// into the future never holds back the purge of those already expired. When
+/// `capacity` live entries exist, or the scope already holds `scope_quota` of them, the
+/// store first purges everything expired, then refuses with [`StoreFull`] (fail closed)
+/// rather than forget a nonce still inside its window.
+///
+/// ```
+/// use partner_auth::{InMemoryNonceStore, Insert, NonceStore, StoreFull};
+/// let store = InMemoryNonceStore::new(100).with_scope_quota(2);
+/// assert_eq!(store.insert("cid:1", "a", 0, 60), Ok(Insert::Fresh));
+/// assert_eq!(store.insert("cid:1", "b", 0, 60), Ok(Insert::Fresh));
+/// assert_eq!(store.insert("cid:1", "c", 0, 60), Err(StoreFull::Scope { quota: 2 }));
+/// assert_eq!(store.insert("cid:2", "c", 0, 60), Ok(Insert::Fresh));
+/// ```
 #[derive(Debug)]
 pub struct InMemoryNonceStore {
     inner: Mutex<Inner>,
     capacity: usize,
+    scope_quota: usize,
 }
+
+type Key = std::sync::Arc<(String, String)>;
 
 #[derive(Debug, Default)]
 struct Inner {
-    live: HashMap<(String, String), i64>,
-    /// Entries in insertion order with their deadline; deadlines are not strictly
-    /// ordered, so an entry is only dropped once its own deadline passed.
-    order: VecDeque<((String, String), i64)>,
+    live: HashMap<Key, i64>,
+    /// Every deadline handed out, earliest first. An entry re-inserted after expiring
+    /// leaves its old deadline here; it is dropped when popped, as it no longer matches.
+    deadlines: BinaryHeap<Reverse<(i64, Key)>>,
+    /// Live entries per scope (absent when none).
+    per_scope: HashMap<String, usize>,
 }
 
-/// How many queue entries one insert examines for expiry, at most.
+/// How many expired entries one insert purges, at most.
 const PURGE_STEP: usize = 8;
 
 impl InMemoryNonceStore {
-    /// A store holding at most `capacity` live nonces.
+    /// A store holding at most `capacity` live nonces, and at most
+    /// [`DEFAULT_SCOPE_QUOTA`] under one scope. A capacity of 0 refuses every nonce.
     pub fn new(capacity: usize) -> Self {
         Self {
             inner: Mutex::new(Inner::default()),
             capacity,
+            scope_quota: DEFAULT_SCOPE_QUOTA,
         }
+    }
+
+    /// Sets how many live nonces one scope may hold (a quota of 0 refuses every nonce;
+    /// a quota at or above the capacity means only the capacity binds).
+    pub fn with_scope_quota(mut self, quota: usize) -> Self {
+        self.scope_quota = quota;
+        self
+    }
+
+    /// The configured bound on live nonces.
+    pub fn capacity(&self) -> usize {
+        self.capacity
+    }
+
+    /// The configured bound on live nonces under one scope.
+    pub fn scope_quota(&self) -> usize {
+        self.scope_quota
     }
 
     /// Number of nonces currently remembered (expired ones not yet purged included).
@@ -93,6 +186,11 @@ impl InMemoryNonceStore {
         self.len() == 0
     }
 
+    /// Nonces currently remembered under `scope` (expired ones not yet purged included).
+    pub fn scope_len(&self, scope: &str) -> usize {
+        self.lock().per_scope.get(scope).copied().unwrap_or(0)
+    }
+
     fn lock(&self) -> std::sync::MutexGuard<'_, Inner> {
         // A panic while holding the lock cannot leave the maps inconsistent in a way
         // that matters for replay safety (an entry is either there or not).
@@ -102,23 +200,40 @@ impl InMemoryNonceStore {
 
 impl Default for InMemoryNonceStore {
     fn default() -> Self {
-        Self::new(1_000_000)
+        Self::new(DEFAULT_CAPACITY)
     }
 }
 
 impl Inner {
+    /// Purges up to `budget` expired entries (deadline before `now`), earliest first.
     fn purge(&mut self, now: i64, budget: usize) {
         for _ in 0..budget {
-            match self.order.front() {
-                Some((_, deadline)) if *deadline < now => {
-                    let (key, deadline) = self.order.pop_front().expect("front exists");
+            match self.deadlines.peek() {
+                Some(Reverse((deadline, _))) if *deadline < now => {
+                    let Some(Reverse((deadline, key))) = self.deadlines.pop() else {
+                        break;
+                    };
                     if self.live.get(&key) == Some(&deadline) {
                         self.live.remove(&key);
+                        self.release(&key.0);
                     }
                 }
                 _ => break,
             }
         }
+    }
+
+    fn release(&mut self, scope: &str) {
+        if let Some(n) = self.per_scope.get_mut(scope) {
+            *n = n.saturating_sub(1);
+            if *n == 0 {
+                self.per_scope.remove(scope);
+            }
+        }
+    }
+
+    fn scope_count(&self, scope: &str) -> usize {
+        self.per_scope.get(scope).copied().unwrap_or(0)
     }
 }
 
@@ -132,23 +247,32 @@ impl NonceStore for InMemoryNonceStore {
     ) -> Result<Insert, StoreFull> {
         let mut inner = self.lock();
         inner.purge(now, PURGE_STEP);
-        let key = (scope.to_owned(), nonce.to_owned());
-        if let Some(deadline) = inner.live.get(&key)
-            && *deadline >= now
-        {
-            return Ok(Insert::Replayed);
-        }
-        if inner.live.len() >= self.capacity && !inner.live.contains_key(&key) {
-            // Try harder before refusing: purge everything already expired at the front.
-            inner.purge(now, usize::MAX);
-            if inner.live.len() >= self.capacity {
-                return Err(StoreFull {
-                    capacity: self.capacity,
-                });
+        let key: Key = std::sync::Arc::new((scope.to_owned(), nonce.to_owned()));
+        match inner.live.get_mut(&key) {
+            Some(deadline) if *deadline >= now => return Ok(Insert::Replayed),
+            // Expired but not yet purged: the entry (and its count) is reused.
+            Some(deadline) => *deadline = keep_until,
+            None => {
+                // Before refusing, purge everything already expired.
+                if inner.scope_count(scope) >= self.scope_quota || inner.live.len() >= self.capacity
+                {
+                    inner.purge(now, usize::MAX);
+                }
+                if inner.scope_count(scope) >= self.scope_quota {
+                    return Err(StoreFull::Scope {
+                        quota: self.scope_quota,
+                    });
+                }
+                if inner.live.len() >= self.capacity {
+                    return Err(StoreFull::Total {
+                        capacity: self.capacity,
+                    });
+                }
+                inner.live.insert(key.clone(), keep_until);
+                *inner.per_scope.entry(scope.to_owned()).or_insert(0) += 1;
             }
         }
-        inner.live.insert(key.clone(), keep_until);
-        inner.order.push_back((key, keep_until));
+        inner.deadlines.push(Reverse((keep_until, key)));
         Ok(Insert::Fresh)
     }
 }
@@ -170,10 +294,69 @@ mod tests {
         let s = InMemoryNonceStore::new(2);
         assert_eq!(s.insert("k", "a", 0, 10), Ok(Insert::Fresh));
         assert_eq!(s.insert("k", "b", 0, 10), Ok(Insert::Fresh));
-        assert_eq!(s.insert("k", "c", 5, 15), Err(StoreFull { capacity: 2 }));
+        assert_eq!(
+            s.insert("k", "c", 5, 15),
+            Err(StoreFull::Total { capacity: 2 })
+        );
         // Past the deadlines the old entries go and the new one fits.
         assert_eq!(s.insert("k", "c", 11, 21), Ok(Insert::Fresh));
         assert_eq!(s.insert("k", "a", 11, 21), Ok(Insert::Fresh));
         assert_eq!(s.len(), 2);
+    }
+
+    #[test]
+    fn a_far_future_entry_does_not_hold_back_the_purge() {
+        // Inserted first, kept for ever: in insertion order it would sit at the front.
+        let s = InMemoryNonceStore::new(1000);
+        assert_eq!(s.insert("k", "far", 0, i64::MAX), Ok(Insert::Fresh));
+        for i in 0..100 {
+            assert_eq!(s.insert("k", &format!("old-{i}"), 0, 10), Ok(Insert::Fresh));
+        }
+        assert_eq!(s.len(), 101);
+        // Each insert past the deadlines purges a bounded number of expired entries.
+        for i in 0..20 {
+            assert_eq!(
+                s.insert("k", &format!("new-{i}"), 11, 30),
+                Ok(Insert::Fresh)
+            );
+        }
+        assert_eq!(s.len(), 1 + 20);
+        assert_eq!(s.scope_len("k"), 21);
+        // The far one is still remembered.
+        assert_eq!(
+            s.insert("k", "far", 1_000_000, 1_000_010),
+            Ok(Insert::Replayed)
+        );
+    }
+
+    #[test]
+    fn a_scope_at_its_quota_fails_closed_alone_and_recovers_after_expiry() {
+        let s = InMemoryNonceStore::new(10).with_scope_quota(3);
+        for n in ["a", "b", "c"] {
+            assert_eq!(s.insert("A", n, 0, 10), Ok(Insert::Fresh));
+        }
+        assert_eq!(
+            s.insert("A", "d", 5, 15),
+            Err(StoreFull::Scope { quota: 3 })
+        );
+        // A replay is still recognised while the scope is at its quota.
+        assert_eq!(s.insert("A", "a", 5, 15), Ok(Insert::Replayed));
+        assert_eq!(s.insert("B", "d", 5, 15), Ok(Insert::Fresh));
+        // Once A's entries expire, A gets room again.
+        assert_eq!(s.insert("A", "d", 11, 21), Ok(Insert::Fresh));
+        assert_eq!(s.scope_len("A"), 1);
+        assert_eq!(s.scope_len("B"), 1);
+    }
+
+    #[test]
+    fn windows_in_range_only() {
+        for ok in [1, 60, 900, 86_400] {
+            assert_eq!(check_window_secs(ok), Ok(ok));
+        }
+        for bad in [i64::MIN, -60, 0, 86_401, i64::MAX] {
+            let err = check_window_secs(bad).unwrap_err();
+            assert_eq!(err, WindowOutOfRange { value: bad });
+            assert!(err.to_string().contains("1 to 86400 seconds"), "{err}");
+        }
     }
 }

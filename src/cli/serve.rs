@@ -8,11 +8,11 @@ use std::process::ExitCode;
 use std::sync::Arc;
 use std::time::Duration;
 
-use anyhow::{Context, bail};
+use anyhow::Context;
 use clap::Args;
-use partner_auth::SystemClock;
 use partner_auth::schemes::signupto::TokenFreshness;
 use partner_auth::serve::{self, APIS, Credentials, Settings, demo};
+use partner_auth::{SystemClock, replay};
 
 use super::EXIT_CONFORMANT;
 
@@ -47,10 +47,21 @@ pub struct ServeArgs {
     /// (`MISSING_DATE`, `MISSING_NONCE`), as the reference does.
     #[arg(long, value_enum, value_name = "MODE", default_value_t = TokenFreshnessArg::IfSent)]
     pub signupto_token_freshness: TokenFreshnessArg,
-    /// Freshness window for Sign-Up.to's `Date`, in seconds either side of the clock
-    /// (HMAC-SHA256 keeps the vendor's ±60 s for `X-Timestamp`).
-    #[arg(long, value_name = "SECS", default_value_t = partner_auth::schemes::signupto::DEFAULT_WINDOW_SECS)]
+    /// Freshness window for Sign-Up.to's `Date`, in seconds either side of the clock,
+    /// 1 to 86400 (HMAC-SHA256 keeps the vendor's ±60 s for `X-Timestamp`).
+    #[arg(long, value_name = "SECS", allow_hyphen_values = true, default_value_t = partner_auth::schemes::signupto::DEFAULT_WINDOW_SECS,
+        value_parser = clap::value_parser!(i64).range(replay::MIN_WINDOW_SECS..=replay::MAX_WINDOW_SECS))]
     pub window: i64,
+    /// Most nonces each replay store holds at once (HMAC-SHA256, each Sign-Up.to
+    /// verifier); past it every key is refused (503) until some expire.
+    #[arg(long, value_name = "N", default_value_t = replay::DEFAULT_CAPACITY,
+        value_parser = clap::builder::RangedU64ValueParser::<usize>::new().range(1..))]
+    pub replay_capacity: usize,
+    /// Most nonces one key (or token) may hold in a replay store at once; past it that
+    /// key alone is refused (503) until some of its nonces expire.
+    #[arg(long, value_name = "N", default_value_t = replay::DEFAULT_SCOPE_QUOTA,
+        value_parser = clap::builder::RangedU64ValueParser::<usize>::new().range(1..))]
+    pub replay_quota: usize,
     /// Credentials to use instead of the demo ones: a JSON object keyed by scheme slug,
     /// shaped as `--demo-credentials` prints. Its values are never printed.
     #[arg(long, value_name = "FILE")]
@@ -93,9 +104,6 @@ pub fn run(args: ServeArgs) -> anyhow::Result<ExitCode> {
         println!("{}", serde_json::to_string_pretty(&demo::demo_json())?);
         return Ok(ExitCode::from(EXIT_CONFORMANT));
     }
-    if args.window < 0 {
-        bail!("--window must be a number of seconds, 0 or more");
-    }
     let credentials = match &args.credentials {
         Some(path) => Credentials::from_file(path)?,
         None => Credentials::demo(),
@@ -110,6 +118,8 @@ pub fn run(args: ServeArgs) -> anyhow::Result<ExitCode> {
             TokenFreshnessArg::IfSent => TokenFreshness::IfSent,
             TokenFreshnessArg::Required => TokenFreshness::Required,
         },
+        replay_capacity: args.replay_capacity,
+        replay_scope_quota: args.replay_quota,
         clock: Arc::new(SystemClock),
         ..Settings::default()
     };

@@ -291,11 +291,17 @@ fn verify(i: VerifyInput) -> Result<Result<Value, hm::Error>, Answer> {
         FixedClock::from_secs(i.now),
         ShardedNonceStore::new(10_000),
     )
-    .with_window_secs(window);
+    .with_window_secs(window)
+    .map_err(|e| bad("window_seconds", e))?;
     for seen in &i.state.nonces {
         verifier
             .store()
-            .insert(&seen.api_key, &seen.nonce, i.now, i.now + 2 * window)
+            .insert(
+                &seen.api_key,
+                &seen.nonce,
+                i.now,
+                i.now.saturating_add(2 * window),
+            )
             .map_err(|e| bad("state.nonces", e))?;
     }
     let r = &i.request;

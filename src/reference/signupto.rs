@@ -274,7 +274,8 @@ fn verify(variant: Variant, i: VerifyInput) -> Result<Result<Value, sut::Error>,
         FixedClock::from_secs(i.now),
         InMemoryNonceStore::default(),
     )
-    .with_window_secs(window);
+    .with_window_secs(window)
+    .map_err(|e| bad("window_seconds", e))?;
     for (n, seen) in i.state.nonces.iter().enumerate() {
         let id = match variant {
             Variant::Hash => seen.cid,
@@ -289,7 +290,7 @@ fn verify(variant: Variant, i: VerifyInput) -> Result<Result<Value, sut::Error>,
         let scope = Verifier::<FixedClock, InMemoryNonceStore>::replay_scope(variant, id);
         verifier
             .store()
-            .insert(&scope, &seen.nonce, i.now, i.now + window)
+            .insert(&scope, &seen.nonce, i.now, i.now.saturating_add(window))
             .map_err(|e| bad("state.nonces", e))?;
     }
     let request = i.request.to_request()?;
@@ -302,7 +303,8 @@ fn verify_token(i: VerifyInput) -> Result<Result<Value, sut::Error>, Answer> {
     let window = i.window_seconds.unwrap_or(sut::DEFAULT_WINDOW_SECS);
     let mut verifier =
         TokenVerifier::new(FixedClock::from_secs(i.now), InMemoryNonceStore::default())
-            .with_window_secs(window);
+            .with_window_secs(window)
+            .map_err(|e| bad("window_seconds", e))?;
     for (n, t) in i.tokens.iter().enumerate() {
         let token = Token::parse(&t.token).map_err(|e| bad(&format!("tokens[{n}].token"), e))?;
         verifier.insert(IssuedToken {
@@ -323,7 +325,7 @@ fn verify_token(i: VerifyInput) -> Result<Result<Value, sut::Error>, Answer> {
         let scope = TokenVerifier::<FixedClock, InMemoryNonceStore>::replay_scope(token);
         verifier
             .store()
-            .insert(&scope, &seen.nonce, i.now, i.now + window)
+            .insert(&scope, &seen.nonce, i.now, i.now.saturating_add(window))
             .map_err(|e| bad("state.nonces", e))?;
     }
     let request = i.request.to_request()?;

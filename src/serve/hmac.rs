@@ -119,14 +119,16 @@ fn router(settings: &Settings, creds: &Credentials) -> Result<Router, Credential
         keys.insert(disabled.clone(), record.enabled(false))
             .map_err(|e| bad("disabled_api_key", e))?;
     }
-    let store = ShardedNonceStore::new(settings.replay_capacity);
+    let store = ShardedNonceStore::new(settings.replay_capacity)
+        .with_scope_quota(settings.replay_scope_quota);
     let state = Sandbox {
         explain: settings.explain,
         max_body: settings.max_body,
         skip_auth: settings.skip_auth,
         clock: settings.clock.clone(),
         verifier: Verifier::new(keys.clone(), settings.clock.clone(), store)
-            .with_window_secs(DEFAULT_WINDOW_SECS),
+            .with_window_secs(DEFAULT_WINDOW_SECS)
+            .map_err(|e| CredentialsError(format!("{SLUG}: {e}")))?,
         keys,
         leads: AtomicU64::new(0),
     };

@@ -96,8 +96,8 @@ pub struct Settings {
     pub token_lifetime_secs: i64,
     /// The clock the verifiers read.
     pub clock: Arc<dyn Clock>,
-    /// Most nonces the HMAC-SHA256 replay store holds at once (it refuses beyond that,
-    /// fail closed).
+    /// Most nonces each replay store (HMAC-SHA256, each Sign-Up.to verifier) holds at
+    /// once (it refuses beyond that, fail closed).
     pub replay_capacity: usize,
     /// Most `messageData` elements in one Groupcall request (more: 413
     /// `TOO_MANY_MESSAGES`); `--groupcall-max-messages`.
@@ -110,6 +110,9 @@ pub struct Settings {
     /// checks them only when sent, so that every real client (the PyPI `signupto` 0.1
     /// sends neither) can talk to it; the reference requires both.
     pub signupto_token_freshness: crate::schemes::signupto::TokenFreshness,
+    /// Most nonces one key (or token) may hold in a replay store at once; past it that
+    /// key alone is refused (fail closed) while the others go on.
+    pub replay_scope_quota: usize,
     /// Answer the HMAC-SHA256 routes without verifying anything. Only for measuring what
     /// authentication costs (`benches/serve_load.rs`); the CLI has no flag for it and
     /// the default is off.
@@ -130,6 +133,7 @@ impl std::fmt::Debug for Settings {
             .field("groupcall_max_messages", &self.groupcall_max_messages)
             .field("signupto_max_tokens", &self.signupto_max_tokens)
             .field("signupto_token_freshness", &self.signupto_token_freshness)
+            .field("replay_scope_quota", &self.replay_scope_quota)
             .field("skip_auth", &self.skip_auth)
             .field("log_requests", &self.log_requests)
             .finish_non_exhaustive()
@@ -144,10 +148,11 @@ impl Default for Settings {
             window_secs: crate::schemes::signupto::DEFAULT_WINDOW_SECS,
             token_lifetime_secs: 3600,
             clock: Arc::new(crate::SystemClock),
-            replay_capacity: 1_000_000,
+            replay_capacity: crate::replay::DEFAULT_CAPACITY,
             groupcall_max_messages: crate::schemes::groupcall::DEFAULT_MAX_MESSAGES,
             signupto_max_tokens: crate::schemes::signupto::DEFAULT_MAX_TOKENS,
             signupto_token_freshness: crate::schemes::signupto::TokenFreshness::IfSent,
+            replay_scope_quota: crate::replay::DEFAULT_SCOPE_QUOTA,
             skip_auth: false,
             log_requests: true,
         }

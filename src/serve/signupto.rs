@@ -175,26 +175,28 @@ fn router(settings: &Settings, creds: &Credentials) -> Result<Router, Credential
     )?;
     let clock = settings.clock.clone();
     let window = settings.window_secs;
+    let bad_window = |e| CredentialsError(format!("the Sign-Up.to Date window (--window): {e}"));
+    let store = || {
+        InMemoryNonceStore::new(settings.replay_capacity)
+            .with_scope_quota(settings.replay_scope_quota)
+    };
     let verifier = |variant, keys: &KeyDirectory| {
-        Verifier::new(
-            variant,
-            keys.clone(),
-            clock.clone(),
-            InMemoryNonceStore::default(),
-        )
-        .with_window_secs(window)
+        Verifier::new(variant, keys.clone(), clock.clone(), store())
+            .with_window_secs(window)
+            .map_err(bad_window)
     };
     let state = Sandbox {
         explain: settings.explain,
         max_body: settings.max_body,
         token_lifetime_secs: settings.token_lifetime_secs,
-        hash: verifier(Variant::Hash, &hash_keys),
-        partner: verifier(Variant::PartnerHash, &partner_keys),
+        hash: verifier(Variant::Hash, &hash_keys)?,
+        partner: verifier(Variant::PartnerHash, &partner_keys)?,
         hash_keys,
         partner_keys,
         tokens: RwLock::new(
-            TokenVerifier::new(clock.clone(), InMemoryNonceStore::default())
+            TokenVerifier::new(clock.clone(), store())
                 .with_window_secs(window)
+                .map_err(bad_window)?
                 .with_max_tokens(settings.signupto_max_tokens)
                 .with_freshness(settings.signupto_token_freshness),
         ),

@@ -6,7 +6,7 @@ use std::sync::Arc;
 use super::canonical::{Parts, mac};
 use super::wire::{parse_authorization, parse_timestamp};
 use super::{Error, KeyDirectory, check_method, check_nonce};
-use crate::replay::{Insert, NonceStore};
+use crate::replay::{Insert, NonceStore, WindowOutOfRange, check_window_secs};
 use crate::{Clock, Request};
 
 /// The default timestamp window either side of the verifier's clock: ±60 s (the spec).
@@ -119,11 +119,13 @@ impl<C: Clock, S: NonceStore> Verifier<C, S> {
         }
     }
 
-    /// Sets the window, in seconds either side of the clock. Nonces are kept for twice
-    /// this long after the request is accepted.
-    pub fn with_window_secs(mut self, window_secs: i64) -> Self {
-        self.window_secs = window_secs;
-        self
+    /// Sets the window, in seconds either side of the clock: 1 to 86 400
+    /// ([`crate::replay::MIN_WINDOW_SECS`]..=[`crate::replay::MAX_WINDOW_SECS`]); any
+    /// other value is refused. Nonces are kept for twice this long after the request is
+    /// accepted.
+    pub fn with_window_secs(mut self, window_secs: i64) -> Result<Self, WindowOutOfRange> {
+        self.window_secs = check_window_secs(window_secs)?;
+        Ok(self)
     }
 
     /// The replay store (to preload or inspect it).
@@ -189,8 +191,13 @@ impl<C: Clock, S: NonceStore> Verifier<C, S> {
             });
         }
 
-        // A request stamped ts stays acceptable until ts + window ≤ now + 2 × window.
-        let keep_until = now.saturating_add(self.window_secs.saturating_mul(2));
+        // A request stamped ts stays acceptable until ts + window ≤ now + 2 × window. A
+        // deadline that cannot be computed cannot be kept: refuse (fail closed).
+        let keep_until = self
+            .window_secs
+            .checked_mul(2)
+            .and_then(|w| now.checked_add(w))
+            .ok_or(Error::ReplayStoreFull)?;
         match self.store.insert(api_key, nonce, now, keep_until) {
             Ok(Insert::Fresh) => Ok(Verified {
                 api_key: Arc::clone(key),

@@ -11,7 +11,7 @@ use super::verify::{
 use super::wire::{AuthScheme, Envelope, parse_authorization, parse_response};
 use super::{Error, Identity, check_method, check_nonce, check_target};
 use crate::encoding::{ct_eq, parse_http_date, sha256};
-use crate::replay::NonceStore;
+use crate::replay::{NonceStore, WindowOutOfRange, check_window_secs};
 use crate::{Clock, Request, Secret};
 
 /// A session token: exactly 96 characters of the Base64 alphabet `[A-Za-z0-9+/]`.
@@ -299,10 +299,12 @@ impl<C: Clock, S: NonceStore> TokenVerifier<C, S> {
         Ok(())
     }
 
-    /// Sets the Date window.
-    pub fn with_window_secs(mut self, window_secs: i64) -> Self {
-        self.window_secs = window_secs;
-        self
+    /// Sets the Date window, in seconds either side of the clock: 1 to 86 400
+    /// ([`crate::replay::MIN_WINDOW_SECS`]..=[`crate::replay::MAX_WINDOW_SECS`]); any
+    /// other value is refused.
+    pub fn with_window_secs(mut self, window_secs: i64) -> Result<Self, WindowOutOfRange> {
+        self.window_secs = check_window_secs(window_secs)?;
+        Ok(self)
     }
 
     /// Remembers an issued token, whatever its expiry and however many are held: for

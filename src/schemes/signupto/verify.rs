@@ -4,7 +4,7 @@ use super::canonical::{Parts, canonical_string, digest};
 use super::wire::{AuthScheme, parse_authorization, parse_date_any_form};
 use super::{Error, Identity, KeyDirectory, Variant, check_nonce};
 use crate::encoding::{ct_eq, hex_decode};
-use crate::replay::{Insert, NonceStore};
+use crate::replay::{Insert, NonceStore, WindowOutOfRange, check_window_secs};
 use crate::{Clock, Request};
 
 /// The default Date window either side of the verifier's clock (S6).
@@ -94,8 +94,8 @@ pub(crate) fn nonce(req: &Request) -> Result<&str, Error> {
 
 /// The Date window check (S6).
 pub(crate) fn check_window(date_ts: i64, now: i64, window_secs: i64) -> Result<(), Error> {
-    let skew = date_ts - now;
-    if skew.abs() > window_secs {
+    let skew = date_ts.saturating_sub(now);
+    if skew.unsigned_abs() > window_secs.unsigned_abs() {
         return Err(Error::DateOutOfWindow {
             skew_secs: skew,
             window_secs,
@@ -114,8 +114,12 @@ pub(crate) fn record_nonce(
     window_secs: i64,
 ) -> Result<(), Error> {
     // A request with this Date stays acceptable until date + window; remember the nonce
-    // at least that long (and never less than a full window from now).
-    let keep_until = date_ts.max(now) + window_secs;
+    // at least that long (and never less than a full window from now). A deadline that
+    // cannot be computed cannot be kept: refuse (fail closed).
+    let keep_until = date_ts
+        .max(now)
+        .checked_add(window_secs)
+        .ok_or(Error::ReplayStoreFull)?;
     match store.insert(scope, nonce, now, keep_until) {
         Ok(Insert::Fresh) => Ok(()),
         Ok(Insert::Replayed) => Err(Error::NonceReplayed),
@@ -135,10 +139,12 @@ impl<C: Clock, S: NonceStore> Verifier<C, S> {
         }
     }
 
-    /// Sets the Date window, in seconds either side of the clock.
-    pub fn with_window_secs(mut self, window_secs: i64) -> Self {
-        self.window_secs = window_secs;
-        self
+    /// Sets the Date window, in seconds either side of the clock: 1 to 86 400
+    /// ([`crate::replay::MIN_WINDOW_SECS`]..=[`crate::replay::MAX_WINDOW_SECS`]); any
+    /// other value is refused.
+    pub fn with_window_secs(mut self, window_secs: i64) -> Result<Self, WindowOutOfRange> {
+        self.window_secs = check_window_secs(window_secs)?;
+        Ok(self)
     }
 
     /// The nonce store (to preload or inspect it).
