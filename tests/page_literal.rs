@@ -1,6 +1,7 @@
 //! The vectors never fail the vendor: examples/shims/page-literal/shim.py answers exactly
 //! what the Groupcall pages show, verbatim (the partner-auth page's Python client body as
-//! `requests`' `json=` sends it, the pages' refusal bodies), and answers `unsupported`
+//! `requests`' `json=` sends it, the pages' refusal bodies, the SMS guide's success
+//! example for one SMS to one number), and answers `unsupported`
 //! for everything else. It must fail no Groupcall case, and must answer the cases below,
 //! so the check cannot pass by skipping everything.
 //!
@@ -36,6 +37,7 @@ const MUST_PASS: &[&str] = &[
     "groupcall-partner/verify/017",
     "groupcall-partner/verify/020",
     "groupcall-partner/verify/021",
+    "groupcall-partner/verify/023",
     "groupcall-customer/build/001",
     "groupcall-customer/build/003",
     "groupcall-customer/build/005",
@@ -50,6 +52,10 @@ const MUST_PASS: &[&str] = &[
     "groupcall-customer/verify/005",
     "groupcall-customer/verify/009",
     "groupcall-customer/verify/033",
+    "groupcall-customer/verify/001",
+    "groupcall-customer/verify/032",
+    "groupcall-customer/verify/034",
+    "groupcall-customer/verify/037",
 ];
 
 fn require_python() {

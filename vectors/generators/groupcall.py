@@ -22,8 +22,10 @@ vectors/README.md); other implementations are graded on the parsed JSON
 Verdicts (format 2): every case carries a `basis`. A case is `valid` or `invalid` only
 when a vendor page or a standard quoted in its basis decides it; where only a decision
 does, it is `acceptable` with the reference's answer pinned. `Cases.add` asserts both,
-and that a `valid` verify case answers one element with refusals a page shows; the
-page's other bodies for the same situation become `expect.equivalent` outputs.
+and that a `valid` verify case answers one element: a refusal a page shows (the page's
+other bodies for the same situation become `expect.equivalent` outputs), or one queued
+SMS whose answer is the SMS guide's success example once the members the server chooses
+(MessageSentId, MessageId, statusMsg, transmitDateTime: `expect.free`) are set aside.
 
 Standard library only (Python 3.11).
 """
@@ -703,6 +705,10 @@ S_CLIENTREF = page(URL_SMS, "Your internal reference ID")
 S_SUCCESS = page(URL_SMS, '"errorMsg": "OK 1 messages queued for sending",')
 S_MESSAGE_ID = page(URL_SMS, "Unique identifier for tracking the message (present on success)")
 S_SENT_ID = page(URL_SMS, "(may be 0 even for successful messages)")
+S_OK_X = page(URL_SMS, '"OK X messages queued for sending" indicates success')
+S_STATUS = page(URL_SMS, 'Current status of the message ("In Queue", etc.)')
+S_QUEUED_AT = page(URL_SMS, "When the message was queued for sending")
+S_CLIENTREF_NULL = page(URL_SMS, '"ClientRef": null')
 E_ROUTE = page(URL_EMAIL, "POST /api/SendMessage_V3/Email")
 E_REQUIRED = page(URL_EMAIL, "Required Fields")
 E_SUBJECT = page(URL_EMAIL, "Email subject line")
@@ -751,6 +757,21 @@ PAGE_BODIES = {
 }
 PAGE_DECIDED = set(PAGE_BODIES)
 
+# The members of a queued element whose value the server chooses and no page fixes: the
+# SMS guide calls MessageSentId an internal identifier that "may be 0", MessageId a
+# unique identifier, statusMsg the message's current status ("In Queue", etc.) and
+# transmitDateTime when it was queued. Another implementation must give each with its
+# JSON type (`expect.free`); the reference's values (G-MESSAGEID) are pinned exactly.
+SUCCESS_FREE = ["/response/*/MessageSentId", "/response/*/MessageId", "/response/*/statusMsg",
+                "/response/*/transmitDateTime"]
+# What a queued case's basis must quote: the SMS guide's success example and what it says
+# of the server-chosen members.
+SUCCESS_BASIS = [S_SUCCESS, S_OK_X, S_CLIENTREF_NULL, S_MESSAGE_ID, S_SENT_ID, S_STATUS, S_QUEUED_AT]
+
+
+def without_free_members(element):
+    return {k: v for k, v in element.items() if "/response/*/" + k not in SUCCESS_FREE}
+
 
 def json_same(a, b):
     """Equal as the runner's `json` comparison sees them: a null member equals an absent one."""
@@ -791,11 +812,12 @@ class Cases:
         self.counters = {}
 
     def add(self, op, comment, inp, result, basis, flags=(), reference=None, withdrawn=False,
-            alternatives=(), also=(), equivalent=()):
+            alternatives=(), also=(), equivalent=(), free=()):
         """`result` 'valid', 'invalid' or 'acceptable' ('acceptable' needs `reference`).
         `basis`: what the verdict rests on (a page or a standard for valid/invalid).
         `also`: other per-element reason lists a page-following verifier could act on
-        (multi-fault cases); `equivalent`: further (output, basis) pairs."""
+        (multi-fault cases); `equivalent`: further (output, basis) pairs; `free`: the
+        server-chosen members of a valid verify case that queues its one message."""
         n = self.counters.get(op, 0) + 1
         self.counters[op] = n
         route = inp.get("route", "PartnerRoute")
@@ -817,15 +839,29 @@ class Cases:
             if b.startswith("decision:"):
                 assert b[len("decision:"):] in DECISIONS, (where, b)
         decided = any(not b.startswith("decision:") for b in basis)
+        assert not free or (result == "valid" and op == "verify"), where
         if result == "valid":
             assert err is None and decided, (where, err)
             expect = {"result": "valid", "output": out}
             if op == "build":
                 expect["compare"] = {"headers": "headers", "body": "json"}
-            if op == "verify":
+            if op == "verify" and reasons == ["queued"]:
+                # One SMS queued: with its server-chosen members left free, the answer must
+                # be the SMS guide's success example exactly (one recipient, so "OK 1 …";
+                # no ClientRef, so null: the echo is G-ECHO's). The Email route's success
+                # text and anything resting on G1 are no page's.
+                assert route in ("SMS", "PartnerRoute") and list(free) == SUCCESS_FREE, (where, route, free)
+                assert all(b in basis for b in SUCCESS_BASIS), where
+                assert len(out["response"]) == 1 and json_same(
+                    without_free_members(out["response"][0]), without_free_members(SUCCESS_EXAMPLE)), (where, out)
+                assert not also and not equivalent, where
+                expect["compare"] = {"response": "json"}
+                expect["free"] = list(free)
+            elif op == "verify":
                 # Only refusals a page shows, one element: G1 (one result per element) and
                 # the MessageId scheme are ours.
                 assert len(reasons) == 1 and set(reasons) <= PAGE_DECIDED, (where, reasons)
+                assert not free, where
                 expect["compare"] = {"response": "json"}
                 eq = page_variants(out, [reasons] + [list(a) for a in also])
                 eq += [{"output": o, "basis": list(b)} for o, b in equivalent]
@@ -1086,6 +1122,7 @@ def customer_build_cases(c):
 def customer_verify_cases(c):
     V = "verify"
     MID = [S_SUCCESS, S_MESSAGE_ID, dec("G-MESSAGEID")]
+    QUEUED = SUCCESS_BASIS + [dec("G-MESSAGEID")]
     CHECKS = [dec("G-CHECKS")]
 
     def body(*elements, **root):
@@ -1093,8 +1130,9 @@ def customer_verify_cases(c):
         r["messageData"] = list(elements)
         return dumps(r)
 
-    c.either(V, "A valid SMS for a customer that allows SMS: one OK element with a MessageId of the vendor's shape",
-             vin(body(sms()), "SMS"), "valid", MID, ["MESSAGE_ID"])
+    c.ok(V, "A valid SMS for a customer that allows SMS: the SMS guide's success example, its MessageSentId, "
+            "MessageId, statusMsg and transmitDateTime the server's choice",
+         vin(body(sms()), "SMS"), QUEUED, ["SERVER_CHOSEN"], free=SUCCESS_FREE)
     c.ok(V, "Wrong Password: 'Data is not valid, no messages sent' in errorMsg, WarningMessages empty",
          vin(body(sms(pw="wrong-key")), "SMS"), [X_DNV, X_WRONG])
     c.ok(V, "Unknown CustomerId", vin(body(sms(cid="9999")), "SMS"), [X_DNV, X_WRONG])
@@ -1165,19 +1203,24 @@ def customer_verify_cases(c):
              [S_CALLBACK, dec("G-CALLBACK")] + CHECKS, ["CALLBACK_URL", "DATA_CHECKS"])
     c.either(V, "SendTo 5: not valid data", vin(body(sms(SendTo=5)), "SMS"), "valid", [M_SENDTO] + CHECKS,
              ["DATA_CHECKS"])
-    c.either(V, "A Password with JSON escapes matches the directory's once unescaped",
-             vin(body(sms(cid="5120", pw=PW_ESC)), "SMS"), "valid", [RFC_JSON_STRINGS] + MID,
-             ["ESCAPING", "MESSAGE_ID"])
+    c.ok(V, "A Password with JSON escapes matches the directory's once unescaped: queued",
+         vin(body(sms(cid="5120", pw=PW_ESC)), "SMS"), [RFC_JSON_STRINGS] + QUEUED, ["ESCAPING", "SERVER_CHOSEN"],
+         free=SUCCESS_FREE)
     c.ok(V, "The right Password plus a trailing space: compared exactly, not trimmed",
          vin(body(sms(pw=PW + " ")), "SMS"), [X_DNV, X_SPACES])
-    c.either(V, "A counter of 2516506506657265717 (a string: it is above 2^53) gives the vendor example's "
-                "20-digit middle part", vin(body(sms()), "SMS", counter=2516506506657265717), "valid", MID,
-             ["MESSAGE_ID"])
+    c.ok(V, "A counter of 2516506506657265717 (a string: it is above 2^53) gives the reference the vendor "
+            "example's 20-digit middle part; another verifier chooses its own MessageId",
+         vin(body(sms()), "SMS", counter=2516506506657265717), QUEUED, ["SERVER_CHOSEN"], free=SUCCESS_FREE)
     c.either(V, "An e-mail whose attachment is not Base64: not valid data",
              vin(body(email(Attachments=[{"FileName": "a.pdf", "FileData": "%%%"}])), "Email"), "valid",
              [E_FILEDATA, RFC_BASE64] + CHECKS, ["DATA_CHECKS"])
     c.either(V, "A recipient whose Id is a string: a wrong type is not valid data (G5)",
              vin(body(sms(recipients=[{"Id": "12345"}])), "SMS"), "valid", [dec("G5")], ["TYPES"])
+    c.ok(V, "The SMS guide's quick-start request (a bare-string recipient, a CallbackUrl) gets the guide's "
+            "response",
+         vin(body(sms(text="Welcome to our school! Your account has been activated.", recipients=[MOBILE],
+                      CallbackUrl="https://your-app.com/sms-callback")), "SMS"),
+         [S_BARE] + QUEUED, ["RECIPIENT_SHAPES", "SERVER_CHOSEN"], free=SUCCESS_FREE)
 
 
 def parse_cases(c, partner):
@@ -1370,6 +1413,7 @@ def partner_build_cases(c):
 def partner_verify_cases(c):
     V = "verify"
     MID = [S_SUCCESS, S_MESSAGE_ID, dec("G-MESSAGEID")]
+    QUEUED = SUCCESS_BASIS + [dec("G-MESSAGEID")]
 
     def body(*elements, key=PKEY, style=STYLE, **extra):
         r = {}
@@ -1436,6 +1480,9 @@ def partner_verify_cases(c):
          vin(body(drop(sms(), "Password"))), [X_DNV, X_MISSING])
     c.either(V, "Two messages for the same customer: consecutive MessageIds",
              vin(body(sms(), sms(text="Second")), counter=41), "valid", MID + [dec("G1")], ["BATCH", "MESSAGE_ID"])
+    c.ok(V, "The partner-auth page's complete example without its ClientRef, for a customer that authorised "
+            "the partner: queued, the pages' clients read it as a success (errorMsg 'OK…' and a MessageId)",
+         vin(body(sms())), [P_BOTH, P_JS_SUCCESS] + QUEUED, ["SERVER_CHOSEN"], free=SUCCESS_FREE)
 
 
 # ----------------------------------------------------------------------------
@@ -1450,9 +1497,9 @@ COMMON_FLAGS = {
                          "([{\"MobileNumber\": \"+447700900123\"}]: the SMS guide's field table, the customer-auth "
                          "page, the recipients reference, the partner-auth page's code examples) and an array of "
                          "strings ([\"+447700900123\"]: the SMS quick-start). The reference builder writes objects; "
-                         "a body with the quick-start's strings passes as an equivalent output. A verifier that also "
-                         "reads strings as mobile numbers is acceptable, not required: whether the real server "
-                         "accepts them is undocumented."),
+                         "a body with the quick-start's strings passes as an equivalent output. The SMS guide answers its "
+                         "quick-start request (one bare string) with its success example, so a verifier reads a bare "
+                         "string as a mobile number there; with several, the answer's count is a decision."),
     "ESCAPING": ("INTEROP", "Values needing JSON escapes. Build bodies are compared as parsed JSON, so how a string "
                  "is escaped is free; the reference's own bytes (minimal escaping, vectors/README.md) are pinned "
                  "by reference-strictness runs."),
@@ -1519,10 +1566,18 @@ COMMON_FLAGS = {
                    "data and credentials, then partner authorisation, then SMS permission) is a decision; every "
                    "answer a page-following verifier could give is listed as an equivalent output. Queuing the "
                    "message is a bypass."),
-    "MESSAGE_ID": (SA, "Acceptable: an element is queued. Its MessageId and transmitDateTime come from the "
-                   "reference's deterministic scheme (G-MESSAGEID: ids.seed, ids.counter, now_ms); the pages show "
-                   "one example MessageId, never how it is made. The reference's exact answer is pinned at "
-                   "reference strictness; another verifier is not graded on these cases."),
+    "MESSAGE_ID": (SA, "Acceptable: an element is queued and its answer rests on a decision beyond the "
+                   "server-chosen members: the SMS guide's one success example answers a single SMS to one "
+                   "recipient without a ClientRef; the count in 'OK <n> messages' for several recipients, the "
+                   "ClientRef echo (G-ECHO), the Email route's success text, what the reference ignores or refuses "
+                   "(G5, G-CHECKS, G2) and several elements (G1) are decisions. The reference's exact answer, its "
+                   "MessageId scheme (G-MESSAGEID) included, is pinned at reference strictness."),
+    "SERVER_CHOSEN": ("BASIC", "One SMS is queued: the answer is the SMS guide's success example, one element, "
+                      "with MessageSentId ('may be 0'), MessageId, statusMsg ('\"In Queue\", etc.') and "
+                      "transmitDateTime left to the server (expect.free: another verifier must give each with its "
+                      "JSON type, non-empty strings where the example's are). The reference's values "
+                      "(G-MESSAGEID) are pinned at reference strictness. A verifier that refuses the message "
+                      "fails."),
     "DATA_CHECKS": (SA, "Acceptable: a message whose credentials are right but whose data the reference refuses "
                     "('Data is not valid', G-CHECKS); the pages never show what the server answers for it."),
     "CREDENTIAL_CASE": (SA, "Acceptable: a credential differing only in letter case. The reference compares "
@@ -1549,7 +1604,7 @@ DECISIONS = {
     "G-BODY": "The reference's body is compact JSON in a fixed field order (vectors/README.md), absent optional "
               "fields left out. Other implementations are graded on the parsed JSON.",
     "G-RECIPIENTS": "Builders write Recipients as objects; the reference verifier also reads bare strings as "
-                    "MobileNumber (acceptable).",
+                    "MobileNumber, as the SMS guide's quick-start request sends them.",
     "G-CHECKS": "Verifier element checks, each failure 'Data is not valid, no messages sent': an object; CustomerId, "
                 "Password non-empty strings; SMS routes: SMSMessage 1-918 characters, SMSSender non-empty if given; "
                 "Email: EmailSubject, EmailBody non-empty, addresses well-formed, attachments named and Base64; "

@@ -18,9 +18,13 @@ fails here fails an implementation doing what the vendor's own pages do.
   sent.", and "Customer does not allow sending SMS" for a customer that has not
   authorised the partner) and the authentication-errors page's seven-member bodies
   ("Data is not valid, no messages sent" for wrong or missing credentials, "Customer does
-  not allow sending SMS" for a customer without SMS permission).
-- Anything no page shows an answer for (a queued message's MessageId, an input a page's
-  rules forbid, a malformed body, `parse-response`) is answered `unsupported`.
+  not allow sending SMS" for a customer without SMS permission); and for a message the
+  pages' rules let through, the SMS guide's success example, verbatim (its MessageId and
+  transmitDateTime included), when it is one SMS to one '+447700900123'-style number
+  without a ClientRef, as that guide's quick-start request is.
+- Anything no page shows an answer for (a queued e-mail, a message with a ClientRef or
+  several recipients, an input a page's rules forbid, a malformed body, `parse-response`)
+  is answered `unsupported`.
 
 Standard library only (Python 3.8+). Written from the vendor's pages; shares no code with
 the reference or with examples/shims/python.
@@ -47,6 +51,18 @@ class Unsupported(Exception):
 def partner_page_body(warning, error_msg):
     """The partner-auth page's error bodies: four members, in the page's order."""
     return {"WarningMessages": [warning], "errorMsg": error_msg, "MessageSentId": 0, "MessageId": None}
+
+
+# The SMS guide's "Response" to its quick-start request, verbatim.
+SMS_GUIDE_SUCCESS = {
+    "WarningMessages": [],
+    "errorMsg": "OK 1 messages queued for sending",
+    "MessageSentId": 0,
+    "MessageId": "1469.20250704.02516506506657265717-e0684dbcb71f402ab39d4d6b86d44cbb",
+    "statusMsg": "In Queue",
+    "transmitDateTime": "2025-07-04T17:28:54.5859378Z",
+    "ClientRef": None,
+}
 
 
 def errors_page_body(error_msg, warnings):
@@ -213,7 +229,14 @@ def element_answer(e, customers, partner, sms_route):
     if sms_route and not customer.get("sms_allowed", True):
         # The authentication-errors page's "Insufficient Permissions".
         return errors_page_body(None, [SMS_NOT_ALLOWED])
-    raise Unsupported("a queued message: no page says how its MessageId is made")
+    if not sms_route:
+        raise Unsupported("a queued e-mail: no page shows its answer")
+    if e.get("ClientRef") is not None:
+        raise Unsupported("a queued message with a ClientRef: no page shows it echoed")
+    sms_text(e)
+    if len(mobile_numbers(e)) != 1:
+        raise Unsupported("a queued message to several recipients: no page shows the count")
+    return dict(SMS_GUIDE_SUCCESS)
 
 
 def verify(scheme, inp):
