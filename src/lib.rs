@@ -5,6 +5,16 @@
 //! needs), machine-readable test vectors any implementation can run, and the machinery
 //! that runs them (the `partner-auth` CLI is a thin layer over this library).
 //!
+//! It serves three kinds of reader, each with an example below:
+//!
+//! - **a client author** signs requests to one of these APIs with the reference signer,
+//!   or checks a signer of their own against it;
+//! - **a server author** verifies incoming requests with the reference verifier (the
+//!   vendor's error codes and HTTP answers, a bounded replay store, constant-time
+//!   compares), or emulates an API in tests with the sandbox ([`serve`]);
+//! - **a CI user** runs the test vectors (`vectors/`, CC0) against an implementation in
+//!   any language and fails the build when a case fails ([`vectors`], [`shim`]).
+//!
 //! | slug | scheme |
 //! |---|---|
 //! | `signupto-hash` | Sign-Up.to PMAPI Hash v1.2: SHA-1 over a CR LF canonical string, `SuTHash signature="…"` |
@@ -14,7 +24,66 @@
 //! | `groupcall-customer`, `groupcall-partner` | Groupcall Messenger `SendMessage_V3`: credentials in the JSON body (`CustomerId` + `Password` per message; `PartnerKey` + `styleClass` at the root), one result per message |
 //! | `hmac-sha256` | Partner API key + HMAC-SHA256: Base64 MAC of `METHOD\nPATH\nTIMESTAMP\nNONCE\nBODY`, ±60 s, single-use nonce, GA20xx codes ([`schemes::hmac`]) |
 //!
-//! ## Sign and verify
+//! ## Client author: sign a request
+//!
+//! The HMAC-SHA256 scheme, with the request, key and secret of the vendor's own example
+//! (case `hmac-sha256/verify/001` in `vectors/hmac-sha256.json`, whose signature was
+//! computed by the stdlib-only Python generator, not by this crate):
+//!
+//! ```
+//! use partner_auth::schemes::hmac::{SignRequest, Signer};
+//!
+//! let signer = Signer::new("pk_live_4f2a9c7e1b3d", "sk_live_9b1e7d3c5a0f4e8d2c6b1a7f3e9d5c0b")?;
+//! let signed = signer.sign(&SignRequest {
+//!     method: "GET",
+//!     target: "/api/v1/partner/constants/countries",
+//!     timestamp: 1_709_337_600,
+//!     nonce: "550e8400-e29b-41d4-a716-446655440000",
+//!     body: b"",
+//! })?;
+//! assert_eq!(signed.signature, "idEjWyU2Z93R0sb/OaFY8dGXidJqGtI/c/QFShUMF+A=");
+//! // X-Api-Key, X-Timestamp, X-Nonce and Authorization, ready to send.
+//! for (name, value) in &signed.headers {
+//!     println!("{name}: {value}");
+//! }
+//! # Ok::<(), partner_auth::schemes::hmac::Error>(())
+//! ```
+//!
+//! In production, [`Signer::sign_now`](schemes::hmac::Signer::sign_now) takes the
+//! current time and a fresh nonce.
+//!
+//! ## Server author: verify a request
+//!
+//! The same request as it arrives over the wire, verified against the key directory,
+//! a clock and a replay store; a refusal carries the vendor's code and HTTP status:
+//!
+//! ```
+//! use partner_auth::schemes::hmac::{KeyDirectory, KeyRecord, ShardedNonceStore, Verifier};
+//! use partner_auth::{FixedClock, Request};
+//!
+//! let mut keys = KeyDirectory::new();
+//! let secret = "sk_live_9b1e7d3c5a0f4e8d2c6b1a7f3e9d5c0b";
+//! keys.insert("pk_live_4f2a9c7e1b3d", KeyRecord::new(secret)?)?;
+//! let clock = FixedClock::from_secs(1_709_337_630); // 30 s after X-Timestamp: within ±60 s
+//! let verifier = Verifier::new(keys, clock, ShardedNonceStore::default());
+//!
+//! let mut request = Request::new("GET", "/api/v1/partner/constants/countries");
+//! request.headers.append("X-Api-Key", "pk_live_4f2a9c7e1b3d");
+//! request.headers.append("X-Timestamp", "1709337600");
+//! request.headers.append("X-Nonce", "550e8400-e29b-41d4-a716-446655440000");
+//! let authorization = "HMAC-SHA256 idEjWyU2Z93R0sb/OaFY8dGXidJqGtI/c/QFShUMF+A=";
+//! request.headers.append("Authorization", authorization);
+//!
+//! assert_eq!(verifier.verify(&request, None)?.api_key(), "pk_live_4f2a9c7e1b3d");
+//! // The same nonce again is a replay: GA2014, HTTP 401.
+//! let replay = verifier.verify(&request, None).unwrap_err();
+//! assert_eq!((replay.code(), replay.http_status()), ("GA2014", 401));
+//! # Ok::<(), partner_auth::schemes::hmac::Error>(())
+//! ```
+//!
+//! ## Both sides of one scheme
+//!
+//! Sign-Up.to Partner Hash, signed and verified in one go:
 //!
 //! ```
 //! use partner_auth::schemes::signupto::{
@@ -41,7 +110,65 @@
 //! assert_eq!(verifier.verify(&request)?.identity(), who);
 //! # Ok::<(), partner_auth::schemes::signupto::Error>(())
 //! ```
+//!
+//! ## CI user: run the vectors against an implementation
+//!
+//! Anything that answers a case is an [`Implementation`](vectors::Implementation); the
+//! runner grades its answers against each case's verdict. Here an implementation that
+//! takes only `hmac-sha256` (answering through the reference, where yours would call
+//! your own code) runs over the vector files; cases of other schemes are skipped:
+//!
+//! ```
+//! use partner_auth::vectors::{self, Answer, Case, Implementation, Selection, Strictness};
+//!
+//! struct Mine;
+//!
+//! impl Implementation for Mine {
+//!     fn name(&self) -> String {
+//!         "my-hmac 1.0".into()
+//!     }
+//!     fn answer(&mut self, scheme: &str, case: &Case) -> Answer {
+//!         if scheme != "hmac-sha256" {
+//!             return Answer::Unsupported(format!("no scheme `{scheme}`"));
+//!         }
+//!         partner_auth::reference::answer(scheme, &case.op, &case.input)
+//!     }
+//! }
+//!
+//! let dir = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("vectors");
+//! let files = vectors::load_dir(&dir)?;
+//! let report = vectors::run(
+//!     &files,
+//!     &mut Mine,
+//!     Strictness::Conformance, // an `acceptable` case may go either way
+//!     &Selection::default(),
+//!     |_scheme, _case| {}, // progress
+//! )?;
+//! let hmac = report.schemes.iter().find(|s| s.scheme == "hmac-sha256").unwrap();
+//! assert!(hmac.summary.passed > 0 && hmac.summary.skipped == 0);
+//! assert!(report.conformant(), "failed: {:?}", report.failures().collect::<Vec<_>>());
+//! # Ok::<(), partner_auth::vectors::LoadError>(())
+//! ```
+//!
+//! An implementation in another language answers the same cases through the shim
+//! protocol (examples/shims/PROTOCOL.md in the repository): one JSON line per case on
+//! stdin and stdout. [`ShimProcess`](shim::ShimProcess) drives it as a child process,
+//! and `partner-auth check --shim '<command>'` does the same from a CI script, exiting
+//! non-zero when a case fails:
+//!
+//! ```no_run
+//! use partner_auth::shim::{ShimOptions, ShimProcess};
+//! use partner_auth::vectors::{self, Selection, Strictness};
+//!
+//! let files = vectors::load_dir(std::path::Path::new("vectors"))?;
+//! let mut shim = ShimProcess::start("python3 my_shim.py", ShimOptions::default())?;
+//! let all = Selection::default();
+//! let report = vectors::run(&files, &mut shim, Strictness::Conformance, &all, |_, _| {})?;
+//! std::process::exit(if report.conformant() { 0 } else { 1 });
+//! # Ok::<(), Box<dyn std::error::Error>>(())
+//! ```
 
+#![cfg_attr(docsrs, feature(doc_cfg))]
 #![forbid(unsafe_code)]
 #![warn(missing_docs)]
 
