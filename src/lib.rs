@@ -44,18 +44,25 @@
 
 #![forbid(unsafe_code)]
 #![warn(missing_docs)]
+#![cfg_attr(docsrs, feature(doc_cfg))]
 
 pub mod canonical;
 pub mod clock;
 pub mod encoding;
+#[cfg(feature = "fuzzing")]
+#[cfg_attr(docsrs, doc(cfg(feature = "fuzzing")))]
 #[doc(hidden)]
 pub mod fuzzing;
+#[cfg(all(feature = "client", feature = "server"))]
+#[cfg_attr(docsrs, doc(cfg(all(feature = "client", feature = "server"))))]
 pub mod probe;
 pub mod reference;
 pub mod replay;
 pub mod request;
 pub mod schemes;
 pub mod secret;
+#[cfg(feature = "server")]
+#[cfg_attr(docsrs, doc(cfg(feature = "server")))]
 pub mod serve;
 pub mod shim;
 pub mod vectors;

@@ -75,6 +75,8 @@
 //! - P-USERNAME: usernames are compared byte for byte (no case folding).
 //! - P-LOGIN-BODY / P-ERROR-BODY: see [`parse_login_response`] and [`parse_error_body`].
 
+#[cfg(feature = "client")]
+#[cfg_attr(docsrs, doc(cfg(feature = "client")))]
 pub mod client;
 mod credentials;
 mod error;
