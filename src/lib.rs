@@ -14,6 +14,15 @@
 //! | `groupcall-customer`, `groupcall-partner` | Groupcall Messenger `SendMessage_V3`: credentials in the JSON body (`CustomerId` + `Password` per message; `PartnerKey` + `styleClass` at the root), one result per message |
 //! | `hmac-sha256` | Partner API key + HMAC-SHA256: Base64 MAC of `METHOD\nPATH\nTIMESTAMP\nNONCE\nBODY`, ±60 s, single-use nonce, GA20xx codes ([`schemes::hmac`]) |
 //!
+//! ## Features
+//!
+//! Without default features this is the core: every scheme's signer, verifier and
+//! parsers, the [`reference`](mod@reference), the [`vectors`] model, loader and runner (with the vector
+//! files compiled in: [`vectors::bundled()`]) and the [`shim`] runner; no HTTP, no async
+//! runtime. `client` adds the reqwest clients, `server` the sandbox (`serve`), both
+//! together the prober (`probe`); `cli` builds the `partner-auth` binary; `fuzzing` the
+//! fuzz targets' functions. The defaults are `cli` and `fuzzing`.
+//!
 //! ## Sign and verify
 //!
 //! ```
