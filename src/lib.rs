@@ -17,11 +17,11 @@
 //! ## Features
 //!
 //! Without default features this is the core: every scheme's signer, verifier and
-//! parsers, the [`reference`](mod@reference), the [`vectors`] model, loader and runner (with the vector
-//! files compiled in: [`vectors::bundled()`]) and the [`shim`] runner; no HTTP, no async
-//! runtime. `client` adds the reqwest clients, `server` the sandbox (`serve`), both
-//! together the prober (`probe`); `cli` builds the `partner-auth` binary; `fuzzing` the
-//! fuzz targets' functions. The defaults are `cli` and `fuzzing`.
+//! parsers, the [`reference`](mod@reference), the [`vectors`] model, loader and runner
+//! (with the vector files compiled in: [`vectors::bundled()`]) and the [`shim`] runner;
+//! no HTTP, no async runtime. `client` adds the reqwest clients, `server` the sandbox
+//! (`serve`), both together the prober (`probe`); `cli` builds the `partner-auth`
+//! binary; `fuzzing` the fuzz targets' functions. The defaults are `cli` and `fuzzing`.
 //!
 //! ## Sign and verify
 //!
