@@ -273,6 +273,29 @@ pub fn random_bytes(buf: &mut [u8]) {
     getrandom::fill(buf).expect("the operating system's random source failed");
 }
 
+/// `bytes` as a UUID version 4 (RFC 9562 §5.4): the version and variant bits set, in the
+/// lowercase hyphenated form `xxxxxxxx-xxxx-4xxx-[89ab]xxx-xxxxxxxxxxxx`.
+pub fn uuid_v4_from_bytes(mut bytes: [u8; 16]) -> String {
+    bytes[6] = (bytes[6] & 0x0f) | 0x40;
+    bytes[8] = (bytes[8] & 0x3f) | 0x80;
+    let hex = hex_lower(&bytes);
+    format!(
+        "{}-{}-{}-{}-{}",
+        &hex[..8],
+        &hex[8..12],
+        &hex[12..16],
+        &hex[16..20],
+        &hex[20..]
+    )
+}
+
+/// A random UUID version 4 in its lowercase hyphenated form.
+pub fn uuid_v4() -> String {
+    let mut bytes = [0u8; 16];
+    random_bytes(&mut bytes);
+    uuid_v4_from_bytes(bytes)
+}
+
 /// Formats Unix time as an ISO 8601 UTC timestamp with seven fractional digits, the shape
 /// .NET's round-trip format `o` gives: `2025-07-04T17:28:54.5859378Z`. `ticks` is the
 /// fraction of the second in units of 100 ns (0 to 9 999 999).
@@ -375,6 +398,24 @@ pub fn parse_iso8601(text: &str, max_fraction_digits: usize) -> Option<Iso8601> 
 
 #[cfg(test)]
 mod tests {
+    #[test]
+    fn uuid_v4_sets_version_and_variant_in_the_hyphenated_form() {
+        let bytes: [u8; 16] = core::array::from_fn(|i| i as u8);
+        assert_eq!(
+            uuid_v4_from_bytes(bytes),
+            "00010203-0405-4607-8809-0a0b0c0d0e0f"
+        );
+        assert_eq!(
+            uuid_v4_from_bytes([0xff; 16]),
+            "ffffffff-ffff-4fff-bfff-ffffffffffff"
+        );
+        let (a, b) = (uuid_v4(), uuid_v4());
+        assert_ne!(a, b);
+        assert_eq!(a.len(), 36);
+        assert_eq!(&a[14..15], "4");
+        assert!(matches!(&a[19..20], "8" | "9" | "a" | "b"), "{a}");
+    }
+
     use super::*;
 
     #[test]

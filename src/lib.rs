@@ -24,6 +24,16 @@
 //! | `groupcall-customer`, `groupcall-partner` | Groupcall Messenger `SendMessage_V3`: credentials in the JSON body (`CustomerId` + `Password` per message; `PartnerKey` + `styleClass` at the root), one result per message |
 //! | `hmac-sha256` | Partner API key + HMAC-SHA256: Base64 MAC of `METHOD\nPATH\nTIMESTAMP\nNONCE\nBODY`, ±60 s, single-use nonce, GA20xx codes ([`schemes::hmac`]) |
 //!
+//! ## Features
+//!
+//! Without default features this is the core: every scheme's signer, verifier and
+//! parsers, the [`reference`](mod@reference), the [`vectors`] model, loader and runner
+//! (with the vector files compiled in: [`vectors::bundled()`]) and the [`shim`] runner;
+//! no HTTP, no async runtime. `client` adds the reqwest clients, `server` the sandbox
+//! (`serve`), both together the prober (`probe`); `cli` builds the `partner-auth`
+//! binary; `fuzzing` the fuzz targets' functions. The defaults are `cli` and `fuzzing`.
+//!
+//!
 //! ## Client author: sign a request
 //!
 //! The HMAC-SHA256 scheme, with the request, key and secret of the vendor's own example
@@ -171,18 +181,25 @@
 #![cfg_attr(docsrs, feature(doc_cfg))]
 #![forbid(unsafe_code)]
 #![warn(missing_docs)]
+#![cfg_attr(docsrs, feature(doc_cfg))]
 
 pub mod canonical;
 pub mod clock;
 pub mod encoding;
+#[cfg(feature = "fuzzing")]
+#[cfg_attr(docsrs, doc(cfg(feature = "fuzzing")))]
 #[doc(hidden)]
 pub mod fuzzing;
+#[cfg(all(feature = "client", feature = "server"))]
+#[cfg_attr(docsrs, doc(cfg(all(feature = "client", feature = "server"))))]
 pub mod probe;
 pub mod reference;
 pub mod replay;
 pub mod request;
 pub mod schemes;
 pub mod secret;
+#[cfg(feature = "server")]
+#[cfg_attr(docsrs, doc(cfg(feature = "server")))]
 pub mod serve;
 pub mod shim;
 pub mod vectors;

@@ -1,6 +1,9 @@
 //! The real binary: exit codes, failure reports, malformed files, refused input, and
 //! no secret in any output.
 
+// Runs the `partner-auth` binary, built with the `cli` feature.
+#![cfg(feature = "cli")]
+
 use std::path::{Path, PathBuf};
 use std::process::{Command, Output, Stdio};
 

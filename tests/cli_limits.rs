@@ -1,6 +1,9 @@
 //! Numeric flags out of range: the real binary answers a clear error naming the flag and
 //! the accepted range, with exit status 2, never a panic.
 
+// Runs the `partner-auth` binary, built with the `cli` feature.
+#![cfg(feature = "cli")]
+
 use std::process::{Command, Output};
 
 fn run(args: &[&str]) -> Output {

@@ -5,6 +5,9 @@
 //! To (re)write the seeds after the vectors change:
 //! `PARTNER_AUTH_WRITE_CORPUS=1 cargo test --test fuzz_corpus`.
 
+// The fuzz targets' functions come with the `fuzzing` feature.
+#![cfg(feature = "fuzzing")]
+
 use std::collections::BTreeSet;
 use std::path::{Path, PathBuf};
 

@@ -1,6 +1,9 @@
 //! The reference Groupcall client against a wiremock server: the exact bytes it sends,
 //! and what it makes of every documented answer.
 
+// The reqwest clients come with the `client` feature.
+#![cfg(feature = "client")]
+
 use partner_auth::schemes::groupcall::{
     Batch, Client, Error, Message, Outcome, PartnerCredentials, Recipient,
 };

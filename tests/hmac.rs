@@ -3,7 +3,6 @@
 //! store's bound, and secrets that never print.
 
 use std::net::IpAddr;
-use std::process::{Command, Stdio};
 use std::sync::{Arc, Barrier};
 
 use partner_auth::schemes::hmac::{
@@ -470,7 +469,12 @@ fn a_planted_secret_never_shows() {
     );
     assert!(!shown.contains(MARKER), "{shown}");
     assert!(!shown.contains("DO_NOT_PRINT"), "{shown}");
+}
 
+#[cfg(feature = "cli")]
+#[test]
+fn a_planted_secret_never_shows_in_the_cli() {
+    use std::process::{Command, Stdio};
     // The CLI, on sign and verify, text and JSON.
     let input = serde_json::json!({
         "method": "POST", "target": "/api/v1/partner/orders", "timestamp": TS,
@@ -509,6 +513,7 @@ fn a_planted_secret_never_shows() {
     }
 }
 
+#[cfg(feature = "fuzzing")]
 #[test]
 fn the_structured_fuzz_target_reaches_acceptance() {
     // All-zero choices build a correctly signed request for the enabled key at the

@@ -2,6 +2,9 @@
 //! loopback HTTP) and the library verifiers behind it: amplification (`groupcall_*`) and
 //! leaks by design (`leak_*`).
 
+// Runs the `partner-auth` binary, built with the `cli` feature.
+#![cfg(feature = "cli")]
+
 use std::io::{BufRead, BufReader, Read, Write};
 use std::net::TcpStream;
 use std::process::{Child, Command, Stdio};

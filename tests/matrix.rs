@@ -3,6 +3,9 @@
 //! the independent Python shim), its three output files, and the HTML page rendered by
 //! a real browser (Debian's chromium; `.ci/run` installs it — without it this fails).
 
+// Runs the `partner-auth` binary, built with the `cli` feature.
+#![cfg(feature = "cli")]
+
 use std::path::Path;
 use std::process::{Command, Output};
 

@@ -9,6 +9,9 @@
 //! leniencies taken out (`compare`, `equivalent`): it must fail there, the way it failed
 //! the format-1 vectors. This test needs python3; without it the test fails saying so.
 
+// Runs the `partner-auth` binary, built with the `cli` feature.
+#![cfg(feature = "cli")]
+
 use std::collections::BTreeMap;
 use std::path::Path;
 use std::process::Command;

@@ -3,6 +3,9 @@
 //! a 401, no retry after a 403, a refused login, and one login shared by concurrent
 //! requests.
 
+// The reqwest clients come with the `client` feature.
+#![cfg(feature = "client")]
+
 use std::sync::Arc;
 use std::sync::atomic::{AtomicUsize, Ordering};
 use std::time::Duration;

@@ -6,6 +6,9 @@
 //! This test needs python3 (3.11 or later); `.ci/run` installs it. Without it the test
 //! fails with a message saying so: it never skips.
 
+// Runs the `partner-auth` binary, built with the `cli` feature.
+#![cfg(feature = "cli")]
+
 use std::collections::BTreeSet;
 use std::process::Command;
 

@@ -1,6 +1,9 @@
 //! Secrets of any length stay out of `run`'s output: every vector case, its secret-bearing
 //! fields replaced by 1–3 byte markers, through the real binary, in both formats.
 
+// Runs the `partner-auth` binary, built with the `cli` feature.
+#![cfg(feature = "cli")]
+
 use std::collections::BTreeSet;
 use std::io::Write;
 use std::process::{Command, Output, Stdio};

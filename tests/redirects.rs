@@ -3,6 +3,9 @@
 //! `X-Api-Key` and a Groupcall `Password` body would reach the other origin); each
 //! names the `Location` instead; and the portal client has a timeout.
 
+// The probe and the reqwest clients come with the `client` and `server` features.
+#![cfg(all(feature = "client", feature = "server"))]
+
 use std::time::{Duration, Instant};
 
 use partner_auth::probe::{self, SCHEMES};

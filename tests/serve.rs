@@ -1,6 +1,9 @@
 //! The sandbox and the probe over real loopback HTTP: `partner-auth serve` runs as a
 //! child process, `partner-auth probe` and hand-written requests talk to it.
 
+// Runs the `partner-auth` binary, built with the `cli` feature.
+#![cfg(feature = "cli")]
+
 use std::io::{BufRead, BufReader, Read, Write};
 use std::net::TcpStream;
 use std::process::{Child, Command, Output, Stdio};

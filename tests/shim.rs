@@ -1,6 +1,9 @@
 //! `check --shim`: the reference through the protocol, deliberately broken shims, the
 //! expectations file and the report formats.
 
+// Runs the `partner-auth` binary, built with the `cli` feature.
+#![cfg(feature = "cli")]
+
 use std::process::{Command, Output};
 
 const BIN: &str = env!("CARGO_BIN_EXE_partner-auth");

@@ -2,6 +2,9 @@
 //! parent, answers that never end, stderr floods. The runner must clean up after itself
 //! and stay bounded in memory.
 
+// Runs the `partner-auth` binary, built with the `cli` feature.
+#![cfg(feature = "cli")]
+
 use std::path::Path;
 use std::process::{Command, Output, Stdio};
 use std::time::Duration;

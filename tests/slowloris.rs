@@ -1,6 +1,9 @@
 //! Slow and stalled clients against the real `partner-auth serve`: hundreds of half-sent
 //! requests must not starve a normal client, and each stalled phase (header, body, idle)
 //! is closed after its timeout.
+
+// Runs the `partner-auth` binary, built with the `cli` feature.
+#![cfg(feature = "cli")]
 #![allow(clippy::disallowed_methods)] // these tests measure how long the server takes
 
 use std::io::{BufRead, BufReader, ErrorKind, Read, Write};

@@ -3,17 +3,11 @@
 //! never holds back the purge of expired ones, windows outside 1..=86400 s are refused
 //! by the library and by `serve`, and a replay is refused at the largest window.
 
-use std::io::{BufRead, BufReader, Read, Write};
-use std::net::TcpStream;
-use std::process::{Child, Command, Stdio};
-use std::time::Duration;
-
 use partner_auth::encoding::format_http_date;
 use partner_auth::replay::{DEFAULT_SCOPE_QUOTA, MAX_WINDOW_SECS};
 use partner_auth::schemes::{hmac, signupto};
 use partner_auth::{
-    Clock, FixedClock, InMemoryNonceStore, Insert, NonceStore, Request, StoreFull, SystemClock,
-    WindowOutOfRange,
+    FixedClock, InMemoryNonceStore, Insert, NonceStore, Request, StoreFull, WindowOutOfRange,
 };
 
 const T0: i64 = 1_709_337_600;
@@ -272,140 +266,154 @@ fn a_replay_is_refused_at_the_largest_window() {
     }
 }
 
-fn bin() -> Command {
-    let mut c = Command::new(env!("CARGO_BIN_EXE_partner-auth"));
-    c.current_dir(env!("CARGO_MANIFEST_DIR"));
-    c
-}
+/// `serve`'s window bounds, through the binary.
+#[cfg(feature = "cli")]
+mod cli {
+    use std::io::{BufRead, BufReader, Read, Write};
+    use std::net::TcpStream;
+    use std::process::{Child, Command, Stdio};
+    use std::time::Duration;
 
-/// Runs the binary, expecting it to exit by itself within 20 s (a `serve` that starts
-/// serving is killed and the test fails).
-fn run_briefly(args: &[&str]) -> std::process::Output {
-    let mut child = bin()
-        .args(args)
-        .stdin(Stdio::null())
-        .stdout(Stdio::piped())
-        .stderr(Stdio::piped())
-        .spawn()
-        .unwrap();
-    let mut waited = 0;
-    while child.try_wait().unwrap().is_none() {
-        waited += 1;
-        if waited > 1000 {
-            let _ = child.kill();
-            let out = child.wait_with_output().unwrap();
-            panic!(
-                "`partner-auth {}` did not exit: it accepted the value and served ({})",
-                args.join(" "),
-                String::from_utf8_lossy(&out.stdout)
-                    .lines()
-                    .next()
-                    .unwrap_or("")
-            );
-        }
-        std::thread::sleep(Duration::from_millis(20));
+    use partner_auth::replay::MAX_WINDOW_SECS;
+    use partner_auth::{Clock, Request, SystemClock};
+
+    use super::hash_request;
+
+    fn bin() -> Command {
+        let mut c = Command::new(env!("CARGO_BIN_EXE_partner-auth"));
+        c.current_dir(env!("CARGO_MANIFEST_DIR"));
+        c
     }
-    child.wait_with_output().unwrap()
-}
 
-#[test]
-fn serve_refuses_a_window_out_of_range_with_exit_2() {
-    for w in ["9223372036854775807", "-60", "0", "86401"] {
-        let out = run_briefly(&["serve", "--addr", "127.0.0.1:0", "--window", w]);
-        let err = String::from_utf8_lossy(&out.stderr);
-        assert_eq!(out.status.code(), Some(2), "--window {w}: {err}");
-        assert!(
-            err.contains("--window") && err.contains("1..=86400"),
-            "--window {w}: {err}"
-        );
-        assert!(out.stdout.is_empty(), "--window {w} must not start serving");
-    }
-    for flag in ["--replay-quota", "--replay-capacity"] {
-        let out = run_briefly(&["serve", "--addr", "127.0.0.1:0", flag, "0"]);
-        let err = String::from_utf8_lossy(&out.stderr);
-        assert_eq!(out.status.code(), Some(2), "{flag} 0: {err}");
-        assert!(err.contains(flag), "{flag} 0: {err}");
-    }
-}
-
-/// A running sandbox, killed when dropped.
-struct Sandbox {
-    child: Child,
-    addr: String,
-    _stdout: BufReader<std::process::ChildStdout>,
-}
-
-impl Sandbox {
-    fn start(args: &[&str]) -> Self {
+    /// Runs the binary, expecting it to exit by itself within 20 s (a `serve` that starts
+    /// serving is killed and the test fails).
+    fn run_briefly(args: &[&str]) -> std::process::Output {
         let mut child = bin()
-            .args(["serve", "--addr", "127.0.0.1:0"])
             .args(args)
             .stdin(Stdio::null())
             .stdout(Stdio::piped())
-            .stderr(Stdio::null())
+            .stderr(Stdio::piped())
             .spawn()
             .unwrap();
-        let mut first = String::new();
-        let mut stdout = BufReader::new(child.stdout.take().unwrap());
-        stdout.read_line(&mut first).unwrap();
-        let addr = first
-            .trim()
-            .strip_prefix("listening on http://")
-            .unwrap_or_else(|| panic!("first line of serve: {first:?}"))
-            .to_owned();
-        // Kept open: serve goes on printing its banner, and stops on a closed stdout.
-        Self {
-            child,
-            addr,
-            _stdout: stdout,
+        let mut waited = 0;
+        while child.try_wait().unwrap().is_none() {
+            waited += 1;
+            if waited > 1000 {
+                let _ = child.kill();
+                let out = child.wait_with_output().unwrap();
+                panic!(
+                    "`partner-auth {}` did not exit: it accepted the value and served ({})",
+                    args.join(" "),
+                    String::from_utf8_lossy(&out.stdout)
+                        .lines()
+                        .next()
+                        .unwrap_or("")
+                );
+            }
+            std::thread::sleep(Duration::from_millis(20));
+        }
+        child.wait_with_output().unwrap()
+    }
+
+    #[test]
+    fn serve_refuses_a_window_out_of_range_with_exit_2() {
+        for w in ["9223372036854775807", "-60", "0", "86401"] {
+            let out = run_briefly(&["serve", "--addr", "127.0.0.1:0", "--window", w]);
+            let err = String::from_utf8_lossy(&out.stderr);
+            assert_eq!(out.status.code(), Some(2), "--window {w}: {err}");
+            assert!(
+                err.contains("--window") && err.contains("1..=86400"),
+                "--window {w}: {err}"
+            );
+            assert!(out.stdout.is_empty(), "--window {w} must not start serving");
+        }
+        for flag in ["--replay-quota", "--replay-capacity"] {
+            let out = run_briefly(&["serve", "--addr", "127.0.0.1:0", flag, "0"]);
+            let err = String::from_utf8_lossy(&out.stderr);
+            assert_eq!(out.status.code(), Some(2), "{flag} 0: {err}");
+            assert!(err.contains(flag), "{flag} 0: {err}");
         }
     }
 
-    /// Sends `req` and returns the status and the error-code header.
-    fn send(&self, req: &Request) -> (u16, String) {
-        let mut s = TcpStream::connect(&self.addr).unwrap();
-        s.set_read_timeout(Some(Duration::from_secs(10))).unwrap();
-        let mut head = format!("{} {} HTTP/1.1\r\nHost: x\r\n", req.method, req.target);
-        for (n, v) in req.headers.iter() {
-            head.push_str(&format!("{n}: {v}\r\n"));
+    /// A running sandbox, killed when dropped.
+    struct Sandbox {
+        child: Child,
+        addr: String,
+        _stdout: BufReader<std::process::ChildStdout>,
+    }
+
+    impl Sandbox {
+        fn start(args: &[&str]) -> Self {
+            let mut child = bin()
+                .args(["serve", "--addr", "127.0.0.1:0"])
+                .args(args)
+                .stdin(Stdio::null())
+                .stdout(Stdio::piped())
+                .stderr(Stdio::null())
+                .spawn()
+                .unwrap();
+            let mut first = String::new();
+            let mut stdout = BufReader::new(child.stdout.take().unwrap());
+            stdout.read_line(&mut first).unwrap();
+            let addr = first
+                .trim()
+                .strip_prefix("listening on http://")
+                .unwrap_or_else(|| panic!("first line of serve: {first:?}"))
+                .to_owned();
+            // Kept open: serve goes on printing its banner, and stops on a closed stdout.
+            Self {
+                child,
+                addr,
+                _stdout: stdout,
+            }
         }
-        head.push_str("Content-Length: 0\r\nConnection: close\r\n\r\n");
-        s.write_all(head.as_bytes()).unwrap();
-        let mut answer = String::new();
-        s.read_to_string(&mut answer).unwrap();
-        let status = answer
-            .get(9..12)
-            .and_then(|c| c.parse().ok())
-            .unwrap_or_else(|| panic!("not an HTTP answer: {answer:?}"));
-        let code = answer
-            .lines()
-            .find_map(|l| {
-                l.to_ascii_lowercase()
-                    .strip_prefix("x-partner-auth-error:")
-                    .map(|c| c.trim().to_uppercase())
-            })
-            .unwrap_or_default();
-        (status, code)
-    }
-}
 
-impl Drop for Sandbox {
-    fn drop(&mut self) {
-        let _ = self.child.kill();
-        let _ = self.child.wait();
+        /// Sends `req` and returns the status and the error-code header.
+        fn send(&self, req: &Request) -> (u16, String) {
+            let mut s = TcpStream::connect(&self.addr).unwrap();
+            s.set_read_timeout(Some(Duration::from_secs(10))).unwrap();
+            let mut head = format!("{} {} HTTP/1.1\r\nHost: x\r\n", req.method, req.target);
+            for (n, v) in req.headers.iter() {
+                head.push_str(&format!("{n}: {v}\r\n"));
+            }
+            head.push_str("Content-Length: 0\r\nConnection: close\r\n\r\n");
+            s.write_all(head.as_bytes()).unwrap();
+            let mut answer = String::new();
+            s.read_to_string(&mut answer).unwrap();
+            let status = answer
+                .get(9..12)
+                .and_then(|c| c.parse().ok())
+                .unwrap_or_else(|| panic!("not an HTTP answer: {answer:?}"));
+            let code = answer
+                .lines()
+                .find_map(|l| {
+                    l.to_ascii_lowercase()
+                        .strip_prefix("x-partner-auth-error:")
+                        .map(|c| c.trim().to_uppercase())
+                })
+                .unwrap_or_default();
+            (status, code)
+        }
     }
-}
 
-#[test]
-fn serve_refuses_a_replay_at_the_largest_window() {
-    let sandbox = Sandbox::start(&["--window", &MAX_WINDOW_SECS.to_string()]);
-    // Stamped nearly a day ahead: accepted once, then a replay.
-    let req = hash_request(
-        &format!("edge-{}", std::process::id()),
-        SystemClock.now_secs() + MAX_WINDOW_SECS - 60,
-    );
-    assert_eq!(sandbox.send(&req), (200, String::new()));
-    for _ in 0..2 {
-        assert_eq!(sandbox.send(&req), (401, "NONCE_REPLAYED".to_owned()));
+    impl Drop for Sandbox {
+        fn drop(&mut self) {
+            let _ = self.child.kill();
+            let _ = self.child.wait();
+        }
+    }
+
+    #[test]
+    fn serve_refuses_a_replay_at_the_largest_window() {
+        let sandbox = Sandbox::start(&["--window", &MAX_WINDOW_SECS.to_string()]);
+        // Stamped nearly a day ahead: accepted once, then a replay.
+        let req = hash_request(
+            &format!("edge-{}", std::process::id()),
+            SystemClock.now_secs() + MAX_WINDOW_SECS - 60,
+        );
+        assert_eq!(sandbox.send(&req), (200, String::new()));
+        for _ in 0..2 {
+            assert_eq!(sandbox.send(&req), (401, "NONCE_REPLAYED".to_owned()));
+        }
     }
 }

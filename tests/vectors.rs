@@ -160,3 +160,65 @@ fn case_counts_meet_the_floor() {
     assert!(count("hmac-sha256", &["sign", "verify"]) >= 100);
     assert!(count("hmac-sha256", &["error-response", "parse-error"]) >= 30);
 }
+
+/// `vectors::bundled()` is exactly the directory: every file `load_dir` finds, under the
+/// same relative path, with the same text and the same parsed content, and nothing else.
+#[test]
+fn the_bundled_vectors_are_exactly_the_files_on_disk() {
+    use std::collections::BTreeMap;
+
+    let dir = vectors_dir();
+    let on_disk: BTreeMap<String, (String, vectors::VectorFile)> = vectors::load_dir(&dir)
+        .expect("vector files load")
+        .into_iter()
+        .map(|f| {
+            let rel = f.path.strip_prefix(env!("CARGO_MANIFEST_DIR")).unwrap();
+            let key = rel
+                .components()
+                .map(|c| c.as_os_str().to_string_lossy())
+                .collect::<Vec<_>>()
+                .join("/");
+            let text = std::fs::read_to_string(&f.path).unwrap();
+            (key, (text, f.file))
+        })
+        .collect();
+    let bundled = vectors::bundled();
+    assert_eq!(bundled.len(), vectors::BUNDLED_FILES.len());
+
+    let missing: Vec<&String> = on_disk
+        .keys()
+        .filter(|p| !vectors::BUNDLED_FILES.iter().any(|(b, _)| b == p))
+        .collect();
+    assert!(
+        missing.is_empty(),
+        "on disk but not bundled: {missing:?}; add each to BUNDLED_FILES in src/vectors/bundled.rs"
+    );
+    let extra: Vec<&str> = vectors::BUNDLED_FILES
+        .iter()
+        .map(|(b, _)| *b)
+        .filter(|b| !on_disk.contains_key(*b))
+        .collect();
+    assert!(
+        extra.is_empty(),
+        "bundled but not found by load_dir: {extra:?}; remove each from src/vectors/bundled.rs"
+    );
+
+    let paths: Vec<&str> = vectors::BUNDLED_FILES.iter().map(|(p, _)| *p).collect();
+    let mut sorted = paths.clone();
+    sorted.sort_unstable();
+    sorted.dedup();
+    assert_eq!(paths, sorted, "BUNDLED_FILES: sorted by path, each once");
+
+    for ((path, text), loaded) in vectors::BUNDLED_FILES.iter().zip(bundled) {
+        let (disk_text, disk_file) = &on_disk[*path];
+        assert_eq!(loaded.path, Path::new(path));
+        assert!(
+            text == disk_text,
+            "{path}: the bundled text differs from the file"
+        );
+        assert!(
+            loaded.file == *disk_file,
+            "{path}: the bundled file parses differently"
+        );
+    }
+}

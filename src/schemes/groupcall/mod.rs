@@ -94,6 +94,7 @@
 //!   [`Verifier::with_max_messages`]) and refuses a larger batch as a whole, HTTP 413
 //!   `TOO_MANY_MESSAGES`, so that no answer (one result per message) grows past that.
 
+#[cfg(feature = "client")]
 mod client;
 mod credentials;
 mod error;
@@ -101,6 +102,8 @@ mod message;
 mod verify;
 mod wire;
 
+#[cfg(feature = "client")]
+#[cfg_attr(docsrs, doc(cfg(feature = "client")))]
 pub use client::{Client, PRODUCTION, SANDBOX};
 pub use credentials::{Customer, CustomerCredentials, Directory, Partner, PartnerCredentials};
 pub use error::Error;

@@ -172,7 +172,9 @@ pub struct RandomIds {
 impl MessageIds for RandomIds {
     fn next_id(&self, customer_id: &str, now_millis: i64) -> String {
         let k = self.counter.fetch_add(1, Ordering::SeqCst);
-        id_shape(customer_id, now_millis, k, *uuid::Uuid::new_v4().as_bytes())
+        let mut uuid = [0u8; 16];
+        crate::encoding::random_bytes(&mut uuid);
+        id_shape(customer_id, now_millis, k, uuid)
     }
 }
 

@@ -122,10 +122,5 @@ impl Signer {
 /// A fresh nonce: a random UUID v4 in its lowercase hyphenated form, as the vendor
 /// recommends.
 pub fn generate_nonce() -> String {
-    let mut bytes = [0u8; 16];
-    crate::encoding::random_bytes(&mut bytes);
-    uuid::Builder::from_random_bytes(bytes)
-        .into_uuid()
-        .hyphenated()
-        .to_string()
+    crate::encoding::uuid_v4()
 }

@@ -68,13 +68,15 @@
 //! - P4: a token is bound to its (master, broker, user); with other identity headers it
 //!   is refused (401). Tokens carry 256 random bits as 43 characters of unpadded
 //!   base64url; the store keeps only their SHA-256 and compares in constant time.
-//! - P5: the reference [`client`] re-authenticates before the limit and retries once
-//!   after a 401.
+//! - P5: the reference `client` (feature `client`) re-authenticates before the limit
+//!   and retries once after a 401.
 //! - P-SECOND-LOGIN: a second login opens a second session; the first lives on (at most
 //!   16 live sessions per identity, the least recently active ending first).
 //! - P-USERNAME: usernames are compared byte for byte (no case folding).
 //! - P-LOGIN-BODY / P-ERROR-BODY: see [`parse_login_response`] and [`parse_error_body`].
 
+#[cfg(feature = "client")]
+#[cfg_attr(docsrs, doc(cfg(feature = "client")))]
 pub mod client;
 mod credentials;
 mod error;
