@@ -34,7 +34,7 @@ pub struct Client {
 
 impl Client {
     /// A client for `base_url` (e.g. [`PRODUCTION`]) with a 30-second timeout
-    /// (`DEFAULT_TIMEOUT`) that never follows a redirect: the credentials travel in the
+    /// ([`DEFAULT_TIMEOUT`]) that never follows a redirect: the credentials travel in the
     /// body, which a 307 or 308 would re-send to wherever it points.
     pub fn new(base_url: impl Into<String>) -> Result<Self, Error> {
         let http = reqwest::Client::builder()

@@ -104,7 +104,7 @@ mod wire;
 
 #[cfg(feature = "client")]
 #[cfg_attr(docsrs, doc(cfg(feature = "client")))]
-pub use client::{Client, PRODUCTION, SANDBOX};
+pub use client::{Client, DEFAULT_TIMEOUT, PRODUCTION, SANDBOX};
 pub use credentials::{Customer, CustomerCredentials, Directory, Partner, PartnerCredentials};
 pub use error::Error;
 pub use message::{
