@@ -6,6 +6,9 @@
 //! files, to show it is `free` that lets other ids through.
 //! These tests need python3; without it they fail saying so.
 
+// Runs the `partner-auth` binary, built with the `cli` feature.
+#![cfg(feature = "cli")]
+
 use std::collections::BTreeMap;
 use std::path::Path;
 use std::process::Command;
