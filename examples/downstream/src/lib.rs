@@ -47,6 +47,17 @@ pub enum Refused {
     Nonce,
 }
 
+impl Refused {
+    /// The error code partner-auth's vectors use for this refusal.
+    pub fn code(&self) -> &'static str {
+        match self {
+            Refused::Method => "MALFORMED_METHOD",
+            Refused::Target => "MALFORMED_TARGET",
+            Refused::Nonce => "MALFORMED_NONCE",
+        }
+    }
+}
+
 /// The separator between the lines of the string to sign.
 const SEPARATOR: &str = "\n";
 
