@@ -5,7 +5,9 @@
 use std::panic::{AssertUnwindSafe, catch_unwind};
 
 use hmac::{KeyInit, Mac};
-use partner_auth::harness::{HarnessReport, Refusal, hmac_sha256, signupto_hash};
+use partner_auth::harness::{
+    HarnessReport, Refusal, hmac_sha256, signupto_hash, signupto_partner_hash,
+};
 use partner_auth::schemes::{hmac as hm, signupto as sut};
 use partner_auth::{FixedClock, NonceStore, Request};
 
@@ -74,13 +76,20 @@ fn reference_hmac_verify(input: &hmac_sha256::VerifyInput) -> Result<String, Ref
 fn reference_signupto_sign(
     input: &signupto_hash::SignInput,
 ) -> Result<signupto_hash::SignOutput, Refusal> {
+    reference_signupto_sign_as(sut::Variant::Hash, input)
+}
+
+fn reference_signupto_sign_as(
+    variant: sut::Variant,
+    input: &signupto_hash::SignInput,
+) -> Result<signupto_hash::SignOutput, Refusal> {
     let refuse = |e: sut::Error| Refusal::new(e.code());
     let who = sut::Identity {
-        pid: None,
+        pid: input.pid,
         cid: input.cid,
         uid: input.uid,
     };
-    let signed = sut::Signer::new(sut::Variant::Hash, who, input.key.as_str())
+    let signed = sut::Signer::new(variant, who, input.key.as_str())
         .map_err(refuse)?
         .sign(&sut::SignRequest {
             method: &input.method,
@@ -136,6 +145,33 @@ fn the_reference_hmac_verifier_passes_the_verify_harness() {
 fn the_reference_signupto_signer_passes_the_sign_harness() {
     let report = signupto_hash::sign(reference_signupto_sign);
     assert_all_graded(&report);
+}
+
+#[test]
+fn the_reference_partner_hash_signer_passes_the_sign_harness() {
+    let report = signupto_partner_hash::sign(|input| {
+        reference_signupto_sign_as(sut::Variant::PartnerHash, input)
+    });
+    assert_all_graded(&report);
+    assert_eq!(report.cases(), 27, "{report}");
+}
+
+#[test]
+fn a_partner_hash_signer_that_signs_another_pid_fails() {
+    let report = signupto_partner_hash::sign(|input| {
+        reference_signupto_sign_as(
+            sut::Variant::PartnerHash,
+            &signupto_partner_hash::SignInput {
+                pid: Some(1),
+                ..input.clone()
+            },
+        )
+    });
+    let message = conformance_panic(&report);
+    assert!(
+        message.contains("signupto-partner-hash/sign/001: stage `canonical`"),
+        "{message}"
+    );
 }
 
 /// A signer that joins the string to sign with CR LF, and signs that.

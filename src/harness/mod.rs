@@ -52,6 +52,7 @@ use crate::vectors::{
 
 pub mod hmac_sha256;
 pub mod signupto_hash;
+pub mod signupto_partner_hash;
 
 /// An implementation's refusal of a case's input: the error code it fails with (the
 /// scheme's codes in vectors/README.md, `GA2012`, `MALFORMED_NONCE`, …).

@@ -1,4 +1,5 @@
-//! The `signupto-hash` scheme (vectors/README.md, "Sign-Up.to schemes"): `sign`.
+//! The `signupto-hash` scheme (vectors/README.md, "Sign-Up.to schemes"): `sign`. Its
+//! types serve [`signupto_partner_hash`](super::signupto_partner_hash) too.
 
 use std::fmt;
 
@@ -20,13 +21,16 @@ pub struct SignInput {
     pub target: String,
     /// The `Date` header value.
     pub date: String,
+    /// The partner id (`X-SuT-PID`): `signupto-partner-hash` only, `None` here.
+    pub pid: Option<u64>,
     /// The company id (`X-SuT-CID`); `None` when the case leaves it out.
     pub cid: Option<u64>,
     /// The user id (`X-SuT-UID`); `None` when the case leaves it out.
     pub uid: Option<u64>,
     /// The `X-SuT-Nonce` value.
     pub nonce: String,
-    /// The company API key. Left out of `Debug`.
+    /// The API key (the company key for Hash, the partner key for Partner Hash). Left out
+    /// of `Debug`.
     pub key: String,
 }
 
@@ -36,6 +40,7 @@ impl fmt::Debug for SignInput {
             .field("method", &self.method)
             .field("target", &self.target)
             .field("date", &self.date)
+            .field("pid", &self.pid)
             .field("cid", &self.cid)
             .field("uid", &self.uid)
             .field("nonce", &self.nonce)
@@ -69,6 +74,7 @@ struct RawSign {
     method: String,
     target: String,
     date: String,
+    pid: Option<RawId>,
     cid: Option<RawId>,
     uid: Option<RawId>,
     nonce: String,
@@ -90,8 +96,16 @@ fn id(field: &str, raw: Option<RawId>) -> Result<Option<u64>, Answer> {
 ///
 /// # Panics
 /// When a bundled case cannot be typed as a [`SignInput`] (naming case and field).
-pub fn sign(mut signer: impl FnMut(&SignInput) -> Result<SignOutput, Refusal>) -> HarnessReport {
-    run_cases(bundled(), SCHEME, "sign", |case: &Case| {
+pub fn sign(signer: impl FnMut(&SignInput) -> Result<SignOutput, Refusal>) -> HarnessReport {
+    sign_scheme(SCHEME, signer)
+}
+
+/// The `sign` harness of `signupto-hash` or `signupto-partner-hash`.
+pub(super) fn sign_scheme(
+    scheme: &str,
+    mut signer: impl FnMut(&SignInput) -> Result<SignOutput, Refusal>,
+) -> HarnessReport {
+    run_cases(bundled(), scheme, "sign", |case: &Case| {
         answer_sign(case, &mut signer).unwrap_or_else(|a| a)
     })
 }
@@ -102,6 +116,7 @@ fn answer_sign(
 ) -> Result<Answer, Answer> {
     let raw: RawSign = parse_input(&case.input)?;
     let input = SignInput {
+        pid: id("pid", raw.pid)?,
         cid: id("cid", raw.cid)?,
         uid: id("uid", raw.uid)?,
         method: raw.method,
