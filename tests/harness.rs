@@ -9,7 +9,7 @@ use partner_auth::harness::{
     HarnessReport, Refusal, hmac_sha256, signupto_hash, signupto_partner_hash,
 };
 use partner_auth::schemes::{hmac as hm, signupto as sut};
-use partner_auth::{FixedClock, NonceStore, Request};
+use partner_auth::{FixedClock, InMemoryNonceStore, NonceStore, Request};
 
 fn reference_hmac_sign(input: &hmac_sha256::SignInput) -> Result<hmac_sha256::SignOutput, Refusal> {
     let refuse = |e: hm::Error| Refusal::new(e.code());
@@ -102,6 +102,45 @@ fn reference_signupto_sign_as(
         canonical: signed.canonical.to_string(),
         signature: signed.signature,
         headers: signed.headers,
+    })
+}
+
+fn reference_signupto_verify_as(
+    variant: sut::Variant,
+    input: &signupto_hash::VerifyInput,
+) -> Result<signupto_hash::Identity, Refusal> {
+    let mut keys = sut::KeyDirectory::new();
+    for k in &input.keys {
+        let key = sut::ApiKey::new(variant, k.key.as_str()).expect("a case's key is usable");
+        keys.insert(k.id, key);
+    }
+    let clock = FixedClock::from_secs(input.now);
+    let verifier = sut::Verifier::new(variant, keys, clock, InMemoryNonceStore::default())
+        .with_window_secs(input.window_seconds)
+        .expect("a case's window is usable");
+    for seen in &input.seen_nonces {
+        let scope = sut::Verifier::<FixedClock, InMemoryNonceStore>::replay_scope(variant, seen.id);
+        let until = input.now + input.window_seconds;
+        verifier
+            .store()
+            .insert(&scope, &seen.nonce, input.now, until)
+            .expect("the store takes a case's nonces");
+    }
+    let r = &input.request;
+    let request = Request {
+        method: r.method.clone(),
+        target: r.target.clone(),
+        headers: r.headers.iter().cloned().collect(),
+        body: r.body.clone(),
+    };
+    let who = verifier
+        .verify(&request)
+        .map_err(|e| Refusal::new(e.code()))?
+        .identity();
+    Ok(signupto_hash::Identity {
+        pid: who.pid,
+        cid: who.cid,
+        uid: who.uid,
     })
 }
 
@@ -276,4 +315,26 @@ fn a_signupto_signer_that_signs_the_query_fails() {
         "{message}"
     );
     assert!(message.contains("GET /v1/list?id=123"), "{message}");
+}
+
+#[test]
+fn the_reference_signupto_verifiers_pass_the_verify_harnesses() {
+    let hash = signupto_hash::verify(|i| reference_signupto_verify_as(sut::Variant::Hash, i));
+    assert_all_graded(&hash);
+    let partner = signupto_partner_hash::verify(|i| {
+        reference_signupto_verify_as(sut::Variant::PartnerHash, i)
+    });
+    assert_all_graded(&partner);
+    // vectors/signupto-partner-hash.json: 16 valid, 40 invalid, 25 acceptable.
+    assert_eq!(partner.cases(), 81, "{partner}");
+}
+
+#[test]
+fn a_signupto_verifier_that_drops_the_uid_fails_at_the_identity() {
+    let report = signupto_hash::verify(|i| {
+        let who = reference_signupto_verify_as(sut::Variant::Hash, i)?;
+        Ok(signupto_hash::Identity { uid: None, ..who })
+    });
+    let message = conformance_panic(&report);
+    assert!(message.contains("stage `identity`"), "{message}");
 }

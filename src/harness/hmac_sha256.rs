@@ -6,6 +6,7 @@ use std::net::IpAddr;
 use serde::Deserialize;
 use serde_json::{Map, Value, json};
 
+pub use super::HttpRequest;
 use super::{HarnessReport, Refusal, bad, body_bytes, call, headers_json, refused, run_cases};
 use crate::reference::parse_input;
 use crate::vectors::{Answer, Case, LoadedFile, bundled};
@@ -56,19 +57,6 @@ pub struct SignOutput {
     pub signature: String,
     /// The headers the signer adds, `(name, value)`, in the order it adds them.
     pub headers: Vec<(String, String)>,
-}
-
-/// A request as it arrives at a verifier.
-#[derive(Clone, Debug, PartialEq, Eq)]
-pub struct HttpRequest {
-    /// The HTTP method.
-    pub method: String,
-    /// The request target, as sent.
-    pub target: String,
-    /// The header fields, `(name, value)`, in order, duplicates kept.
-    pub headers: Vec<(String, String)>,
-    /// The body bytes.
-    pub body: Vec<u8>,
 }
 
 /// One entry of the verifier's key directory.

@@ -69,6 +69,19 @@ impl Refusal {
     }
 }
 
+/// A request as it arrives at a verifier.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct HttpRequest {
+    /// The HTTP method.
+    pub method: String,
+    /// The request target, as sent.
+    pub target: String,
+    /// The header fields, `(name, value)`, in order, duplicates kept.
+    pub headers: Vec<(String, String)>,
+    /// The body bytes.
+    pub body: Vec<u8>,
+}
+
 /// The graded cases of one scheme and op.
 #[derive(Clone, Debug)]
 pub struct HarnessReport {
