@@ -190,6 +190,7 @@ pub mod encoding;
 #[cfg_attr(docsrs, doc(cfg(feature = "fuzzing")))]
 #[doc(hidden)]
 pub mod fuzzing;
+pub mod harness;
 #[cfg(all(feature = "client", feature = "server"))]
 #[cfg_attr(docsrs, doc(cfg(all(feature = "client", feature = "server"))))]
 pub mod probe;

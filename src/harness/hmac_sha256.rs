@@ -1,0 +1,319 @@
+//! The `hmac-sha256` scheme (vectors/README.md, "`hmac-sha256`"): `sign` and `verify`.
+
+use std::fmt;
+use std::net::IpAddr;
+
+use serde::Deserialize;
+use serde_json::{Map, Value, json};
+
+pub use super::HttpRequest;
+use super::{HarnessReport, Refusal, bad, body_bytes, call, headers_json, refused, run_cases};
+use crate::reference::parse_input;
+use crate::vectors::{Answer, Case, LoadedFile, bundled};
+
+const SCHEME: &str = "hmac-sha256";
+
+/// The input of a `sign` case.
+#[derive(Clone, PartialEq, Eq)]
+pub struct SignInput {
+    /// The HTTP method, as sent.
+    pub method: String,
+    /// The request target: path, optionally `?query`.
+    pub target: String,
+    /// `X-Timestamp`, Unix seconds.
+    pub timestamp: i64,
+    /// `X-Nonce`.
+    pub nonce: String,
+    /// The body bytes (from `body`, `body_base64` or `body_pattern` × `body_repeat`).
+    pub body: Vec<u8>,
+    /// `X-Api-Key`.
+    pub api_key: String,
+    /// The secret; its UTF-8 bytes are the HMAC key. Left out of `Debug`.
+    pub secret: String,
+}
+
+impl fmt::Debug for SignInput {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.debug_struct("SignInput")
+            .field("method", &self.method)
+            .field("target", &self.target)
+            .field("timestamp", &self.timestamp)
+            .field("nonce", &self.nonce)
+            .field("body", &format_args!("{} bytes", self.body.len()))
+            .field("api_key", &self.api_key)
+            .field("secret", &"<redacted>")
+            .finish()
+    }
+}
+
+/// What a signer gives for a `sign` case: every stage the vectors pin.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct SignOutput {
+    /// The bytes of `METHOD\nPATH\nTIMESTAMP\nNONCE\nBODY`. The harness grades them as
+    /// the case gives them (`string_to_sign`, `string_to_sign_base64` when not UTF-8, or
+    /// `string_to_sign_sha256` for the large repeated bodies).
+    pub string_to_sign: Vec<u8>,
+    /// Standard padded Base64 of the MAC.
+    pub signature: String,
+    /// The headers the signer adds, `(name, value)`, in the order it adds them.
+    pub headers: Vec<(String, String)>,
+}
+
+/// One entry of the verifier's key directory.
+#[derive(Clone, PartialEq, Eq)]
+pub struct KeyEntry {
+    /// The API key.
+    pub api_key: String,
+    /// Its secret. Left out of `Debug`.
+    pub secret: String,
+    /// False when the key is disabled (`GA2021`); `true` when the case does not say.
+    pub enabled: bool,
+    /// The allow-list (`203.0.113.0/24`, `2001:db8::1`, …) as the case writes it; empty
+    /// means any client address.
+    pub allowed_ips: Vec<String>,
+}
+
+impl fmt::Debug for KeyEntry {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.debug_struct("KeyEntry")
+            .field("api_key", &self.api_key)
+            .field("secret", &"<redacted>")
+            .field("enabled", &self.enabled)
+            .field("allowed_ips", &self.allowed_ips)
+            .finish()
+    }
+}
+
+/// A nonce already used with a key inside the window.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct SeenNonce {
+    /// The key it was used with.
+    pub api_key: String,
+    /// The nonce.
+    pub nonce: String,
+}
+
+/// The input of a `verify` case.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct VerifyInput {
+    /// The request to verify.
+    pub request: HttpRequest,
+    /// The verifier's clock, Unix seconds.
+    pub now: i64,
+    /// The accepted timestamp skew either side of `now`, seconds:
+    /// [`DEFAULT_WINDOW_SECONDS`] when the case does not set it.
+    pub window_seconds: i64,
+    /// The connecting address; `None` means unknown.
+    pub client_ip: Option<IpAddr>,
+    /// The key directory.
+    pub keys: Vec<KeyEntry>,
+    /// Nonces already used inside the window (the case's `state.nonces`).
+    pub seen_nonces: Vec<SeenNonce>,
+}
+
+/// The window a `verify` case means when it sets none: the page's ±60 s.
+pub const DEFAULT_WINDOW_SECONDS: i64 = 60;
+
+#[derive(Deserialize)]
+#[serde(deny_unknown_fields)]
+struct RawSign {
+    method: String,
+    target: String,
+    timestamp: i64,
+    nonce: String,
+    body: Option<String>,
+    body_base64: Option<String>,
+    body_pattern: Option<String>,
+    body_repeat: Option<usize>,
+    api_key: String,
+    secret: String,
+}
+
+#[derive(Deserialize)]
+#[serde(deny_unknown_fields)]
+struct RawRequest {
+    method: String,
+    target: String,
+    #[serde(default)]
+    headers: Vec<(String, String)>,
+    body: Option<String>,
+    body_base64: Option<String>,
+    body_pattern: Option<String>,
+    body_repeat: Option<usize>,
+}
+
+#[derive(Deserialize)]
+#[serde(deny_unknown_fields)]
+struct RawKey {
+    api_key: String,
+    secret: String,
+    enabled: Option<bool>,
+    #[serde(default)]
+    allowed_ips: Vec<String>,
+}
+
+#[derive(Deserialize)]
+#[serde(deny_unknown_fields)]
+struct RawNonce {
+    api_key: String,
+    nonce: String,
+}
+
+#[derive(Deserialize, Default)]
+#[serde(deny_unknown_fields)]
+struct RawState {
+    #[serde(default)]
+    nonces: Vec<RawNonce>,
+}
+
+#[derive(Deserialize)]
+#[serde(deny_unknown_fields)]
+struct RawVerify {
+    request: RawRequest,
+    now: i64,
+    window_seconds: Option<i64>,
+    client_ip: Option<String>,
+    #[serde(default)]
+    keys: Vec<RawKey>,
+    #[serde(default)]
+    state: RawState,
+}
+
+/// Runs every bundled `hmac-sha256` `sign` case through `signer` and grades it.
+///
+/// # Panics
+/// When a bundled case cannot be typed as a [`SignInput`] (naming case and field).
+pub fn sign(signer: impl FnMut(&SignInput) -> Result<SignOutput, Refusal>) -> HarnessReport {
+    sign_cases(bundled(), signer)
+}
+
+pub(super) fn sign_cases(
+    files: &[LoadedFile],
+    mut signer: impl FnMut(&SignInput) -> Result<SignOutput, Refusal>,
+) -> HarnessReport {
+    run_cases(files, SCHEME, "sign", |case: &Case| {
+        answer_sign(case, &mut signer).unwrap_or_else(|a| a)
+    })
+}
+
+fn answer_sign(
+    case: &Case,
+    signer: &mut impl FnMut(&SignInput) -> Result<SignOutput, Refusal>,
+) -> Result<Answer, Answer> {
+    let raw: RawSign = parse_input(&case.input)?;
+    let repeated = raw.body_repeat.is_some();
+    let input = SignInput {
+        body: body_bytes(
+            "",
+            raw.body.as_deref(),
+            raw.body_base64.as_deref(),
+            raw.body_pattern.as_deref(),
+            raw.body_repeat,
+        )?,
+        method: raw.method,
+        target: raw.target,
+        timestamp: raw.timestamp,
+        nonce: raw.nonce,
+        api_key: raw.api_key,
+        secret: raw.secret,
+    };
+    let out = match call(signer, &input)? {
+        Ok(out) => out,
+        Err(r) => return Ok(refused(r)),
+    };
+    let bytes = &out.string_to_sign;
+    let (stage, text) = if repeated {
+        (
+            "string_to_sign_sha256",
+            crate::encoding::hex_lower(&crate::encoding::sha256(bytes)),
+        )
+    } else {
+        match std::str::from_utf8(bytes) {
+            Ok(text) => ("string_to_sign", text.to_owned()),
+            Err(_) => (
+                "string_to_sign_base64",
+                crate::encoding::base64_encode(bytes),
+            ),
+        }
+    };
+    let mut json = Map::new();
+    json.insert(stage.into(), Value::from(text));
+    json.insert("signature".into(), Value::from(out.signature));
+    json.insert("headers".into(), headers_json(&out.headers));
+    Ok(Answer::Output(Value::Object(json)))
+}
+
+/// Runs every bundled `hmac-sha256` `verify` case through `verifier` and grades it. The
+/// verifier answers with the authenticated API key, or a refusal with its GA code.
+///
+/// # Panics
+/// When a bundled case cannot be typed as a [`VerifyInput`] (naming case and field).
+pub fn verify(verifier: impl FnMut(&VerifyInput) -> Result<String, Refusal>) -> HarnessReport {
+    verify_cases(bundled(), verifier)
+}
+
+fn verify_cases(
+    files: &[LoadedFile],
+    mut verifier: impl FnMut(&VerifyInput) -> Result<String, Refusal>,
+) -> HarnessReport {
+    run_cases(files, SCHEME, "verify", |case: &Case| {
+        answer_verify(case, &mut verifier).unwrap_or_else(|a| a)
+    })
+}
+
+fn answer_verify(
+    case: &Case,
+    verifier: &mut impl FnMut(&VerifyInput) -> Result<String, Refusal>,
+) -> Result<Answer, Answer> {
+    let raw: RawVerify = parse_input(&case.input)?;
+    let r = raw.request;
+    let client_ip = match raw.client_ip {
+        Some(text) => Some(text.parse::<IpAddr>().map_err(|_| {
+            bad(
+                "client_ip",
+                "not an IPv4 or IPv6 address such as `203.0.113.7`",
+            )
+        })?),
+        None => None,
+    };
+    let input = VerifyInput {
+        request: HttpRequest {
+            body: body_bytes(
+                "request.",
+                r.body.as_deref(),
+                r.body_base64.as_deref(),
+                r.body_pattern.as_deref(),
+                r.body_repeat,
+            )?,
+            method: r.method,
+            target: r.target,
+            headers: r.headers,
+        },
+        now: raw.now,
+        window_seconds: raw.window_seconds.unwrap_or(DEFAULT_WINDOW_SECONDS),
+        client_ip,
+        keys: raw
+            .keys
+            .into_iter()
+            .map(|k| KeyEntry {
+                api_key: k.api_key,
+                secret: k.secret,
+                enabled: k.enabled.unwrap_or(true),
+                allowed_ips: k.allowed_ips,
+            })
+            .collect(),
+        seen_nonces: raw
+            .state
+            .nonces
+            .into_iter()
+            .map(|n| SeenNonce {
+                api_key: n.api_key,
+                nonce: n.nonce,
+            })
+            .collect(),
+    };
+    Ok(match call(verifier, &input)? {
+        Ok(api_key) => Answer::Output(json!({ "api_key": api_key })),
+        Err(r) => refused(r),
+    })
+}

@@ -1,0 +1,392 @@
+//! Typed harnesses: run the bundled vectors of one scheme and op against a Rust
+//! implementation written elsewhere, without speaking the JSON case format.
+//!
+//! Each function takes a closure from a typed input (read from the case's `input`) to a
+//! typed output or a [`Refusal`], runs every bundled case of that scheme and op through
+//! it, and grades the answers exactly as `partner-auth check --shim` does
+//! ([`Strictness::Conformance`]: `acceptable` cases, `alternatives`, `compare` rules,
+//! `equivalent` outputs and `free` members all apply):
+//!
+//! ```
+//! use partner_auth::harness::{Refusal, hmac_sha256};
+//! use partner_auth::schemes::hmac::{SignRequest, Signer};
+//!
+//! // Here the crate's own signer; yours goes in its place.
+//! let report = hmac_sha256::sign(|input| {
+//!     let refuse = |e: partner_auth::schemes::hmac::Error| Refusal::new(e.code());
+//!     let signed = Signer::new(input.api_key.as_str(), input.secret.as_str())
+//!         .map_err(refuse)?
+//!         .sign(&SignRequest {
+//!             method: &input.method,
+//!             target: &input.target,
+//!             timestamp: input.timestamp,
+//!             nonce: &input.nonce,
+//!             body: &input.body,
+//!         })
+//!         .map_err(refuse)?;
+//!     Ok(hmac_sha256::SignOutput {
+//!         string_to_sign: signed.string_to_sign.as_bytes().to_vec(),
+//!         signature: signed.signature,
+//!         headers: signed.headers.iter().map(|(n, v)| (n.to_string(), v.clone())).collect(),
+//!     })
+//! });
+//! report.assert_conformant();
+//! assert!(report.passed() > 0);
+//! ```
+//!
+//! A case whose `input` the harness cannot type (a field missing, of another type, or
+//! one it does not know) is a fault of the vector files, not of the implementation: the
+//! harness panics naming the file, the case id and the field. A closure that panics on a
+//! case fails that case (stage `result`, actual `broken: panicked: …`) and the run goes
+//! on.
+
+use std::fmt;
+use std::panic::{AssertUnwindSafe, catch_unwind};
+
+use serde_json::Value;
+
+use crate::vectors::{
+    self, Answer, Case, CaseReport, Implementation, LoadedFile, Outcome, Report, Selection,
+    Strictness, Summary,
+};
+
+pub mod hmac_sha256;
+pub mod signupto_hash;
+pub mod signupto_partner_hash;
+
+/// An implementation's refusal of a case's input: the error code it fails with (the
+/// scheme's codes in vectors/README.md, `GA2012`, `MALFORMED_NONCE`, …).
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct Refusal {
+    /// The stable error code, compared with the case's `error` and `alternatives`.
+    pub code: String,
+}
+
+impl Refusal {
+    /// A refusal with error code `code`.
+    pub fn new(code: impl Into<String>) -> Self {
+        Refusal { code: code.into() }
+    }
+}
+
+/// A request as it arrives at a verifier.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct HttpRequest {
+    /// The HTTP method.
+    pub method: String,
+    /// The request target, as sent.
+    pub target: String,
+    /// The header fields, `(name, value)`, in order, duplicates kept.
+    pub headers: Vec<(String, String)>,
+    /// The body bytes.
+    pub body: Vec<u8>,
+}
+
+/// The graded cases of one scheme and op.
+#[derive(Clone, Debug)]
+pub struct HarnessReport {
+    scheme: String,
+    op: String,
+    report: Report,
+}
+
+impl HarnessReport {
+    /// The scheme slug (`hmac-sha256`).
+    pub fn scheme(&self) -> &str {
+        &self.scheme
+    }
+
+    /// The op (`sign`).
+    pub fn op(&self) -> &str {
+        &self.op
+    }
+
+    /// The counts: cases, passed, failed, acceptable, skipped (withdrawn).
+    pub fn summary(&self) -> Summary {
+        self.report.total()
+    }
+
+    /// How many cases of the op the bundled vectors hold (withdrawn ones included).
+    pub fn cases(&self) -> usize {
+        self.summary().cases
+    }
+
+    /// How many cases passed exactly.
+    pub fn passed(&self) -> usize {
+        self.summary().passed
+    }
+
+    /// How many cases were graded acceptable (an `acceptable` case, or an alternative
+    /// error code).
+    pub fn acceptable(&self) -> usize {
+        self.summary().acceptable
+    }
+
+    /// How many cases failed.
+    pub fn failed(&self) -> usize {
+        self.summary().failed
+    }
+
+    /// How many cases were not run (withdrawn).
+    pub fn skipped(&self) -> usize {
+        self.summary().skipped
+    }
+
+    /// Every failed case, in file order.
+    pub fn failures(&self) -> impl Iterator<Item = &CaseReport> {
+        self.report.failures()
+    }
+
+    /// The underlying runner report (every case with its outcome).
+    pub fn report(&self) -> &Report {
+        &self.report
+    }
+
+    /// True when at least one case was graded and none failed.
+    pub fn is_conformant(&self) -> bool {
+        self.failed() == 0 && self.passed() + self.acceptable() > 0
+    }
+
+    /// Panics, with the list of failing cases (id, stage, expected, actual and the
+    /// case's basis), unless [`is_conformant`](Self::is_conformant).
+    #[track_caller]
+    pub fn assert_conformant(&self) {
+        if !self.is_conformant() {
+            panic!("{self}");
+        }
+    }
+}
+
+impl fmt::Display for HarnessReport {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        let s = self.summary();
+        writeln!(
+            f,
+            "{} {}: {} of {} cases failed ({} passed, {} acceptable, {} skipped)",
+            self.scheme, self.op, s.failed, s.cases, s.passed, s.acceptable, s.skipped
+        )?;
+        if s.passed + s.acceptable == 0 {
+            writeln!(
+                f,
+                "no case was graded: nothing shows the implementation works"
+            )?;
+        }
+        for case in self.failures() {
+            let Outcome::Failed {
+                stage,
+                expected,
+                actual,
+            } = &case.outcome
+            else {
+                continue;
+            };
+            writeln!(f)?;
+            writeln!(f, "{}: stage `{stage}`", case.id)?;
+            writeln!(f, "  expected: {expected}")?;
+            writeln!(f, "  actual:   {actual}")?;
+            for (n, line) in case.basis.iter().enumerate() {
+                let label = if n == 0 { "basis:" } else { "" };
+                writeln!(f, "  {label:<9} {line}")?;
+            }
+        }
+        Ok(())
+    }
+}
+
+/// Answers the cases of one op by a closure over the case.
+struct Typed<F> {
+    name: String,
+    answer: F,
+}
+
+impl<F: FnMut(&Case) -> Answer> Implementation for Typed<F> {
+    fn name(&self) -> String {
+        self.name.clone()
+    }
+
+    fn answer(&mut self, _scheme: &str, case: &Case) -> Answer {
+        (self.answer)(case)
+    }
+}
+
+/// Runs the cases of `scheme`/`op` in `files` through `answer` and grades them.
+///
+/// # Panics
+/// When a case's input cannot be typed ([`Answer::BadInput`]), naming file, case and
+/// field.
+fn run_cases(
+    files: &[LoadedFile],
+    scheme: &str,
+    op: &str,
+    answer: impl FnMut(&Case) -> Answer,
+) -> HarnessReport {
+    let selection = Selection {
+        schemes: vec![scheme.to_owned()],
+        filter: Some(format!("{scheme}/{op}/*")),
+    };
+    let mut imp = Typed {
+        name: format!("harness {scheme} {op}"),
+        answer,
+    };
+    let report = vectors::run(
+        files,
+        &mut imp,
+        Strictness::Conformance,
+        &selection,
+        |_, _| {},
+    )
+    .unwrap_or_else(|e| panic!("the {scheme} {op} harness cannot type a case: {e}"));
+    HarnessReport {
+        scheme: scheme.to_owned(),
+        op: op.to_owned(),
+        report,
+    }
+}
+
+/// Calls the implementation, turning a panic into a [`Answer::Broken`] for that case.
+fn call<I, O>(
+    f: &mut impl FnMut(&I) -> Result<O, Refusal>,
+    input: &I,
+) -> Result<Result<O, Refusal>, Answer> {
+    catch_unwind(AssertUnwindSafe(|| f(input))).map_err(|panic| {
+        let message = panic
+            .downcast_ref::<&str>()
+            .map(|s| (*s).to_owned())
+            .or_else(|| panic.downcast_ref::<String>().cloned())
+            .unwrap_or_else(|| "a non-string payload".into());
+        Answer::Broken(format!("panicked: {message}"))
+    })
+}
+
+/// A refusal as the runner's answer.
+fn refused(r: Refusal) -> Answer {
+    Answer::Error {
+        code: r.code,
+        message: "refused by the implementation".into(),
+    }
+}
+
+/// A `[name, value]` header list as JSON.
+fn headers_json(headers: &[(String, String)]) -> Value {
+    Value::Array(
+        headers
+            .iter()
+            .map(|(n, v)| Value::Array(vec![Value::from(n.as_str()), Value::from(v.as_str())]))
+            .collect(),
+    )
+}
+
+fn bad(field: &str, message: impl ToString) -> Answer {
+    Answer::BadInput {
+        field: field.to_owned(),
+        message: message.to_string(),
+    }
+}
+
+/// The largest body `body_repeat` may build (as the reference allows).
+const MAX_REPEATED_BODY: usize = 16 << 20;
+
+/// The body forms of vectors/README.md: `body` (UTF-8 text), `body_base64`, or
+/// `body_pattern` repeated `body_repeat` times; none means empty. `at` prefixes the
+/// field names in errors (`request.`).
+fn body_bytes(
+    at: &str,
+    body: Option<&str>,
+    body_base64: Option<&str>,
+    body_pattern: Option<&str>,
+    body_repeat: Option<usize>,
+) -> Result<Vec<u8>, Answer> {
+    let forms = [
+        body.is_some(),
+        body_base64.is_some(),
+        body_pattern.is_some() || body_repeat.is_some(),
+    ];
+    if forms.iter().filter(|g| **g).count() > 1 {
+        return Err(bad(
+            &format!("{at}body"),
+            "give one of `body`, `body_base64`, or `body_pattern` with `body_repeat`",
+        ));
+    }
+    if let Some(text) = body {
+        return Ok(text.as_bytes().to_vec());
+    }
+    if let Some(b64) = body_base64 {
+        return crate::encoding::base64_decode(b64).ok_or_else(|| {
+            bad(
+                &format!("{at}body_base64"),
+                "not standard padded Base64 (RFC 4648 §4)",
+            )
+        });
+    }
+    match (body_pattern, body_repeat) {
+        (None, None) => Ok(Vec::new()),
+        (Some(p), Some(n)) if !p.is_empty() && p.len().saturating_mul(n) <= MAX_REPEATED_BODY => {
+            Ok(p.as_bytes().repeat(n))
+        }
+        (Some(_), Some(_)) => Err(bad(
+            &format!("{at}body_pattern"),
+            "the pattern must be non-empty and the repeated body at most 16 MiB",
+        )),
+        _ => Err(bad(
+            &format!("{at}body_repeat"),
+            "`body_pattern` and `body_repeat` go together",
+        )),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use std::path::PathBuf;
+
+    use super::*;
+    use crate::vectors::parse_file;
+
+    fn file(text: &str) -> Vec<LoadedFile> {
+        let path = PathBuf::from("vectors/hmac-sha256.json");
+        let file = parse_file(&path, text).expect("the test file loads");
+        vec![LoadedFile { path, file }]
+    }
+
+    /// One `sign` case whose input lacks `nonce`.
+    const NO_NONCE: &str = r#"{
+        "scheme": "hmac-sha256", "formatVersion": 2, "numberOfTests": 1, "cases": [{
+            "id": "hmac-sha256/sign/001", "op": "sign", "basis": ["rfc2104"],
+            "input": {"method": "GET", "target": "/", "timestamp": 1,
+                      "api_key": "k", "secret": "s"},
+            "expect": {"result": "invalid", "error": "MALFORMED_NONCE"}
+        }]
+    }"#;
+
+    #[test]
+    fn an_input_the_harness_cannot_type_panics_naming_the_case_and_field() {
+        let files = file(NO_NONCE);
+        let panic = catch_unwind(|| {
+            hmac_sha256::sign_cases(&files, |_| Err(Refusal::new("MALFORMED_NONCE")))
+        })
+        .expect_err("a case without `nonce` must stop the harness");
+        let message = panic.downcast_ref::<String>().expect("a formatted panic");
+        assert!(message.contains("case `hmac-sha256/sign/001`"), "{message}");
+        assert!(message.contains("field `input.nonce`"), "{message}");
+    }
+
+    #[test]
+    fn a_panicking_implementation_fails_the_case_and_the_run_goes_on() {
+        let files =
+            file(&NO_NONCE.replace(r#""timestamp": 1,"#, r#""timestamp": 1, "nonce": "n","#));
+        let report = hmac_sha256::sign_cases(&files, |_| panic!("not yet written"));
+        assert_eq!((report.cases(), report.failed()), (1, 1));
+        let text = report.to_string();
+        assert!(text.contains("panicked: not yet written"), "{text}");
+        assert!(!report.is_conformant());
+    }
+
+    #[test]
+    fn a_run_that_graded_nothing_is_not_conformant() {
+        let report = run_cases(&[], "hmac-sha256", "sign", |_| {
+            Answer::Unsupported("none".into())
+        });
+        assert_eq!(report.cases(), 0);
+        assert!(!report.is_conformant());
+        assert!(report.to_string().contains("no case was graded"));
+    }
+}

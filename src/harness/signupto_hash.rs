@@ -1,0 +1,335 @@
+//! The `signupto-hash` scheme (vectors/README.md, "Sign-Up.to schemes"): `sign` and
+//! `verify`. Its types serve [`signupto_partner_hash`](super::signupto_partner_hash) too.
+
+use std::fmt;
+
+use serde::Deserialize;
+use serde_json::{Map, Value, json};
+
+pub use super::HttpRequest;
+use super::{HarnessReport, Refusal, bad, body_bytes, call, headers_json, refused, run_cases};
+use crate::reference::parse_input;
+use crate::vectors::{Answer, Case, bundled};
+
+const SCHEME: &str = "signupto-hash";
+
+/// The input of a `sign` case.
+#[derive(Clone, PartialEq, Eq)]
+pub struct SignInput {
+    /// The HTTP method, as sent.
+    pub method: String,
+    /// The request target: path, optionally `?query` (never signed).
+    pub target: String,
+    /// The `Date` header value.
+    pub date: String,
+    /// The partner id (`X-SuT-PID`): `signupto-partner-hash` only, `None` here.
+    pub pid: Option<u64>,
+    /// The company id (`X-SuT-CID`); `None` when the case leaves it out.
+    pub cid: Option<u64>,
+    /// The user id (`X-SuT-UID`); `None` when the case leaves it out.
+    pub uid: Option<u64>,
+    /// The `X-SuT-Nonce` value.
+    pub nonce: String,
+    /// The API key (the company key for Hash, the partner key for Partner Hash). Left out
+    /// of `Debug`.
+    pub key: String,
+}
+
+impl fmt::Debug for SignInput {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.debug_struct("SignInput")
+            .field("method", &self.method)
+            .field("target", &self.target)
+            .field("date", &self.date)
+            .field("pid", &self.pid)
+            .field("cid", &self.cid)
+            .field("uid", &self.uid)
+            .field("nonce", &self.nonce)
+            .field("key", &"<redacted>")
+            .finish()
+    }
+}
+
+/// What a signer gives for a `sign` case: every stage the vectors pin.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct SignOutput {
+    /// The canonical string without its final key line (lines joined by `\r\n`).
+    pub canonical: String,
+    /// Lowercase hex SHA-1 of `canonical + "\r\n" + key`.
+    pub signature: String,
+    /// The headers the signer adds, `(name, value)`, in the order it adds them.
+    pub headers: Vec<(String, String)>,
+}
+
+/// An id as the vectors write it: an integer, or a decimal string above 2^53.
+#[derive(Deserialize)]
+#[serde(untagged)]
+enum RawId {
+    Number(u64),
+    Text(String),
+}
+
+#[derive(Deserialize)]
+#[serde(deny_unknown_fields)]
+struct RawSign {
+    method: String,
+    target: String,
+    date: String,
+    pid: Option<RawId>,
+    cid: Option<RawId>,
+    uid: Option<RawId>,
+    nonce: String,
+    key: String,
+}
+
+fn id(field: &str, raw: Option<RawId>) -> Result<Option<u64>, Answer> {
+    match raw {
+        None => Ok(None),
+        Some(RawId::Number(n)) => Ok(Some(n)),
+        Some(RawId::Text(text)) => text
+            .parse::<u64>()
+            .map(Some)
+            .map_err(|_| bad(field, format!("`{text}` is not a decimal id below 2^64"))),
+    }
+}
+
+/// Runs every bundled `signupto-hash` `sign` case through `signer` and grades it.
+///
+/// # Panics
+/// When a bundled case cannot be typed as a [`SignInput`] (naming case and field).
+pub fn sign(signer: impl FnMut(&SignInput) -> Result<SignOutput, Refusal>) -> HarnessReport {
+    sign_scheme(SCHEME, signer)
+}
+
+/// The `sign` harness of `signupto-hash` or `signupto-partner-hash`.
+pub(super) fn sign_scheme(
+    scheme: &str,
+    mut signer: impl FnMut(&SignInput) -> Result<SignOutput, Refusal>,
+) -> HarnessReport {
+    run_cases(bundled(), scheme, "sign", |case: &Case| {
+        answer_sign(case, &mut signer).unwrap_or_else(|a| a)
+    })
+}
+
+fn answer_sign(
+    case: &Case,
+    signer: &mut impl FnMut(&SignInput) -> Result<SignOutput, Refusal>,
+) -> Result<Answer, Answer> {
+    let raw: RawSign = parse_input(&case.input)?;
+    let input = SignInput {
+        pid: id("pid", raw.pid)?,
+        cid: id("cid", raw.cid)?,
+        uid: id("uid", raw.uid)?,
+        method: raw.method,
+        target: raw.target,
+        date: raw.date,
+        nonce: raw.nonce,
+        key: raw.key,
+    };
+    Ok(match call(signer, &input)? {
+        Ok(out) => Answer::Output(json!({
+            "canonical": out.canonical,
+            "signature": out.signature,
+            "headers": headers_json(&out.headers),
+        })),
+        Err(r) => refused(r),
+    })
+}
+
+/// One entry of the verifier's key directory.
+#[derive(Clone, PartialEq, Eq)]
+pub struct KeyEntry {
+    /// The key's id: the company id (`cid`) for Hash, the partner id (`pid`) for
+    /// Partner Hash.
+    pub id: u64,
+    /// The API key. Left out of `Debug`.
+    pub key: String,
+}
+
+impl fmt::Debug for KeyEntry {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.debug_struct("KeyEntry")
+            .field("id", &self.id)
+            .field("key", &"<redacted>")
+            .finish()
+    }
+}
+
+/// A nonce already seen under a key id inside the window.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct SeenNonce {
+    /// The key id it was used under (`cid` for Hash, `pid` for Partner Hash).
+    pub id: u64,
+    /// The nonce.
+    pub nonce: String,
+}
+
+/// The input of a `verify` case.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct VerifyInput {
+    /// The request to verify.
+    pub request: HttpRequest,
+    /// The verifier's clock, Unix seconds.
+    pub now: i64,
+    /// The accepted `Date` skew either side of `now`, seconds:
+    /// [`DEFAULT_WINDOW_SECONDS`] when the case does not set it.
+    pub window_seconds: i64,
+    /// The key directory.
+    pub keys: Vec<KeyEntry>,
+    /// Nonces already seen inside the window (the case's `state.nonces`).
+    pub seen_nonces: Vec<SeenNonce>,
+}
+
+/// The window a `verify` case means when it sets none (vectors/README.md, S6).
+pub const DEFAULT_WINDOW_SECONDS: i64 = 900;
+
+/// Who a verified request authenticated: the ids it presented.
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
+pub struct Identity {
+    /// `X-SuT-PID` (Partner Hash).
+    pub pid: Option<u64>,
+    /// `X-SuT-CID`.
+    pub cid: Option<u64>,
+    /// `X-SuT-UID`.
+    pub uid: Option<u64>,
+}
+
+#[derive(Deserialize)]
+#[serde(deny_unknown_fields)]
+struct RawRequest {
+    method: String,
+    target: String,
+    #[serde(default)]
+    headers: Vec<(String, String)>,
+    body: Option<String>,
+    body_base64: Option<String>,
+}
+
+#[derive(Deserialize)]
+#[serde(deny_unknown_fields)]
+struct RawKey {
+    pid: Option<RawId>,
+    cid: Option<RawId>,
+    key: String,
+}
+
+#[derive(Deserialize)]
+#[serde(deny_unknown_fields)]
+struct RawNonce {
+    pid: Option<RawId>,
+    cid: Option<RawId>,
+    nonce: String,
+}
+
+#[derive(Deserialize, Default)]
+#[serde(deny_unknown_fields)]
+struct RawState {
+    #[serde(default)]
+    nonces: Vec<RawNonce>,
+}
+
+#[derive(Deserialize)]
+#[serde(deny_unknown_fields)]
+struct RawVerify {
+    request: RawRequest,
+    now: i64,
+    window_seconds: Option<i64>,
+    #[serde(default)]
+    keys: Vec<RawKey>,
+    #[serde(default)]
+    state: RawState,
+}
+
+/// Runs every bundled `signupto-hash` `verify` case through `verifier` and grades it.
+/// The verifier answers with the identity the request presented, or a refusal with its
+/// code (`SIGNATURE_MISMATCH`, …). [`KeyEntry::id`] and [`SeenNonce::id`] are company
+/// ids.
+///
+/// # Panics
+/// When a bundled case cannot be typed as a [`VerifyInput`] (naming case and field).
+pub fn verify(verifier: impl FnMut(&VerifyInput) -> Result<Identity, Refusal>) -> HarnessReport {
+    verify_scheme(SCHEME, "cid", verifier)
+}
+
+/// The `verify` harness of `signupto-hash` (key ids are `cid`) or
+/// `signupto-partner-hash` (`pid`).
+pub(super) fn verify_scheme(
+    scheme: &str,
+    id_field: &'static str,
+    mut verifier: impl FnMut(&VerifyInput) -> Result<Identity, Refusal>,
+) -> HarnessReport {
+    run_cases(bundled(), scheme, "verify", |case: &Case| {
+        answer_verify(case, id_field, &mut verifier).unwrap_or_else(|a| a)
+    })
+}
+
+fn key_id(
+    field: &str,
+    id_field: &str,
+    pid: Option<RawId>,
+    cid: Option<RawId>,
+) -> Result<u64, Answer> {
+    let (wanted, other) = if id_field == "pid" {
+        (pid, cid)
+    } else {
+        (cid, pid)
+    };
+    if other.is_some() {
+        return Err(bad(field, format!("holds an id other than `{id_field}`")));
+    }
+    id(&format!("{field}.{id_field}"), wanted)?
+        .ok_or_else(|| bad(field, format!("needs `{id_field}`")))
+}
+
+fn answer_verify(
+    case: &Case,
+    id_field: &'static str,
+    verifier: &mut impl FnMut(&VerifyInput) -> Result<Identity, Refusal>,
+) -> Result<Answer, Answer> {
+    let raw: RawVerify = parse_input(&case.input)?;
+    let r = raw.request;
+    let mut keys = Vec::with_capacity(raw.keys.len());
+    for (n, k) in raw.keys.into_iter().enumerate() {
+        keys.push(KeyEntry {
+            id: key_id(&format!("keys[{n}]"), id_field, k.pid, k.cid)?,
+            key: k.key,
+        });
+    }
+    let mut seen_nonces = Vec::with_capacity(raw.state.nonces.len());
+    for (n, s) in raw.state.nonces.into_iter().enumerate() {
+        seen_nonces.push(SeenNonce {
+            id: key_id(&format!("state.nonces[{n}]"), id_field, s.pid, s.cid)?,
+            nonce: s.nonce,
+        });
+    }
+    let input = VerifyInput {
+        request: HttpRequest {
+            body: body_bytes(
+                "request.",
+                r.body.as_deref(),
+                r.body_base64.as_deref(),
+                None,
+                None,
+            )?,
+            method: r.method,
+            target: r.target,
+            headers: r.headers,
+        },
+        now: raw.now,
+        window_seconds: raw.window_seconds.unwrap_or(DEFAULT_WINDOW_SECONDS),
+        keys,
+        seen_nonces,
+    };
+    Ok(match call(verifier, &input)? {
+        Ok(who) => {
+            let mut ids = Map::new();
+            for (name, value) in [("pid", who.pid), ("cid", who.cid), ("uid", who.uid)] {
+                if let Some(v) = value {
+                    ids.insert(name.into(), Value::from(v));
+                }
+            }
+            Answer::Output(json!({ "identity": ids }))
+        }
+        Err(r) => refused(r),
+    })
+}
