@@ -504,9 +504,11 @@ fn has_exited(child: &mut Child) -> bool {
     }
 }
 
-/// Kills the shim's whole process group (it leads one: see `spawn`), or only the child
-/// where there are no process groups.
-fn kill_group(child: &mut Child) {
+/// Kills a child that leads its own process group (started with
+/// `CommandExt::process_group(0)`, as shims are) together with everything in the group,
+/// or only the child where there are no process groups. `partner-auth matrix` stops
+/// set-up commands this way too.
+pub fn kill_group(child: &mut Child) {
     #[cfg(unix)]
     {
         let pgid = rustix::process::Pid::from_child(child);

@@ -9,9 +9,10 @@
 // Runs the `partner-auth` binary, built with the `cli` feature.
 #![cfg(feature = "cli")]
 
+mod common;
+
 use std::collections::BTreeMap;
 use std::path::Path;
-use std::process::Command;
 
 use serde_json::Value;
 
@@ -33,49 +34,6 @@ const REFUSALS: &[&str] = &[
     "groupcall-partner/verify/011",
 ];
 
-fn require_python() {
-    let python = Command::new("python3").arg("--version").output();
-    assert!(
-        matches!(&python, Ok(o) if o.status.success()),
-        "python3 is required for the test shims (install python3): {python:?}"
-    );
-}
-
-/// Runs `check --shim SHIM` over the Groupcall files in `vectors`; returns the exit code
-/// and each case's outcome.
-fn run(shim: &str, vectors: &Path) -> (Option<i32>, BTreeMap<String, String>) {
-    let out = Command::new(BIN)
-        .args(["check", "--shim", shim, "--format", "json"])
-        .args([
-            "--scheme",
-            "groupcall-partner",
-            "--scheme",
-            "groupcall-customer",
-        ])
-        .arg("--vectors")
-        .arg(vectors)
-        .current_dir(env!("CARGO_MANIFEST_DIR"))
-        .output()
-        .expect("run partner-auth check --shim");
-    let stderr = String::from_utf8_lossy(&out.stderr);
-    let report: Value = serde_json::from_slice(&out.stdout).unwrap_or_else(|e| {
-        panic!(
-            "check --shim printed no JSON report ({e}); exit {:?}; stderr:\n{stderr}",
-            out.status.code()
-        )
-    });
-    let mut outcomes = BTreeMap::new();
-    for scheme in report["schemes"].as_array().expect("schemes array") {
-        for case in scheme["cases"].as_array().expect("cases array") {
-            outcomes.insert(
-                case["id"].as_str().expect("case id").to_owned(),
-                case["outcome"].as_str().expect("outcome").to_owned(),
-            );
-        }
-    }
-    (out.status.code(), outcomes)
-}
-
 fn vectors() -> std::path::PathBuf {
     Path::new(env!("CARGO_MANIFEST_DIR")).join("vectors")
 }
@@ -90,8 +48,9 @@ fn other_ids_shim() -> String {
 
 #[test]
 fn a_verifier_that_queues_nothing_fails_the_success_cases() {
-    require_python();
-    let (code, outcomes) = run("python3 tests/shims/groupcall_refuse_all.py", &vectors());
+    common::require_python("the test shims");
+    let (code, outcomes) =
+        common::groupcall_outcomes("python3 tests/shims/groupcall_refuse_all.py", &vectors());
     assert_eq!(code, Some(1), "check --shim must report failures");
     for id in SUCCESS {
         assert_eq!(
@@ -111,8 +70,8 @@ fn a_verifier_that_queues_nothing_fails_the_success_cases() {
 
 #[test]
 fn a_verifier_choosing_its_own_ids_and_clock_passes_them() {
-    require_python();
-    let (code, outcomes) = run(&other_ids_shim(), &vectors());
+    common::require_python("the test shims");
+    let (code, outcomes) = common::groupcall_outcomes(&other_ids_shim(), &vectors());
     let failed: Vec<_> = outcomes
         .iter()
         .filter(|(_, o)| !matches!(o.as_str(), "passed" | "acceptable" | "skipped"))
@@ -126,7 +85,7 @@ fn a_verifier_choosing_its_own_ids_and_clock_passes_them() {
 
 #[test]
 fn without_free_members_other_ids_fail() {
-    require_python();
+    common::require_python("the test shims");
     let dir = tempfile::tempdir().unwrap();
     for name in ["groupcall-customer.json", "groupcall-partner.json"] {
         let text = std::fs::read_to_string(vectors().join(name)).unwrap();
@@ -143,7 +102,7 @@ fn without_free_members_other_ids_fail() {
         )
         .unwrap();
     }
-    let (code, outcomes) = run(&other_ids_shim(), dir.path());
+    let (code, outcomes) = common::groupcall_outcomes(&other_ids_shim(), dir.path());
     assert_eq!(code, Some(1), "check --shim must report failures");
     for id in SUCCESS {
         assert_eq!(

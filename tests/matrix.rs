@@ -239,3 +239,33 @@ fn an_unlisted_failure_makes_the_matrix_unclean_and_a_listed_one_does_not() {
         "{t}"
     );
 }
+
+#[test]
+fn a_set_up_that_prints_a_lot_is_drained_and_its_error_still_named() {
+    // Two megabytes on stdout would fill the pipe and block a set-up nobody reads.
+    let dir = tempfile::tempdir().unwrap();
+    let file = write_implementations(
+        dir.path(),
+        serde_json::json!([{
+            "name": "chatty-client",
+            "setup": "head -c 2000000 /dev/zero | tr '\\0' x; echo 'the real error' >&2; exit 4",
+            "command": "true"
+        }]),
+    );
+    let o = matrix(&["--implementations", &file]);
+    let t = text(&o);
+    assert_eq!(
+        o.status.code(),
+        Some(2),
+        "{}",
+        &t[t.len().saturating_sub(500)..]
+    );
+    assert!(
+        t.contains("`chatty-client` cannot be set up"),
+        "{}",
+        &t[..t.len().min(500)]
+    );
+    assert!(t.contains("the real error"));
+    // Only a tail of its output is quoted, not two megabytes.
+    assert!(t.len() < 20_000, "{} bytes of output", t.len());
+}

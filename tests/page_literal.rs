@@ -12,13 +12,12 @@
 // Runs the `partner-auth` binary, built with the `cli` feature.
 #![cfg(feature = "cli")]
 
-use std::collections::BTreeMap;
+mod common;
+
 use std::path::Path;
-use std::process::Command;
 
 use serde_json::Value;
 
-const BIN: &str = env!("CARGO_BIN_EXE_partner-auth");
 const SHIM: &str = "python3 examples/shims/page-literal/shim.py";
 
 /// Cases the page-literal shim answers and must pass outright (not merely `acceptable`):
@@ -61,54 +60,11 @@ const MUST_PASS: &[&str] = &[
     "groupcall-customer/verify/037",
 ];
 
-fn require_python() {
-    let python = Command::new("python3").arg("--version").output();
-    assert!(
-        matches!(&python, Ok(o) if o.status.success()),
-        "python3 is required for the page-literal shim (install python3): {python:?}"
-    );
-}
-
-/// Runs the shim over `vectors` (the Groupcall schemes only); returns the exit code and
-/// each case's outcome.
-fn run(vectors: &Path) -> (Option<i32>, BTreeMap<String, String>) {
-    let out = Command::new(BIN)
-        .args(["check", "--shim", SHIM, "--format", "json"])
-        .args([
-            "--scheme",
-            "groupcall-partner",
-            "--scheme",
-            "groupcall-customer",
-        ])
-        .arg("--vectors")
-        .arg(vectors)
-        .current_dir(env!("CARGO_MANIFEST_DIR"))
-        .output()
-        .expect("run partner-auth check --shim");
-    let stderr = String::from_utf8_lossy(&out.stderr);
-    let report: Value = serde_json::from_slice(&out.stdout).unwrap_or_else(|e| {
-        panic!(
-            "check --shim printed no JSON report ({e}); exit {:?}; stderr:\n{stderr}",
-            out.status.code()
-        )
-    });
-    let mut outcomes = BTreeMap::new();
-    for scheme in report["schemes"].as_array().expect("schemes array") {
-        for case in scheme["cases"].as_array().expect("cases array") {
-            outcomes.insert(
-                case["id"].as_str().expect("case id").to_owned(),
-                case["outcome"].as_str().expect("outcome").to_owned(),
-            );
-        }
-    }
-    (out.status.code(), outcomes)
-}
-
 #[test]
 fn an_implementation_answering_what_the_groupcall_pages_show_fails_no_case() {
-    require_python();
+    common::require_python("the page-literal shim");
     let vectors = Path::new(env!("CARGO_MANIFEST_DIR")).join("vectors");
-    let (code, outcomes) = run(&vectors);
+    let (code, outcomes) = common::groupcall_outcomes(SHIM, &vectors);
 
     let failed: Vec<_> = outcomes
         .iter()
@@ -162,10 +118,10 @@ fn strict_copy(dir: &Path) {
 
 #[test]
 fn the_same_shim_fails_vectors_that_pin_the_reference_bytes() {
-    require_python();
+    common::require_python("the page-literal shim");
     let dir = tempfile::tempdir().unwrap();
     strict_copy(dir.path());
-    let (code, outcomes) = run(dir.path());
+    let (code, outcomes) = common::groupcall_outcomes(SHIM, dir.path());
     assert_eq!(
         code,
         Some(1),

@@ -13,7 +13,7 @@ use std::time::{Duration, Instant};
 use anyhow::{Context, bail};
 use clap::Args;
 use partner_auth::reference::Reference;
-use partner_auth::shim::{ShimOptions, ShimProcess};
+use partner_auth::shim::{ShimOptions, ShimProcess, kill_group};
 use partner_auth::vectors::{
     self, Expectations, Implementation, LoadedFile, Outcome, Report, Selection, Strictness, Summary,
 };
@@ -42,9 +42,10 @@ pub struct MatrixArgs {
     /// Only the implementation of this name (repeatable); the reference always runs.
     #[arg(long, value_name = "NAME")]
     pub only: Vec<String>,
-    /// Seconds an implementation may take to answer one case before it is restarted.
-    #[arg(long, value_name = "SECS", default_value_t = 10)]
-    pub timeout: u64,
+    /// Seconds an implementation may take to answer one case before it is restarted
+    /// (0.001 to 86400).
+    #[arg(long, value_name = "SECS", default_value = "10", value_parser = super::probe::parse_seconds)]
+    pub timeout: Duration,
 }
 
 /// One entry of the implementations file.
@@ -89,9 +90,6 @@ const SETUP_TIMEOUT: Duration = Duration::from_secs(600);
 
 /// Runs `matrix`.
 pub fn run(args: MatrixArgs) -> anyhow::Result<ExitCode> {
-    if args.timeout == 0 || args.timeout > 3600 {
-        bail!("--timeout {}: give 1 to 3600 seconds", args.timeout);
-    }
     let text = std::fs::read_to_string(&args.implementations).with_context(|| {
         format!(
             "reading --implementations {}",
@@ -166,7 +164,7 @@ pub fn run(args: MatrixArgs) -> anyhow::Result<ExitCode> {
         };
         let started = monotonic();
         let options = ShimOptions {
-            timeout: Duration::from_secs(args.timeout),
+            timeout: args.timeout,
             ..ShimOptions::default()
         };
         let mut shim = match ShimProcess::start(&entry.command, options) {
@@ -281,21 +279,44 @@ fn column(
 
 /// Runs a set-up command with a deadline; the error carries the tail of its output.
 fn run_setup(command: &str) -> Result<(), String> {
-    let mut child = Command::new("sh")
-        .arg("-c")
-        .arg(command)
+    use std::io::Read;
+    let mut cmd = Command::new("sh");
+    cmd.arg("-c").arg(command);
+    // Its own process group: a set-up that runs past its deadline is stopped with
+    // everything it started (pip, a compiler), not just the shell.
+    #[cfg(unix)]
+    std::os::unix::process::CommandExt::process_group(&mut cmd, 0);
+    let mut child = cmd
         .stdin(Stdio::null())
         .stdout(Stdio::piped())
         .stderr(Stdio::piped())
         .spawn()
         .map_err(|e| format!("`sh -c {command}` could not start: {e}"))?;
+    // Drained while it runs (a chatty set-up must not block on a full pipe), keeping
+    // only the tail for the error message.
+    let tail_of = |stream: Option<Box<dyn std::io::Read + Send>>| {
+        std::thread::spawn(move || {
+            let mut kept: Vec<u8> = Vec::new();
+            let mut buf = [0u8; 8192];
+            let Some(mut r) = stream else { return kept };
+            while let Ok(n @ 1..) = r.read(&mut buf) {
+                kept.extend_from_slice(&buf[..n]);
+                if kept.len() > 2 * SETUP_OUTPUT_KEPT {
+                    kept.drain(..kept.len() - SETUP_OUTPUT_KEPT);
+                }
+            }
+            kept
+        })
+    };
+    let stderr = tail_of(child.stderr.take().map(|s| Box::new(s) as _));
+    let stdout = tail_of(child.stdout.take().map(|s| Box::new(s) as _));
     let deadline = monotonic() + SETUP_TIMEOUT;
-    loop {
+    let status = loop {
         match child.try_wait() {
-            Ok(Some(_)) => break,
+            Ok(Some(status)) => break status,
             Ok(None) if monotonic() < deadline => std::thread::sleep(Duration::from_millis(50)),
             Ok(None) => {
-                let _ = child.kill();
+                kill_group(&mut child);
                 let _ = child.wait();
                 return Err(format!(
                     "`{command}` ran past {} s",
@@ -304,22 +325,20 @@ fn run_setup(command: &str) -> Result<(), String> {
             }
             Err(e) => return Err(format!("waiting for `{command}`: {e}")),
         }
-    }
-    let out = child
-        .wait_with_output()
-        .map_err(|e| format!("reading `{command}`: {e}"))?;
-    if out.status.success() {
+    };
+    // stdout first, stderr last: the tail quoted ends with what the set-up complained of.
+    let mut text = String::from_utf8_lossy(&stdout.join().unwrap_or_default()).into_owned();
+    text.push_str(&String::from_utf8_lossy(&stderr.join().unwrap_or_default()));
+    if status.success() {
         return Ok(());
     }
-    let mut text = String::from_utf8_lossy(&out.stderr).into_owned();
-    text.push_str(&String::from_utf8_lossy(&out.stdout));
     let tail: String = {
         let chars: Vec<char> = text.trim().chars().collect();
         chars[chars.len().saturating_sub(SETUP_OUTPUT_KEPT)..]
             .iter()
             .collect()
     };
-    Err(format!("`{command}` exited with {}: {tail}", out.status))
+    Err(format!("`{command}` exited with {status}: {tail}"))
 }
 
 /// Elapsed-time readings for progress lines and the set-up deadline; nothing here

@@ -283,56 +283,8 @@ fn bad(field: &str, message: impl ToString) -> Answer {
     }
 }
 
-/// The largest body `body_repeat` may build (as the reference allows).
-const MAX_REPEATED_BODY: usize = 16 << 20;
-
-/// The body forms of vectors/README.md: `body` (UTF-8 text), `body_base64`, or
-/// `body_pattern` repeated `body_repeat` times; none means empty. `at` prefixes the
-/// field names in errors (`request.`).
-fn body_bytes(
-    at: &str,
-    body: Option<&str>,
-    body_base64: Option<&str>,
-    body_pattern: Option<&str>,
-    body_repeat: Option<usize>,
-) -> Result<Vec<u8>, Answer> {
-    let forms = [
-        body.is_some(),
-        body_base64.is_some(),
-        body_pattern.is_some() || body_repeat.is_some(),
-    ];
-    if forms.iter().filter(|g| **g).count() > 1 {
-        return Err(bad(
-            &format!("{at}body"),
-            "give one of `body`, `body_base64`, or `body_pattern` with `body_repeat`",
-        ));
-    }
-    if let Some(text) = body {
-        return Ok(text.as_bytes().to_vec());
-    }
-    if let Some(b64) = body_base64 {
-        return crate::encoding::base64_decode(b64).ok_or_else(|| {
-            bad(
-                &format!("{at}body_base64"),
-                "not standard padded Base64 (RFC 4648 §4)",
-            )
-        });
-    }
-    match (body_pattern, body_repeat) {
-        (None, None) => Ok(Vec::new()),
-        (Some(p), Some(n)) if !p.is_empty() && p.len().saturating_mul(n) <= MAX_REPEATED_BODY => {
-            Ok(p.as_bytes().repeat(n))
-        }
-        (Some(_), Some(_)) => Err(bad(
-            &format!("{at}body_pattern"),
-            "the pattern must be non-empty and the repeated body at most 16 MiB",
-        )),
-        _ => Err(bad(
-            &format!("{at}body_repeat"),
-            "`body_pattern` and `body_repeat` go together",
-        )),
-    }
-}
+// The body forms of vectors/README.md, read exactly as the reference reads them.
+use crate::reference::body_bytes;
 
 #[cfg(test)]
 mod tests {

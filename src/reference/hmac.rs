@@ -24,9 +24,6 @@ fn bad(field: &str, message: impl ToString) -> Answer {
     }
 }
 
-/// The largest body `body_repeat` may build.
-const MAX_REPEATED_BODY: usize = 16 << 20;
-
 /// How a body is given: `body` (text), `body_base64` (bytes), or `body_pattern`
 /// repeated `body_repeat` times (large bodies without a large file). At most one form.
 #[derive(Clone, Copy)]
@@ -43,44 +40,65 @@ impl BodyForms<'_> {
     }
 
     fn bytes(&self, at: &str) -> Result<Vec<u8>, Answer> {
-        let given = [
-            self.body.is_some(),
-            self.body_base64.is_some(),
-            self.body_pattern.is_some() || self.body_repeat.is_some(),
-        ];
-        if given.iter().filter(|g| **g).count() > 1 {
-            return Err(bad(
-                &format!("{at}body"),
-                "give one of `body`, `body_base64`, or `body_pattern` with `body_repeat`",
-            ));
+        body_bytes(
+            at,
+            self.body.as_deref(),
+            self.body_base64.as_deref(),
+            self.body_pattern.as_deref(),
+            self.body_repeat,
+        )
+    }
+}
+
+/// The largest body `body_pattern` × `body_repeat` may build.
+pub(crate) const MAX_REPEATED_BODY: usize = 16 << 20;
+
+/// The body forms of vectors/README.md: `body` (UTF-8 text), `body_base64`, or
+/// `body_pattern` repeated `body_repeat` times; none means empty. `at` prefixes the
+/// field names in errors (`request.`). The reference and the typed harness both read
+/// bodies through this.
+pub(crate) fn body_bytes(
+    at: &str,
+    body: Option<&str>,
+    body_base64: Option<&str>,
+    body_pattern: Option<&str>,
+    body_repeat: Option<usize>,
+) -> Result<Vec<u8>, Answer> {
+    let forms = [
+        body.is_some(),
+        body_base64.is_some(),
+        body_pattern.is_some() || body_repeat.is_some(),
+    ];
+    if forms.iter().filter(|g| **g).count() > 1 {
+        return Err(bad(
+            &format!("{at}body"),
+            "give one of `body`, `body_base64`, or `body_pattern` with `body_repeat`",
+        ));
+    }
+    if let Some(text) = body {
+        return Ok(text.as_bytes().to_vec());
+    }
+    if let Some(b64) = body_base64 {
+        return crate::encoding::base64_decode(b64).ok_or_else(|| {
+            bad(
+                &format!("{at}body_base64"),
+                "not standard padded Base64 (RFC 4648 §4)",
+            )
+        });
+    }
+    match (body_pattern, body_repeat) {
+        (None, None) => Ok(Vec::new()),
+        (Some(p), Some(n)) if !p.is_empty() && p.len().saturating_mul(n) <= MAX_REPEATED_BODY => {
+            Ok(p.as_bytes().repeat(n))
         }
-        if let Some(text) = self.body {
-            return Ok(text.as_bytes().to_vec());
-        }
-        if let Some(b64) = self.body_base64 {
-            return crate::encoding::base64_decode(b64).ok_or_else(|| {
-                bad(
-                    &format!("{at}body_base64"),
-                    "not standard padded Base64 (RFC 4648 §4)",
-                )
-            });
-        }
-        match (self.body_pattern, self.body_repeat) {
-            (None, None) => Ok(Vec::new()),
-            (Some(p), Some(n))
-                if !p.is_empty() && p.len().saturating_mul(n) <= MAX_REPEATED_BODY =>
-            {
-                Ok(p.as_bytes().repeat(n))
-            }
-            (Some(_), Some(_)) => Err(bad(
-                &format!("{at}body_pattern"),
-                "the pattern must be non-empty and the repeated body at most 16 MiB",
-            )),
-            _ => Err(bad(
-                &format!("{at}body_repeat"),
-                "`body_pattern` and `body_repeat` go together",
-            )),
-        }
+        (Some(_), Some(_)) => Err(bad(
+            &format!("{at}body_pattern"),
+            "the pattern must be non-empty and the repeated body at most 16 MiB",
+        )),
+        _ => Err(bad(
+            &format!("{at}body_repeat"),
+            "`body_pattern` and `body_repeat` go together",
+        )),
     }
 }
 

@@ -16,6 +16,8 @@ mod portal;
 mod primitives;
 mod signupto;
 
+pub(crate) use hmac::body_bytes;
+
 /// The operations of each scheme, for `partner-auth schemes` and error messages.
 pub const OPS: &[(&str, &[&str])] = &[
     (
