@@ -487,6 +487,9 @@ VERDICTS = [
     V("A 41-character nonce is refused", PH["NONCE"], "decision:S5", schemes=HASHLIKE),
     V("A nonce containing a space is refused", PH["NONCE"], "decision:S5", acc="NONCE_CHARSET",
       note="The page gives no character set."),
+    # A token signer that sends no Date (the Token page requires none) never reads one.
+    V("An ISO 8601 date is refused (S6).", R_DATE, "decision:S6", acc="TOKEN_HEADERS", schemes=TOKEN_ONLY,
+      ops={"sign"}, note="The Token page requires no Date, so a signer that sends none never reads it."),
     V("An ISO 8601 date is refused", R_DATE, "decision:S6", ops={"sign"}),
     V("The obsolete RFC 850 date form is refused, because signers", R_DATE, "decision:S6", ops={"sign"}),
     V("A 32-hex company key given to the Partner Hash signer", PH["KEY"], "decision:S7"),
