@@ -40,6 +40,7 @@ DEFAULT_MIN_PERCENT = 90.0
 DEFAULT_CASE_TIMEOUT = 10  # seconds, passed to `check --timeout`
 RUN_TIMEOUT = 600  # seconds one `check` run of one mutant may take in all
 FIRST_FAILURES = 3  # failing case ids shown per caught mutant
+VECTORS = os.path.join(ROOT, "vectors")
 
 FIELDS = {"id", "scheme", "run", "description", "bugType", "file", "find", "replace", "allowed", "hardened"}
 REQUIRED = ("id", "scheme", "description", "bugType", "file", "find", "replace")
@@ -162,7 +163,7 @@ class RunError(Exception):
 
 
 def run_check(binary, copy_dir, schemes, profile):
-    """(failed case ids, skipped count, crash count) of one `check --shim` run."""
+    """(failed case ids, skipped count, crash count, case count) of one `check --shim` run."""
     cmd = check_command(binary, copy_dir, schemes, profile)
     try:
         proc = subprocess.run(cmd, cwd=ROOT, capture_output=True, timeout=RUN_TIMEOUT)
@@ -187,7 +188,55 @@ def run_check(binary, copy_dir, schemes, profile):
     return failed, skipped, crashes, len(cases)
 
 
-def score_one(args, mutant, workdir):
+def vector_cases(schemes):
+    """{scheme: [protocol line of each case]} of the vector files under vectors/."""
+    out = {}
+    for folder, _, files in os.walk(VECTORS):
+        for name in sorted(files):
+            if not name.endswith(".json") or name == "schema.json":
+                continue
+            with open(os.path.join(folder, name), encoding="utf-8") as f:
+                data = json.load(f)
+            scheme = data.get("scheme")
+            if scheme not in schemes:
+                continue
+            out.setdefault(scheme, []).extend(
+                json.dumps({"id": c["id"], "scheme": scheme, "op": c["op"], "input": c["input"]})
+                for c in data.get("cases", []) if not c.get("withdrawn"))
+    return out
+
+
+def answers(copy_dir, lines):
+    """{case id: the graded part of its answer} of the shim in ``copy_dir``."""
+    feed = json.dumps({"op": "hello", "protocol": 1}) + "\n" + "".join(line + "\n" for line in lines)
+    try:
+        proc = subprocess.run(["python3", os.path.join(copy_dir, "shim.py")], input=feed.encode("utf-8"),
+                              capture_output=True, timeout=RUN_TIMEOUT)
+    except (OSError, subprocess.TimeoutExpired) as exc:
+        raise RunError(f"cannot run the shim directly: {exc}") from None
+    out = {}
+    for raw in proc.stdout.decode("utf-8", "replace").splitlines()[1:]:
+        try:
+            answer = json.loads(raw)
+        except ValueError:
+            continue
+        if isinstance(answer, dict):
+            out[answer.get("id")] = graded(answer)
+    return out
+
+
+def graded(answer):
+    """What of an answer the runner grades: the output, the error code, or that the
+    case is unsupported (an error's message is for people and is left out)."""
+    if "output" in answer:
+        return json.dumps({"output": answer["output"]}, sort_keys=True)
+    if "error" in answer:
+        error = answer["error"]
+        return json.dumps({"error": error.get("code") if isinstance(error, dict) else error})
+    return json.dumps({"unsupported": "unsupported" in answer})
+
+
+def score_one(args, mutant, workdir, base_answers, cases):
     """The result dict of one mutant."""
     copy_dir = os.path.join(workdir, mutant["id"])
     copy_shim(args.shim_dir, copy_dir)
@@ -198,14 +247,25 @@ def score_one(args, mutant, workdir):
         error = None
     except RunError as exc:
         failed, skipped, crashes, total, error = [], 0, 0, 0, str(exc)
+    # The cases a must-pass mutant answers differently from the unmutated shim: with
+    # none, no vector exercises the variant and its "passes" says nothing.
+    changed = []
+    if error is None and kind(mutant, args.profile) == "must-pass":
+        lines = [line for scheme in mutant["run"] for line in cases.get(scheme, [])]
+        try:
+            mine = answers(copy_dir, lines)
+            changed = sorted(i for i, a in mine.items() if base_answers.get(i) != a)
+        except RunError as exc:
+            error = str(exc)
     shutil.rmtree(copy_dir, ignore_errors=True)
     return {"mutant": mutant, "kind": kind(mutant, args.profile), "failed": failed, "skipped": skipped,
-            "crashes": crashes, "cases": total, "error": error, "seconds": time.monotonic() - started}
+            "crashes": crashes, "cases": total, "changed": changed, "error": error,
+            "seconds": time.monotonic() - started}
 
 
 def line_of(result):
     m = result["mutant"]
-    head = f"{m['id']:<34} {m['scheme']:<22}"
+    head = f"{m['id']:<40} {m['scheme']:<22}"
     if result["error"]:
         return f"ERROR   {head} {result['error']}"
     n = len(result["failed"])
@@ -221,7 +281,10 @@ def line_of(result):
         return f"MISSED  {head} 0/{result['cases']} failed{extra}: {m['description']}"
     if n:
         return f"BROKEN  {head} must pass, {n}/{result['cases']} failed{extra}: {first}"
-    return f"passes  {head} must pass, 0/{result['cases']} failed{extra}"
+    changed = result["changed"]
+    seen = (f"; answers {len(changed)} case(s) otherwise: " + ", ".join(changed[:FIRST_FAILURES])
+            + (", …" if len(changed) > FIRST_FAILURES else "")) if changed else "; UNEXERCISED: answers every case alike"
+    return f"passes  {head} must pass, 0/{result['cases']} failed{extra}{seen}"
 
 
 def parse_args(argv):
@@ -312,6 +375,8 @@ def run(args, mutants, workdir, started):
     copy_shim(args.shim_dir, base)
     try:
         failed, skipped, crashes, total = run_check(args.binary, base, schemes, args.profile)
+        cases = vector_cases(set(schemes))
+        base_answers = answers(base, [line for lines in cases.values() for line in lines])
     except RunError as exc:
         print(f"the unmutated shim: {exc}", file=sys.stderr)
         return 2
@@ -324,7 +389,7 @@ def run(args, mutants, workdir, started):
 
     results = []
     with concurrent.futures.ThreadPoolExecutor(max_workers=args.jobs) as pool:
-        for result in pool.map(lambda m: score_one(args, m, workdir), mutants):
+        for result in pool.map(lambda m: score_one(args, m, workdir, base_answers, cases), mutants):
             print(line_of(result), flush=True)
             results.append(result)
 
@@ -351,11 +416,15 @@ def run(args, mutants, workdir, started):
             m = r["mutant"]
             print(f"  {m['id']} [{m['bugType']}] {m['description']}")
     if must_pass:
-        print(f"must-pass ({len(must_pass)}): the vendor's pages allow these variants")
+        print(f"must-pass ({len(must_pass)}): the vendor's pages allow these variants "
+              "(unexercised: no case is answered otherwise, so no vector pins the variant)")
         for r in must_pass:
             m = r["mutant"]
-            verdict = "passes" if not r["failed"] else f"CAUGHT ({', '.join(r['failed'][:FIRST_FAILURES])})"
-            print(f"  {verdict:<8} {m['id']}: {m['allowed']}")
+            if r["failed"]:
+                verdict = f"CAUGHT ({', '.join(r['failed'][:FIRST_FAILURES])})"
+            else:
+                verdict = "passes" if r["changed"] else "passes, unexercised"
+            print(f"  {verdict:<19} {m['id']}: {m['allowed']}")
     for r in errors:
         print(f"error: mutant {r['mutant']['id']}: {r['error']}", file=sys.stderr)
     print(f"run time: {time.monotonic() - started:.1f} s")

@@ -100,6 +100,22 @@ class CatalogueTest(unittest.TestCase):
         m = shim_score.load_catalogue(self.write([entry(find=["a", "b"], replace=["c"])]))[0]
         self.assertEqual((m["find"], m["replace"]), ("a\nb", "c"))
 
+    def test_a_must_pass_mutant_is_seen_answering_otherwise_only_where_it_differs(self):
+        mutants = {m["id"]: m for m in shim_score.load_catalogue(shim_score.DEFAULT_CATALOGUE)}
+        lines = shim_score.vector_cases({"hmac-sha256"})["hmac-sha256"]
+        base = shim_score.answers(shim_score.DEFAULT_SHIM_DIR, lines)
+        self.assertEqual(len(base), len(lines))
+        mutant = self.patched_copy(mutants["hmac-scheme-case-insensitive"])
+        changed = sorted(i for i, a in shim_score.answers(mutant, lines).items() if base[i] != a)
+        self.assertEqual(changed, ["hmac-sha256/verify/045"])
+
+    def test_only_the_graded_part_of_an_answer_counts(self):
+        g = shim_score.graded
+        self.assertEqual(g({"id": "x", "error": {"code": "A", "message": "one"}}),
+                         g({"id": "x", "error": {"code": "A", "message": "two"}}))
+        self.assertNotEqual(g({"error": {"code": "A"}}), g({"error": {"code": "B"}}))
+        self.assertNotEqual(g({"output": {"a": 1}}), g({"output": {"a": 2}}))
+
     def test_the_profile_decides_what_a_mutant_is(self):
         bug, allowed, hardened = entry(), entry(allowed="page"), entry(allowed="page", hardened="property")
         self.assertEqual([shim_score.kind(m, "conformance") for m in (bug, allowed, hardened)],
