@@ -16,8 +16,9 @@ property the hardened profile adds) is a bug mutant again.
 
 Exit status: 0 when the score reaches ``--min`` and every must-pass mutant passes; 1
 when not, or when the unmutated shim does not pass; 2 for a broken catalogue (a
-``find`` that does not occur exactly once names its mutant), bad arguments or a run
-that produced no report. Python 3 standard library only.
+``find`` that does not occur exactly once names its mutant), bad arguments, a
+``--profile`` the binary does not take, or a run that produced no report. Python 3
+standard library only.
 """
 
 import argparse
@@ -42,7 +43,7 @@ RUN_TIMEOUT = 600  # seconds one `check` run of one mutant may take in all
 FIRST_FAILURES = 3  # failing case ids shown per caught mutant
 VECTORS = os.path.join(ROOT, "vectors")
 
-FIELDS = {"id", "scheme", "run", "description", "bugType", "file", "find", "replace", "allowed", "hardened"}
+FIELDS = {"id", "scheme", "run", "description", "bugType", "file", "find", "replace", "allowed", "hardened", "kill"}
 REQUIRED = ("id", "scheme", "description", "bugType", "file", "find", "replace")
 BUG_TYPES = {"AUTH_BYPASS", "REPLAY", "FRESHNESS", "CANONICALIZATION", "INTEROP",
              "MALFORMED_INPUT", "INFORMATION_LEAK", "SPEC_AMBIGUITY", "BASIC"}
@@ -95,7 +96,7 @@ def load_catalogue(path):
         run = entry.get("run", [entry["scheme"]])
         if not isinstance(run, list) or not run or not all(isinstance(s, str) and s for s in run):
             raise CatalogueError(f"mutant {mid}: run must be a non-empty list of scheme slugs")
-        for name in ("allowed", "hardened"):
+        for name in ("allowed", "hardened", "kill"):
             if name in entry and (not isinstance(entry[name], str) or not entry[name]):
                 raise CatalogueError(f"mutant {mid}: {name} must be a non-empty string (the reason)")
         if "hardened" in entry and "allowed" not in entry:
@@ -381,9 +382,12 @@ def run(args, mutants, workdir, started):
         print(f"the unmutated shim: {exc}", file=sys.stderr)
         return 2
     if failed or skipped:
-        cmd = " ".join(shlex.quote(c) for c in check_command(args.binary, base, schemes, args.profile))
+        cmd = check_command(args.binary, base, schemes, args.profile)
+        cmd[cmd.index("--format") + 1] = "text"
+        shown = subprocess.run(cmd, cwd=ROOT, capture_output=True, timeout=RUN_TIMEOUT)
+        print(shown.stdout.decode("utf-8", "replace")[-20000:], file=sys.stderr)
         print(f"the unmutated shim does not pass: {len(failed)} failed, {skipped} skipped of {total} "
-              f"({', '.join(failed[:10])}); see: {cmd}", file=sys.stderr)
+              f"({', '.join(failed[:10])}); every score below would mean nothing", file=sys.stderr)
         return 1
     print(f"unmutated shim: {total} cases of {len(schemes)} schemes pass", flush=True)
 
@@ -415,6 +419,7 @@ def run(args, mutants, workdir, started):
         for r in missed:
             m = r["mutant"]
             print(f"  {m['id']} [{m['bugType']}] {m['description']}")
+            print(f"      kill case: {m.get('kill', 'none proposed yet: add one to the entry (`kill`)')}")
     if must_pass:
         print(f"must-pass ({len(must_pass)}): the vendor's pages allow these variants "
               "(unexercised: no case is answered otherwise, so no vector pins the variant)")
