@@ -568,4 +568,67 @@ mod tests {
             }
         }
     }
+
+    #[test]
+    fn a_scenario_step_going_back_in_time_or_a_bad_request_names_its_step() {
+        let request = json!({"method": "GET", "target": "/v1/list", "headers": []});
+        let input = json!({
+            "keys": [{"cid": 7654321, "key": "2b2d77e014a30792d5048e262e306783"}],
+            "start": 621342000,
+            "steps": [{"at": 5, "request": request}, {"at": 4, "request": request}],
+        });
+        match answer("signupto-hash", "scenario", &input) {
+            Err(Answer::BadInput { field, .. }) => assert_eq!(field, "steps[1].at"),
+            other => panic!("expected bad input for steps[1].at, got {other:?}"),
+        }
+        let input = json!({
+            "keys": [{"cid": 7654321, "key": "2b2d77e014a30792d5048e262e306783"}],
+            "start": 621342000,
+            "steps": [{"at": 0, "request": {"method": "GET", "target": "/", "body": "a", "body_base64": "YQ=="}}],
+        });
+        match answer("signupto-hash", "scenario", &input) {
+            Err(Answer::BadInput { field, .. }) => assert_eq!(field, "steps[0].request.body"),
+            other => panic!("expected bad input naming the step, got {other:?}"),
+        }
+        // A Token scenario takes tokens, not keys.
+        match answer(
+            "signupto-token",
+            "scenario",
+            &json!({"keys": [{"cid": 1, "key": "k"}], "start": 0, "steps": []}),
+        ) {
+            Err(Answer::BadInput { field, .. }) => assert_eq!(field, "keys"),
+            other => panic!("expected bad input for keys, got {other:?}"),
+        }
+    }
+
+    #[test]
+    fn a_scenario_keeps_the_replay_store_between_steps() {
+        // A step's answer depends on an earlier one: the same request twice is a replay.
+        let key = "2b2d77e014a30792d5048e262e306783";
+        let date = "Sat, 09 Sep 1989 11:00:00 GMT";
+        let nonce = "0123456789abcdef0123456789abcdef01234567";
+        let canonical = format!(
+            "GET /v1/list\r\nDate: {date}\r\nX-SuT-CID: 7654321\r\nX-SuT-UID: 23456789\r\nX-SuT-Nonce: {nonce}\r\n{key}"
+        );
+        let sig = crate::encoding::hex_lower(&crate::encoding::sha1(canonical.as_bytes()));
+        let request = json!({"method": "GET", "target": "/v1/list", "headers": [
+            ["Date", date], ["X-SuT-CID", "7654321"], ["X-SuT-UID", "23456789"],
+            ["X-SuT-Nonce", nonce], ["Authorization", format!("SuTHash signature=\"{sig}\"")]
+        ]});
+        let input = json!({
+            "keys": [{"cid": 7654321, "key": key}],
+            "start": 621342000,
+            "steps": [{"at": 0, "request": request}, {"at": 1, "request": request}],
+        });
+        let Ok(Answer::Output(out)) = answer("signupto-hash", "scenario", &input) else {
+            panic!("expected an output")
+        };
+        assert_eq!(
+            out,
+            json!({"steps": [
+                {"result": "valid", "identity": {"cid": 7654321, "uid": 23456789}},
+                {"result": "invalid", "error": "NONCE_REPLAYED"}
+            ]})
+        );
+    }
 }
