@@ -142,6 +142,71 @@ fn every_vector_file_matches_the_schema() {
     }
 }
 
+/// The schema states the profile rules the loader enforces: a hardened case names a
+/// `hardened:` property and is valid or invalid; a conformance case names none.
+#[test]
+fn the_schema_holds_the_profile_rules() {
+    let schema: serde_json::Value =
+        serde_json::from_str(&std::fs::read_to_string(vectors_dir().join("schema.json")).unwrap())
+            .unwrap();
+    let validator = jsonschema::validator_for(&schema).expect("schema.json is a valid JSON Schema");
+    let doc: serde_json::Value = serde_json::from_str(
+        &std::fs::read_to_string(vectors_dir().join("hmac-sha256.json")).unwrap(),
+    )
+    .unwrap();
+    let hardened = doc["cases"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .position(|c| c["profile"] == "hardened")
+        .expect("hmac-sha256.json holds a hardened case");
+    let conformance = doc["cases"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .position(|c| c.get("profile").is_none() && c["expect"]["result"] == "invalid")
+        .unwrap();
+    assert!(validator.is_valid(&doc));
+    let edits: [(&str, Box<dyn Fn(&mut serde_json::Value)>); 5] = [
+        (
+            "a hardened case without a hardened: basis",
+            Box::new(move |d| {
+                d["cases"][hardened]["basis"] = serde_json::json!(["rfc4648#4"]);
+            }),
+        ),
+        (
+            "a hardened case graded acceptable",
+            Box::new(move |d| {
+                d["cases"][hardened]["expect"] = serde_json::json!({"result": "acceptable", "reference": "invalid", "error": "GA2004"});
+            }),
+        ),
+        (
+            "a hardened: basis on a conformance case",
+            Box::new(move |d| {
+                d["cases"][conformance]["basis"] = serde_json::json!(["hardened:NONCE_LENGTH"]);
+            }),
+        ),
+        (
+            "an unknown profile",
+            Box::new(move |d| d["cases"][hardened]["profile"] = "strict".into()),
+        ),
+        (
+            "a hardened property without `why`",
+            Box::new(|d| {
+                d["hardened"]["NONCE_LENGTH"]
+                    .as_object_mut()
+                    .unwrap()
+                    .remove("why");
+            }),
+        ),
+    ];
+    for (what, edit) in edits {
+        let mut bad = doc.clone();
+        edit(&mut bad);
+        assert!(!validator.is_valid(&bad), "the schema accepts {what}");
+    }
+}
+
 #[test]
 fn vector_files_carry_no_raw_cr() {
     // CR and LF inside strings are escapes; a raw CR means something normalised or
