@@ -167,7 +167,8 @@ fn the_schema_holds_the_profile_rules() {
         .position(|c| c.get("profile").is_none() && c["expect"]["result"] == "invalid")
         .unwrap();
     assert!(validator.is_valid(&doc));
-    let edits: [(&str, Box<dyn Fn(&mut serde_json::Value)>); 5] = [
+    type Edit = Box<dyn Fn(&mut serde_json::Value)>;
+    let edits: [(&str, Edit); 5] = [
         (
             "a hardened case without a hardened: basis",
             Box::new(move |d| {
