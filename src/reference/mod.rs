@@ -22,11 +22,23 @@ pub(crate) use hmac::body_bytes;
 pub const OPS: &[(&str, &[&str])] = &[
     (
         "signupto-hash",
-        &["sign", "verify", "parse-authorization", "parse-response"],
+        &[
+            "sign",
+            "verify",
+            "scenario",
+            "parse-authorization",
+            "parse-response",
+        ],
     ),
     (
         "signupto-partner-hash",
-        &["sign", "verify", "parse-authorization", "parse-response"],
+        &[
+            "sign",
+            "verify",
+            "scenario",
+            "parse-authorization",
+            "parse-response",
+        ],
     ),
     (
         "signupto-token",
@@ -35,6 +47,7 @@ pub const OPS: &[(&str, &[&str])] = &[
             "parse-token-response",
             "sign",
             "verify",
+            "scenario",
             "parse-authorization",
             "parse-response",
         ],
@@ -52,7 +65,13 @@ pub const OPS: &[(&str, &[&str])] = &[
     ("groupcall-partner", &["build", "verify", "parse-response"]),
     (
         "hmac-sha256",
-        &["sign", "verify", "error-response", "parse-error"],
+        &[
+            "sign",
+            "verify",
+            "scenario",
+            "error-response",
+            "parse-error",
+        ],
     ),
 ];
 
