@@ -43,16 +43,24 @@
 use std::fmt;
 use std::panic::{AssertUnwindSafe, catch_unwind};
 
+use serde::de::DeserializeOwned;
+use serde::{Deserialize, Serialize};
 use serde_json::Value;
 
+use crate::reference::parse_input;
 use crate::vectors::{
     self, Answer, Case, CaseReport, Implementation, LoadedFile, Outcome, Report, Selection,
-    Strictness, Summary,
+    Strictness, Summary, bundled,
 };
 
+pub mod groupcall_customer;
+pub mod groupcall_partner;
 pub mod hmac_sha256;
+pub mod partners_portal;
+pub mod primitives;
 pub mod signupto_hash;
 pub mod signupto_partner_hash;
+pub mod signupto_token;
 
 /// An implementation's refusal of a case's input: the error code it fails with (the
 /// scheme's codes in vectors/README.md, `GA2012`, `MALFORMED_NONCE`, …).
@@ -243,6 +251,52 @@ fn run_cases(
     }
 }
 
+/// Runs the cases of `scheme`/`op` in `files` through the implementation `imp`: `typed`
+/// reads a case's input (an [`Answer::BadInput`] stops the harness, naming the field),
+/// `output` writes the implementation's output as the case's `output` object.
+fn run_op<I, O>(
+    files: &[LoadedFile],
+    scheme: &str,
+    op: &str,
+    typed: impl Fn(&Case) -> Result<I, Answer>,
+    output: impl Fn(&Case, O) -> Value,
+    mut imp: impl FnMut(&I) -> Result<O, Refusal>,
+) -> HarnessReport {
+    run_cases(files, scheme, op, |case: &Case| {
+        let input = match typed(case) {
+            Ok(input) => input,
+            Err(bad_input) => return bad_input,
+        };
+        match call(&mut imp, &input) {
+            Ok(Ok(out)) => Answer::Output(output(case, out)),
+            Ok(Err(r)) => refused(r),
+            Err(broken) => broken,
+        }
+    })
+}
+
+/// [`run_op`] over the bundled vectors for an op whose input type reads the case's
+/// `input` object as it is and whose output type writes the `output` object as it is.
+fn serde_op<I: DeserializeOwned, O: Serialize>(
+    scheme: &str,
+    op: &str,
+    imp: impl FnMut(&I) -> Result<O, Refusal>,
+) -> HarnessReport {
+    run_op(
+        bundled(),
+        scheme,
+        op,
+        |case: &Case| parse_input(&case.input),
+        |_: &Case, out: O| to_json(&out),
+        imp,
+    )
+}
+
+/// An output type as JSON; the harness's own types always serialise.
+fn to_json(out: &impl Serialize) -> Value {
+    serde_json::to_value(out).expect("harness output types serialise to JSON")
+}
+
 /// Calls the implementation, turning a panic into a [`Answer::Broken`] for that case.
 fn call<I, O>(
     f: &mut impl FnMut(&I) -> Result<O, Refusal>,
@@ -274,6 +328,63 @@ fn headers_json(headers: &[(String, String)]) -> Value {
             .map(|(n, v)| Value::Array(vec![Value::from(n.as_str()), Value::from(v.as_str())]))
             .collect(),
     )
+}
+
+/// An [`HttpRequest`] as the `output` of a `build`-like op: method, target, headers,
+/// and the body as text (bytes that are not UTF-8 shown as U+FFFD).
+fn request_json(r: &HttpRequest) -> Value {
+    serde_json::json!({
+        "method": r.method,
+        "target": r.target,
+        "headers": headers_json(&r.headers),
+        "body": String::from_utf8_lossy(&r.body),
+    })
+}
+
+/// A `request` object of a case's input, in any of the body forms of vectors/README.md.
+#[derive(Deserialize)]
+#[serde(deny_unknown_fields)]
+struct RawRequest {
+    method: String,
+    target: String,
+    #[serde(default)]
+    headers: Vec<(String, String)>,
+    body: Option<String>,
+    body_base64: Option<String>,
+    body_pattern: Option<String>,
+    body_repeat: Option<usize>,
+}
+
+impl RawRequest {
+    /// The typed request; `at` prefixes the body fields in an error (`request.`).
+    fn typed(self, at: &str) -> Result<HttpRequest, Answer> {
+        Ok(HttpRequest {
+            body: body_bytes(
+                at,
+                self.body.as_deref(),
+                self.body_base64.as_deref(),
+                self.body_pattern.as_deref(),
+                self.body_repeat,
+            )?,
+            method: self.method,
+            target: self.target,
+            headers: self.headers,
+        })
+    }
+}
+
+/// A verify case's `state`: the nonces already seen, each an `N`.
+#[derive(Deserialize)]
+#[serde(deny_unknown_fields)]
+struct RawState<N> {
+    #[serde(default = "Vec::new")]
+    nonces: Vec<N>,
+}
+
+impl<N> Default for RawState<N> {
+    fn default() -> Self {
+        RawState { nonces: Vec::new() }
+    }
 }
 
 fn bad(field: &str, message: impl ToString) -> Answer {

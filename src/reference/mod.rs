@@ -16,6 +16,7 @@ mod portal;
 mod primitives;
 mod signupto;
 
+pub(crate) use groupcall::{Counter, route_of};
 pub(crate) use hmac::body_bytes;
 
 /// The operations of each scheme, for `partner-auth schemes` and error messages.
