@@ -695,24 +695,6 @@ fn token_harnesses_fail_a_signer_taking_any_token_and_a_verifier_taking_any_requ
     );
 }
 
-/// `text` with every `{{token:N}}` replaced by the token step N's login answered with.
-fn fill_tokens(text: &str, tokens: &[Option<String>]) -> String {
-    let mut out = String::new();
-    let mut rest = text;
-    while let Some(start) = rest.find("{{token:") {
-        out.push_str(&rest[..start]);
-        let after = &rest[start + "{{token:".len()..];
-        let end = after.find("}}").expect("a case's placeholder is closed");
-        let n: usize = after[..end]
-            .parse()
-            .expect("a case's placeholder names a step");
-        out.push_str(tokens[n].as_deref().expect("a case names an earlier login"));
-        rest = &after[end + 2..];
-    }
-    out.push_str(rest);
-    out
-}
-
 /// The crate's portal over a scenario; `check_permission` false skips the route's
 /// permission (a deliberately broken portal).
 fn reference_scenario(
@@ -743,16 +725,12 @@ fn reference_scenario(
     let mut statuses = Vec::new();
     for step in &i.steps {
         clock.set_secs(i.start + step.at);
-        let r = &step.request;
+        let r = step.request_with_tokens(&tokens);
         let request = Request {
-            method: r.method.clone(),
-            target: fill_tokens(&r.target, &tokens),
-            headers: r
-                .headers
-                .iter()
-                .map(|(n, v)| (n.clone(), fill_tokens(v, &tokens)))
-                .collect(),
-            body: r.body.clone(),
+            method: r.method,
+            target: r.target,
+            headers: r.headers.into_iter().collect(),
+            body: r.body,
         };
         let (status, token) = if request.method == "POST" && request.path() == pp::LOGIN_PATH {
             let (resp, _) = portal.handle_login(&request);

@@ -19,7 +19,7 @@ use serde_json::json;
 
 pub use super::HttpRequest;
 use super::{HarnessReport, RawRequest, Refusal, run_op, serde_op};
-use crate::reference::parse_input;
+use crate::reference::{parse_input, substitute};
 use crate::vectors::{Answer, Case, bundled};
 
 const SCHEME: &str = "partners-portal";
@@ -98,11 +98,48 @@ pub struct Route {
 pub struct Step {
     /// When it arrives: seconds after [`ScenarioInput::start`], never going back.
     pub at: i64,
-    /// The request. In its target and header values, `{{token:N}}` stands for the token
-    /// the login of step N (counted from 0) answered with; the implementation puts it in.
+    /// The request as the case writes it: in its target and header values,
+    /// `{{token:N}}` stands for the token the login of step N (counted from 0, always an
+    /// earlier step) answered with. [`Step::request_with_tokens`] puts them in.
     pub request: HttpRequest,
     /// What the step is about (informative).
     pub note: String,
+}
+
+impl Step {
+    /// The request to send: [`Step::request`] with every `{{token:N}}` replaced by
+    /// `tokens[N]`, the token the implementation's login answered step N with (`None`, or
+    /// no entry, where it gave none: the placeholder becomes empty, as a client holding no
+    /// token would send).
+    pub fn request_with_tokens(&self, tokens: &[Option<String>]) -> HttpRequest {
+        let token = |n: usize| Some(tokens.get(n).and_then(Option::as_deref).unwrap_or(""));
+        let fill = |text: &str| {
+            substitute(text, "", token).expect("placeholders are checked when the case is read")
+        };
+        HttpRequest {
+            method: self.request.method.clone(),
+            target: fill(&self.request.target),
+            headers: self
+                .request
+                .headers
+                .iter()
+                .map(|(name, value)| (name.clone(), fill(value)))
+                .collect(),
+            body: self.request.body.clone(),
+        }
+    }
+}
+
+/// Checks that every `{{token:N}}` of step `n`'s request is well formed and names an
+/// earlier step.
+fn check_placeholders(n: usize, r: &HttpRequest) -> Result<(), Answer> {
+    let earlier = |m: usize| (m < n).then_some("");
+    let at = format!("steps[{n}].request");
+    substitute(&r.target, &format!("{at}.target"), earlier)?;
+    for (h, (_, value)) in r.headers.iter().enumerate() {
+        substitute(value, &format!("{at}.headers[{h}]"), earlier)?;
+    }
+    Ok(())
 }
 
 /// The input of a `scenario` case: a portal's accounts and routes, and the requests
@@ -142,9 +179,11 @@ fn scenario_input(case: &Case) -> Result<ScenarioInput, Answer> {
     let raw: RawScenario = parse_input(&case.input)?;
     let mut steps = Vec::with_capacity(raw.steps.len());
     for (n, s) in raw.steps.into_iter().enumerate() {
+        let request = s.request.typed(&format!("steps[{n}].request."))?;
+        check_placeholders(n, &request)?;
         steps.push(Step {
             at: s.at,
-            request: s.request.typed(&format!("steps[{n}].request."))?,
+            request,
             note: s.note,
         });
     }
@@ -229,4 +268,51 @@ pub fn parse_error_body(
     parser: impl FnMut(&ErrorBodyInput) -> Result<ErrorBody, Refusal>,
 ) -> HarnessReport {
     serde_op(SCHEME, "parse-error-body", parser)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn request(target: &str, auth: &str) -> HttpRequest {
+        HttpRequest {
+            method: "GET".into(),
+            target: target.into(),
+            headers: vec![("Authorization".into(), auth.into())],
+            body: Vec::new(),
+        }
+    }
+
+    #[test]
+    fn a_step_puts_in_the_tokens_of_earlier_logins() {
+        let step = Step {
+            at: 5,
+            request: request("/p?t={{token:1}}", "Bearer {{token:0}}"),
+            note: String::new(),
+        };
+        let filled = step.request_with_tokens(&[Some("abc".into()), None]);
+        assert_eq!(filled.target, "/p?t=");
+        assert_eq!(
+            filled.headers,
+            [("Authorization".to_owned(), "Bearer abc".to_owned())]
+        );
+        assert_eq!(step.request_with_tokens(&[]).headers[0].1, "Bearer ");
+    }
+
+    #[test]
+    fn a_placeholder_naming_the_same_or_a_later_step_is_a_fault_of_the_case() {
+        assert!(check_placeholders(1, &request("/p", "Bearer {{token:0}}")).is_ok());
+        for (n, auth) in [(1, "Bearer {{token:1}}"), (0, "Bearer {{token:0}}")] {
+            match check_placeholders(n, &request("/p", auth)) {
+                Err(Answer::BadInput { field, .. }) => {
+                    assert_eq!(field, format!("steps[{n}].request.headers[0]"));
+                }
+                other => panic!("{auth} at step {n}: {other:?}"),
+            }
+        }
+        match check_placeholders(2, &request("/p?{{token:x}}", "")) {
+            Err(Answer::BadInput { field, .. }) => assert_eq!(field, "steps[2].request.target"),
+            other => panic!("{other:?}"),
+        }
+    }
 }

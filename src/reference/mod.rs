@@ -18,6 +18,7 @@ mod signupto;
 
 pub(crate) use groupcall::{Counter, route_of};
 pub(crate) use hmac::body_bytes;
+pub(crate) use portal::substitute;
 
 /// The operations of each scheme, for `partner-auth schemes` and error messages.
 pub const OPS: &[(&str, &[&str])] = &[
