@@ -34,6 +34,22 @@
 //! assert!(report.passed() > 0);
 //! ```
 //!
+//! One module per scheme, one function per op:
+//!
+//! | module | functions (ops) |
+//! |---|---|
+//! | [`hmac_sha256`] | `sign`, `verify`, `error_response`, `parse_error` |
+//! | [`signupto_hash`] | `sign`, `verify`, `parse_authorization`, `parse_response` |
+//! | [`signupto_partner_hash`] | `sign`, `verify`, `parse_authorization` |
+//! | [`signupto_token`] | `token_request`, `parse_token_response`, `sign`, `verify` |
+//! | [`partners_portal`] | `scenario`, `parse_login_response`, `parse_error_body` |
+//! | [`groupcall_customer`], [`groupcall_partner`] | `build`, `verify`, `parse_response` |
+//! | [`primitives`] | `sha1`, `sha256`, `hmac_sha1`, `hmac_sha256`, `base64_encode`, `base64_decode` |
+//!
+//! Where every case of an op is `acceptable` (no page decides it: `hmac_sha256`
+//! `error_response`, `partners_portal` `parse_error_body`, `signupto_token`
+//! `token_request`), success and refusal both conform and only a panic fails a case.
+//!
 //! A case whose `input` the harness cannot type (a field missing, of another type, or
 //! one it does not know) is a fault of the vector files, not of the implementation: the
 //! harness panics naming the file, the case id and the field. A closure that panics on a
