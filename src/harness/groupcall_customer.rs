@@ -8,44 +8,24 @@
 //!
 //! // Here the crate's own parser; yours goes in its place.
 //! let report = harness::parse_response(|input| {
-//!     let outcomes = gc::parse_response(input.status, input.body.as_bytes(), input.sent)
-//!         .map_err(|e| Refusal::new(e.code()))?;
-//!     Ok(outcomes
-//!         .into_iter()
-//!         .map(|o| match o {
-//!             gc::Outcome::Accepted(a) => harness::Outcome::Accepted {
-//!                 message_id: a.message_id,
-//!                 error_msg: a.error_msg,
-//!                 status_msg: a.status_msg,
-//!                 transmit_date_time: a.transmit_date_time,
-//!                 transmitted: a.transmitted.map(|t| harness::Transmitted {
-//!                     unix_seconds: t.unix_seconds,
-//!                     nanos: t.nanos,
-//!                     has_zone: t.has_zone,
-//!                 }),
-//!                 client_ref: a.client_ref,
-//!             },
-//!             gc::Outcome::Refused(r) => harness::Outcome::Refused {
-//!                 error: r.error,
-//!                 warnings: r.warnings,
-//!                 client_ref: r.client_ref,
-//!             },
-//!         })
-//!         .collect())
+//!     gc::parse_response(input.status, input.body.as_bytes(), input.sent)
+//!         .map_err(|e| Refusal::new(e.code()))
 //! });
 //! report.assert_conformant();
 //! ```
 
 use std::fmt;
 
-use serde::{Deserialize, Serialize};
-use serde_json::{Map, Value, json};
+use serde::Deserialize;
+use serde_json::json;
 
 pub use super::HttpRequest;
 use super::{HarnessReport, Refusal, bad, body_bytes, request_json, run_op, to_json};
-use crate::reference::{Counter, parse_input, route_of};
-/// The endpoint a request goes to.
-pub use crate::schemes::groupcall::Route;
+use crate::reference::{Counter, outcome_json, parse_input, route_of};
+/// The scheme's own types: the endpoint, and what a server answers and a client reads.
+pub use crate::schemes::groupcall::{
+    Accepted, Outcome, Refused, ResponseElement, Route, TransmitTime,
+};
 use crate::vectors::{Answer, Case, bundled};
 
 const SCHEME: &str = "groupcall-customer";
@@ -378,32 +358,6 @@ fn verify_input(scheme: &str, case: &Case) -> Result<VerifyInput, Answer> {
     })
 }
 
-/// One element of the server's answer, with the vendor's member names.
-#[derive(Clone, Debug, Default, PartialEq, Eq, Serialize)]
-pub struct ResponseElement {
-    /// `WarningMessages`.
-    #[serde(rename = "WarningMessages")]
-    pub warning_messages: Vec<String>,
-    /// `errorMsg`.
-    #[serde(rename = "errorMsg")]
-    pub error_msg: Option<String>,
-    /// `MessageSentId`.
-    #[serde(rename = "MessageSentId")]
-    pub message_sent_id: i64,
-    /// `MessageId`.
-    #[serde(rename = "MessageId")]
-    pub message_id: Option<String>,
-    /// `statusMsg`.
-    #[serde(rename = "statusMsg")]
-    pub status_msg: Option<String>,
-    /// `transmitDateTime`.
-    #[serde(rename = "transmitDateTime")]
-    pub transmit_date_time: Option<String>,
-    /// `ClientRef`.
-    #[serde(rename = "ClientRef")]
-    pub client_ref: Option<String>,
-}
-
 /// The `verify` harness of `groupcall-customer` or `groupcall-partner`.
 pub(super) fn verify_scheme(
     scheme: &'static str,
@@ -442,80 +396,6 @@ pub struct ResponseInput {
     /// How many elements the client sent, when the case says.
     #[serde(default)]
     pub sent: Option<usize>,
-}
-
-/// A parsed `transmitDateTime`.
-#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize)]
-pub struct Transmitted {
-    /// Unix seconds.
-    pub unix_seconds: i64,
-    /// Nanoseconds within the second.
-    pub nanos: u32,
-    /// True when the text carried a zone (`Z` or an offset).
-    pub has_zone: bool,
-}
-
-/// What the server did with one sent element.
-#[derive(Clone, Debug, PartialEq, Eq)]
-pub enum Outcome {
-    /// Queued.
-    Accepted {
-        /// `MessageId`.
-        message_id: String,
-        /// `errorMsg` (the server writes its status text there).
-        error_msg: String,
-        /// `statusMsg`.
-        status_msg: Option<String>,
-        /// `transmitDateTime`, as sent.
-        transmit_date_time: Option<String>,
-        /// `transmitDateTime`, parsed.
-        transmitted: Option<Transmitted>,
-        /// `ClientRef`.
-        client_ref: Option<String>,
-    },
-    /// Not sent.
-    Refused {
-        /// The reason.
-        error: String,
-        /// `WarningMessages`.
-        warnings: Vec<String>,
-        /// `ClientRef`.
-        client_ref: Option<String>,
-    },
-}
-
-fn outcome_json(o: &Outcome) -> Value {
-    let opt = |v: &Option<String>| v.as_deref().map_or(Value::Null, Value::from);
-    let mut m = Map::new();
-    match o {
-        Outcome::Accepted {
-            message_id,
-            error_msg,
-            status_msg,
-            transmit_date_time,
-            transmitted,
-            client_ref,
-        } => {
-            m.insert("success".into(), true.into());
-            m.insert("MessageId".into(), message_id.as_str().into());
-            m.insert("errorMsg".into(), error_msg.as_str().into());
-            m.insert("statusMsg".into(), opt(status_msg));
-            m.insert("transmitDateTime".into(), opt(transmit_date_time));
-            m.insert("transmitted".into(), to_json(transmitted));
-            m.insert("ClientRef".into(), opt(client_ref));
-        }
-        Outcome::Refused {
-            error,
-            warnings,
-            client_ref,
-        } => {
-            m.insert("success".into(), false.into());
-            m.insert("error".into(), error.as_str().into());
-            m.insert("WarningMessages".into(), to_json(warnings));
-            m.insert("ClientRef".into(), opt(client_ref));
-        }
-    }
-    Value::Object(m)
 }
 
 /// The `parse-response` harness of `groupcall-customer` or `groupcall-partner`.

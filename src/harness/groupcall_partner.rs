@@ -13,8 +13,8 @@
 //! ```
 
 pub use super::groupcall_customer::{
-    Attachment, BuildInput, Customer, Directory, HttpRequest, MessageInput, Outcome, Partner,
-    Recipient, ResponseElement, ResponseInput, Route, Transmitted, VerifyInput,
+    Accepted, Attachment, BuildInput, Customer, Directory, HttpRequest, MessageInput, Outcome,
+    Partner, Recipient, Refused, ResponseElement, ResponseInput, Route, TransmitTime, VerifyInput,
 };
 use super::groupcall_customer::{build_scheme, parse_response_scheme, verify_scheme};
 use super::{HarnessReport, Refusal};

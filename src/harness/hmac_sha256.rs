@@ -7,14 +7,7 @@
 //!
 //! // Here the crate's own parser; yours goes in its place.
 //! let report = hmac_sha256::parse_error(|input| {
-//!     let e = hm::parse_error_envelope(&input.body).map_err(|e| Refusal::new(e.code()))?;
-//!     Ok(hmac_sha256::ErrorEnvelope {
-//!         code: e.code,
-//!         message: e.message,
-//!         version: e.version,
-//!         timestamp: e.timestamp,
-//!         data: e.data,
-//!     })
+//!     hm::parse_error_envelope(&input.body).map_err(|e| Refusal::new(e.code()))
 //! });
 //! report.assert_conformant();
 //! ```
@@ -28,9 +21,10 @@ use serde_json::{Map, Value, json};
 pub use super::HttpRequest;
 use super::{
     HarnessReport, RawRequest, RawState, Refusal, bad, body_bytes, headers_json, run_op, serde_op,
-    to_json,
 };
-use crate::reference::parse_input;
+use crate::reference::{error_envelope_json, parse_input};
+/// A parsed error envelope (the scheme's own type).
+pub use crate::schemes::hmac::ErrorEnvelope;
 use crate::vectors::{Answer, Case, LoadedFile, bundled};
 
 const SCHEME: &str = "hmac-sha256";
@@ -339,21 +333,6 @@ pub struct ParseErrorInput {
     pub body: Vec<u8>,
 }
 
-/// A parsed error envelope.
-#[derive(Clone, Debug, PartialEq, Serialize)]
-pub struct ErrorEnvelope {
-    /// `code`, e.g. `GA2012`.
-    pub code: String,
-    /// `message`; empty when absent or null.
-    pub message: String,
-    /// `version`, when present.
-    pub version: Option<String>,
-    /// `timestamp`, Unix milliseconds, when present.
-    pub timestamp: Option<i64>,
-    /// `data`; null when absent.
-    pub data: Value,
-}
-
 #[derive(Deserialize)]
 #[serde(deny_unknown_fields)]
 struct RawParseError {
@@ -385,7 +364,7 @@ pub fn parse_error(
                 )?,
             })
         },
-        |_: &Case, e: ErrorEnvelope| to_json(&e),
+        |_: &Case, e: ErrorEnvelope| error_envelope_json(e),
         parser,
     )
 }

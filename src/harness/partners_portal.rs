@@ -14,12 +14,14 @@
 
 use std::fmt;
 
-use serde::{Deserialize, Serialize};
+use serde::Deserialize;
 use serde_json::json;
 
 pub use super::HttpRequest;
-use super::{HarnessReport, RawRequest, Refusal, run_op, serde_op};
-use crate::reference::{parse_input, substitute};
+use super::{HarnessReport, RawRequest, Refusal, run_op};
+use crate::reference::{error_body_json, parse_input, substitute};
+/// A parsed error body (the scheme's own type).
+pub use crate::schemes::portal::ErrorBody;
 use crate::vectors::{Answer, Case, bundled};
 
 const SCHEME: &str = "partners-portal";
@@ -248,17 +250,6 @@ pub struct ErrorBodyInput {
     pub body: String,
 }
 
-/// A parsed error body.
-#[derive(Clone, Debug, PartialEq, Eq, Serialize)]
-pub struct ErrorBody {
-    /// The HTTP status.
-    pub status: u16,
-    /// The body's `code`, when present (an integer written in decimal).
-    pub code: Option<String>,
-    /// The body's message, when present.
-    pub message: Option<String>,
-}
-
 /// Runs every bundled `partners-portal` `parse-error-body` case through `parser` and
 /// grades it: status, code and message, or a refusal (`MALFORMED_ERROR_BODY`).
 ///
@@ -267,7 +258,14 @@ pub struct ErrorBody {
 pub fn parse_error_body(
     parser: impl FnMut(&ErrorBodyInput) -> Result<ErrorBody, Refusal>,
 ) -> HarnessReport {
-    serde_op(SCHEME, "parse-error-body", parser)
+    run_op(
+        bundled(),
+        SCHEME,
+        "parse-error-body",
+        |case: &Case| parse_input(&case.input),
+        |_: &Case, b: ErrorBody| error_body_json(b),
+        parser,
+    )
 }
 
 #[cfg(test)]

@@ -9,16 +9,7 @@
 //!
 //! // Here the crate's own parser; yours goes in its place.
 //! let report = signupto_hash::parse_response(|input| {
-//!     let parsed = sut::parse_response(input.status, input.body.as_bytes())
-//!         .map_err(|e| Refusal::new(e.code()))?;
-//!     Ok(match parsed {
-//!         sut::Envelope::Ok { data, count, next } => {
-//!             signupto_hash::Envelope::Ok { data, count, next }
-//!         }
-//!         sut::Envelope::Error { code, message, subcode, additional_information } => {
-//!             signupto_hash::Envelope::Error { code, message, subcode, additional_information }
-//!         }
-//!     })
+//!     sut::parse_response(input.status, input.body.as_bytes()).map_err(|e| Refusal::new(e.code()))
 //! });
 //! report.assert_conformant();
 //! ```
@@ -30,7 +21,9 @@ use serde_json::{Map, Value, json};
 
 pub use super::HttpRequest;
 use super::{HarnessReport, RawRequest, RawState, Refusal, bad, headers_json, run_op, serde_op};
-use crate::reference::parse_input;
+use crate::reference::{envelope_json, parse_input};
+/// A parsed response envelope (the scheme's own type).
+pub use crate::schemes::signupto::Envelope;
 use crate::vectors::{Answer, Case, bundled};
 
 const SCHEME: &str = "signupto-hash";
@@ -362,32 +355,6 @@ pub struct ResponseInput {
     pub body: String,
 }
 
-/// A parsed Sign-Up.to response envelope.
-#[derive(Clone, Debug, PartialEq, Serialize)]
-#[serde(tag = "status", rename_all = "lowercase")]
-pub enum Envelope {
-    /// `"status":"ok"`.
-    Ok {
-        /// `response.data`.
-        data: Value,
-        /// `response.count`, when present.
-        count: Option<i64>,
-        /// `response.next`: the key of the next page, or null.
-        next: Value,
-    },
-    /// `"status":"error"`.
-    Error {
-        /// `response.code`.
-        code: i64,
-        /// `response.message`.
-        message: String,
-        /// `response.subcode`.
-        subcode: Value,
-        /// `response.additional_information`.
-        additional_information: Option<String>,
-    },
-}
-
 /// Runs every bundled `signupto-hash` `parse-response` case through `parser` and grades
 /// it: the envelope, or a refusal (`MALFORMED_RESPONSE`, …).
 ///
@@ -396,5 +363,12 @@ pub enum Envelope {
 pub fn parse_response(
     parser: impl FnMut(&ResponseInput) -> Result<Envelope, Refusal>,
 ) -> HarnessReport {
-    serde_op(SCHEME, "parse-response", parser)
+    run_op(
+        bundled(),
+        SCHEME,
+        "parse-response",
+        |case: &Case| parse_input(&case.input),
+        |_: &Case, e: Envelope| envelope_json(e),
+        parser,
+    )
 }

@@ -396,7 +396,8 @@ fn opt(v: &Option<String>) -> Value {
     v.as_deref().map_or(Value::Null, Value::from)
 }
 
-fn outcome_json(o: &Outcome) -> Value {
+/// The `results` element of a `parse-response` output for one outcome.
+pub(crate) fn outcome_json(o: &Outcome) -> Value {
     let mut m = Map::new();
     match o {
         Outcome::Accepted(a) => {

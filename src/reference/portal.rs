@@ -6,7 +6,8 @@ use serde_json::{Value, json};
 
 use super::{RequestInput, error, parse_input, unknown_op};
 use crate::schemes::portal::{
-    self as pp, Directory, LOGIN_PATH, Portal, Response, parse_error_body, parse_login_response,
+    self as pp, Directory, ErrorBody, LOGIN_PATH, Portal, Response, parse_error_body,
+    parse_login_response,
 };
 use crate::vectors::Answer;
 use crate::{FixedClock, Request};
@@ -107,16 +108,17 @@ pub(super) fn answer(op: &str, input: &Value) -> Result<Answer, Answer> {
         "parse-error-body" => {
             let i: ErrorBodyInput = parse_input(input)?;
             match parse_error_body(i.status, i.body.as_bytes()) {
-                Ok(b) => Answer::Output(json!({
-                    "status": b.status,
-                    "code": b.code,
-                    "message": b.message,
-                })),
+                Ok(b) => Answer::Output(error_body_json(b)),
                 Err(e) => fail(e),
             }
         }
         _ => return Err(unknown_op("partners-portal", op)),
     })
+}
+
+/// A `parse-error-body` output.
+pub(crate) fn error_body_json(b: ErrorBody) -> Value {
+    json!({ "status": b.status, "code": b.code, "message": b.message })
 }
 
 fn directory(input: &DirectoryInput) -> Result<Directory, Answer> {

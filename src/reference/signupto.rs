@@ -334,7 +334,8 @@ fn verify_token(i: VerifyInput) -> Result<Result<Value, sut::Error>, Answer> {
         .map(|v| json!({ "identity": identity_json(v.identity()) })))
 }
 
-fn envelope_json(e: Envelope) -> Value {
+/// A `parse-response` output.
+pub(crate) fn envelope_json(e: Envelope) -> Value {
     match e {
         Envelope::Ok { data, count, next } => {
             json!({ "status": "ok", "data": data, "count": count, "next": next })
