@@ -423,3 +423,65 @@ pub fn parse_response(
 ) -> HarnessReport {
     parse_response_scheme(SCHEME, parser)
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use serde_json::Value;
+
+    fn case(op: &str, input: Value) -> Case {
+        serde_json::from_value(json!({
+            "id": format!("groupcall-customer/{op}/001"), "op": op, "basis": ["rfc8259"],
+            "input": input, "expect": {"result": "invalid", "error": "INVALID_JSON"}
+        }))
+        .expect("a case")
+    }
+
+    fn bad_field<T: fmt::Debug>(typed: Result<T, Answer>) -> String {
+        match typed {
+            Err(Answer::BadInput { field, .. }) => field,
+            other => panic!("expected bad input, got {other:?}"),
+        }
+    }
+
+    #[test]
+    fn an_input_the_harness_cannot_type_names_its_field() {
+        let verify = |input: Value| verify_input(SCHEME, &case("verify", input));
+        let ids = json!({"seed": "s", "counter": 1});
+        assert_eq!(
+            bad_field(verify(json!({"route": "SMS", "now_ms": 0, "ids": ids}))),
+            "body"
+        );
+        let ids = json!({"seed": "s", "counter": "12a"});
+        assert_eq!(
+            bad_field(verify(
+                json!({"route": "SMS", "body": "", "now_ms": 0, "ids": ids})
+            )),
+            "ids.counter"
+        );
+        let ids = json!({"seed": "s", "counter": "2516506506657265717"});
+        assert_eq!(
+            bad_field(verify(
+                json!({"route": "Fax", "body": "", "now_ms": 0, "ids": ids})
+            )),
+            "route"
+        );
+        // An element with a misspelt member.
+        let element = json!({"CustomerId": "1", "SMSMesage": "typo"});
+        assert_eq!(
+            bad_field(parse_input::<MessageInput>(&element)),
+            "SMSMesage"
+        );
+    }
+
+    #[test]
+    fn a_bare_recipient_string_is_a_mobile_number() {
+        let r: Vec<Recipient> =
+            serde_json::from_value(json!(["+447700900123", {"EmailAddress": "a@example.com"}]))
+                .expect("recipients");
+        assert_eq!(r[0].mobile_number.as_deref(), Some("+447700900123"));
+        assert_eq!(r[0].email_address, None);
+        assert_eq!(r[1].email_address.as_deref(), Some("a@example.com"));
+        assert_eq!(r[1].mobile_number, None);
+    }
+}
