@@ -10,6 +10,7 @@ use partner_auth::harness::{
     partners_portal, primitives, signupto_hash, signupto_partner_hash, signupto_token,
 };
 use partner_auth::schemes::{groupcall as gc, hmac as hm, portal as pp, signupto as sut};
+use partner_auth::vectors::Strictness;
 use partner_auth::{FixedClock, InMemoryNonceStore, NonceStore, Request};
 
 fn reference_hmac_sign(input: &hmac_sha256::SignInput) -> Result<hmac_sha256::SignOutput, Refusal> {
@@ -377,10 +378,10 @@ fn refuse<E: std::fmt::Display>(code: impl Fn(&E) -> &'static str) -> impl Fn(E)
     move |e| Refusal::new(code(&e))
 }
 
-#[test]
-fn the_reference_primitives_pass_their_harnesses() {
+/// The crate's primitives through their six harnesses.
+fn reference_primitives() -> [HarnessReport; 6] {
     use partner_auth::encoding as enc;
-    for report in [
+    [
         primitives::sha1(|i| Ok(enc::sha1(&i.data).to_vec())),
         primitives::sha256(|i| Ok(enc::sha256(&i.data).to_vec())),
         primitives::hmac_sha1(|i| Ok(enc::hmac_sha1(&i.key, &i.data).to_vec())),
@@ -389,7 +390,12 @@ fn the_reference_primitives_pass_their_harnesses() {
         primitives::base64_decode(|i| {
             enc::base64_decode(&i.text).ok_or_else(|| Refusal::new("MALFORMED_BASE64"))
         }),
-    ] {
+    ]
+}
+
+#[test]
+fn the_reference_primitives_pass_their_harnesses() {
+    for report in reference_primitives() {
         assert_all_graded(&report);
     }
 }
@@ -598,26 +604,34 @@ fn reference_token_sign(
     Ok(signupto_token::SignOutput { headers })
 }
 
+fn reference_token_request(i: &signupto_token::TokenRequestInput) -> Result<HttpRequest, Refusal> {
+    let r = sut::token_request(&i.username, &partner_auth::Secret::from(i.password.clone()))
+        .map_err(refuse(sut::Error::code))?;
+    Ok(HttpRequest {
+        method: r.method.to_string(),
+        target: r.target.to_string(),
+        headers: r.headers,
+        body: r.body,
+    })
+}
+
+fn reference_token_response(
+    i: &signupto_token::ResponseInput,
+) -> Result<signupto_token::TokenGrant, Refusal> {
+    let g =
+        sut::parse_token_response(i.status, i.body.as_bytes()).map_err(refuse(sut::Error::code))?;
+    Ok(signupto_token::TokenGrant {
+        token: g.token.expose().to_owned(),
+        expiry: g.expiry,
+    })
+}
+
 #[test]
 fn the_reference_token_scheme_passes_its_harnesses() {
-    assert_none_failed(&signupto_token::token_request(|i| {
-        let r = sut::token_request(&i.username, &partner_auth::Secret::from(i.password.clone()))
-            .map_err(refuse(sut::Error::code))?;
-        Ok(HttpRequest {
-            method: r.method.to_string(),
-            target: r.target.to_string(),
-            headers: r.headers,
-            body: r.body,
-        })
-    }));
-    assert_all_graded(&signupto_token::parse_token_response(|i| {
-        let g = sut::parse_token_response(i.status, i.body.as_bytes())
-            .map_err(refuse(sut::Error::code))?;
-        Ok(signupto_token::TokenGrant {
-            token: g.token.expose().to_owned(),
-            expiry: g.expiry,
-        })
-    }));
+    assert_none_failed(&signupto_token::token_request(reference_token_request));
+    assert_all_graded(&signupto_token::parse_token_response(
+        reference_token_response,
+    ));
     assert_all_graded(&signupto_token::sign(reference_token_sign));
     assert_all_graded(&signupto_token::verify(reference_token_verify));
 }
@@ -742,14 +756,16 @@ fn reference_parse_error_body(
     pp::parse_error_body(i.status, i.body.as_bytes()).map_err(refuse(pp::Error::code))
 }
 
+fn reference_login(i: &partners_portal::LoginResponseInput) -> Result<String, Refusal> {
+    pp::parse_login_response(i.body.as_bytes()).map_err(refuse(pp::Error::code))
+}
+
 #[test]
 fn the_reference_portal_passes_its_harnesses() {
     let report = partners_portal::scenario(|i| reference_scenario(i, true));
     assert_all_graded(&report);
     assert_eq!(report.cases(), 53, "{report}");
-    assert_all_graded(&partners_portal::parse_login_response(|i| {
-        pp::parse_login_response(i.body.as_bytes()).map_err(refuse(pp::Error::code))
-    }));
+    assert_all_graded(&partners_portal::parse_login_response(reference_login));
     // No page documents an error body: every case is acceptable.
     assert_none_failed(&partners_portal::parse_error_body(
         reference_parse_error_body,
@@ -973,5 +989,81 @@ fn broken_groupcall_implementations_fail_naming_cases_and_stages() {
         "groupcall-customer/parse-response/001",
         "result",
         "expected: valid",
+    );
+}
+
+/// Every harness with the crate's own implementation wired through it.
+fn every_reference_harness() -> Vec<HarnessReport> {
+    let mut reports = vec![
+        hmac_sha256::sign(reference_hmac_sign),
+        hmac_sha256::verify(reference_hmac_verify),
+        hmac_sha256::error_response(reference_error_response),
+        hmac_sha256::parse_error(reference_parse_error),
+        signupto_hash::sign(reference_signupto_sign),
+        signupto_hash::verify(|i| reference_signupto_verify_as(sut::Variant::Hash, i)),
+        signupto_hash::parse_authorization(reference_parse_authorization),
+        signupto_hash::parse_response(reference_parse_response),
+        signupto_partner_hash::sign(|i| reference_signupto_sign_as(sut::Variant::PartnerHash, i)),
+        signupto_partner_hash::verify(|i| {
+            reference_signupto_verify_as(sut::Variant::PartnerHash, i)
+        }),
+        signupto_partner_hash::parse_authorization(reference_parse_authorization),
+        signupto_token::token_request(reference_token_request),
+        signupto_token::parse_token_response(reference_token_response),
+        signupto_token::sign(reference_token_sign),
+        signupto_token::verify(reference_token_verify),
+        partners_portal::scenario(|i| reference_scenario(i, true)),
+        partners_portal::parse_login_response(reference_login),
+        partners_portal::parse_error_body(reference_parse_error_body),
+        groupcall_customer::build(reference_build),
+        groupcall_customer::verify(reference_gc_verify),
+        groupcall_customer::parse_response(reference_gc_parse),
+        groupcall_partner::build(reference_build),
+        groupcall_partner::verify(reference_gc_verify),
+        groupcall_partner::parse_response(reference_gc_parse),
+    ];
+    reports.extend(reference_primitives());
+    reports
+}
+
+#[test]
+fn the_reference_through_every_harness_does_what_the_files_pin_for_it() {
+    // Graded as `check` grades the reference: exact outputs, and each acceptable case
+    // held to its `expect.reference`, so a harness that loses or misnames a member of
+    // an input or an output fails here even where the default grading looks away.
+    let reports = partner_auth::harness::pinned_to_reference(every_reference_harness);
+    assert_eq!(reports.len(), 30);
+    for report in &reports {
+        assert_eq!(report.strictness(), Strictness::Reference);
+        assert_none_failed(report);
+        assert!(
+            report.to_string().contains("(pinned to the reference)"),
+            "{report}"
+        );
+    }
+    // Outside the closure the default grading is back.
+    assert_eq!(
+        primitives::sha1(|_| Err(Refusal::new("X"))).strictness(),
+        Strictness::Conformance
+    );
+}
+
+#[test]
+fn pinned_to_the_reference_an_implementation_must_make_the_reference_s_choices() {
+    // A parser that takes two spaces after the scheme name, as RFC 9110 allows and the
+    // reference refuses: it conforms, but pinned to the reference case 005 fails.
+    let lenient = |i: &signupto_hash::AuthorizationInput| {
+        let squeezed = i.value.replacen("  ", " ", 1);
+        reference_parse_authorization(&signupto_hash::AuthorizationInput { value: squeezed })
+    };
+    let conformance = signupto_hash::parse_authorization(lenient);
+    assert_none_failed(&conformance);
+    let pinned =
+        partner_auth::harness::pinned_to_reference(|| signupto_hash::parse_authorization(lenient));
+    assert_failed_at(
+        &pinned,
+        "signupto-hash/parse-authorization/005",
+        "reference",
+        "expected: invalid: MALFORMED_AUTHORIZATION (what `expect.reference` documents)",
     );
 }

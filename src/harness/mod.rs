@@ -50,12 +50,16 @@
 //! `error_response`, `partners_portal` `parse_error_body`, `signupto_token`
 //! `token_request`), success and refusal both conform and only a panic fails a case.
 //!
+//! [`pinned_to_reference`] grades stricter, as `partner-auth check` grades the reference
+//! itself: for an implementation meant to do exactly what this crate's does.
+//!
 //! A case whose `input` the harness cannot type (a field missing, of another type, or
 //! one it does not know) is a fault of the vector files, not of the implementation: the
 //! harness panics naming the file, the case id and the field. A closure that panics on a
 //! case fails that case (stage `result`, actual `broken: panicked: …`) and the run goes
 //! on.
 
+use std::cell::Cell;
 use std::fmt;
 use std::panic::{AssertUnwindSafe, catch_unwind};
 
@@ -106,11 +110,46 @@ pub struct HttpRequest {
     pub body: Vec<u8>,
 }
 
+thread_local! {
+    static STRICTNESS: Cell<Strictness> = const { Cell::new(Strictness::Conformance) };
+}
+
+/// Runs `f` with every harness it calls grading as `partner-auth check` grades the
+/// reference itself ([`Strictness::Reference`]): outputs compared exactly (no `compare`,
+/// `equivalent` or `free` relaxing them) and each `acceptable` case held to what its
+/// `expect.reference` documents. For an implementation meant to do what this crate
+/// does, case for case; the default grading lets it choose wherever the pages leave the
+/// choice open.
+///
+/// ```
+/// use partner_auth::harness::{Refusal, pinned_to_reference, primitives};
+///
+/// // A decoder that takes unpadded Base64 conforms (RFC 4648 leaves it open) ...
+/// let lenient = |input: &primitives::DecodeInput| {
+///     let padded = format!("{}{}", input.text, "=".repeat((4 - input.text.len() % 4) % 4));
+///     partner_auth::encoding::base64_decode(&padded).ok_or_else(|| Refusal::new("MALFORMED_BASE64"))
+/// };
+/// primitives::base64_decode(lenient).assert_conformant();
+/// // ... but does not do what the reference does.
+/// assert!(!pinned_to_reference(|| primitives::base64_decode(lenient)).is_conformant());
+/// ```
+pub fn pinned_to_reference<R>(f: impl FnOnce() -> R) -> R {
+    struct Restore(Strictness);
+    impl Drop for Restore {
+        fn drop(&mut self) {
+            STRICTNESS.with(|s| s.set(self.0));
+        }
+    }
+    let _restore = Restore(STRICTNESS.with(|s| s.replace(Strictness::Reference)));
+    f()
+}
+
 /// The graded cases of one scheme and op.
 #[derive(Clone, Debug)]
 pub struct HarnessReport {
     scheme: String,
     op: String,
+    strictness: Strictness,
     report: Report,
 }
 
@@ -161,6 +200,12 @@ impl HarnessReport {
         self.report.failures()
     }
 
+    /// How the cases were graded: [`Strictness::Conformance`], or
+    /// [`Strictness::Reference`] inside [`pinned_to_reference`].
+    pub fn strictness(&self) -> Strictness {
+        self.strictness
+    }
+
     /// The underlying runner report (every case with its outcome).
     pub fn report(&self) -> &Report {
         &self.report
@@ -184,9 +229,13 @@ impl HarnessReport {
 impl fmt::Display for HarnessReport {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         let s = self.summary();
+        let pinned = match self.strictness {
+            Strictness::Reference => " (pinned to the reference)",
+            Strictness::Conformance => "",
+        };
         writeln!(
             f,
-            "{} {}: {} of {} cases failed ({} passed, {} acceptable, {} skipped)",
+            "{} {}{pinned}: {} of {} cases failed ({} passed, {} acceptable, {} skipped)",
             self.scheme, self.op, s.failed, s.cases, s.passed, s.acceptable, s.skipped
         )?;
         if s.passed + s.acceptable == 0 {
@@ -252,17 +301,13 @@ fn run_cases(
         name: format!("harness {scheme} {op}"),
         answer,
     };
-    let report = vectors::run(
-        files,
-        &mut imp,
-        Strictness::Conformance,
-        &selection,
-        |_, _| {},
-    )
-    .unwrap_or_else(|e| panic!("the {scheme} {op} harness cannot type a case: {e}"));
+    let strictness = STRICTNESS.with(Cell::get);
+    let report = vectors::run(files, &mut imp, strictness, &selection, |_, _| {})
+        .unwrap_or_else(|e| panic!("the {scheme} {op} harness cannot type a case: {e}"));
     HarnessReport {
         scheme: scheme.to_owned(),
         op: op.to_owned(),
+        strictness,
         report,
     }
 }
