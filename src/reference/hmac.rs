@@ -219,21 +219,24 @@ pub(super) fn answer(scheme: &str, op: &str, input: &Value) -> Result<Answer, An
                 body_repeat: None,
             };
             let body = forms.bytes("")?;
-            hm::parse_error_envelope(&body).map(|e| {
-                json!({
-                    "code": e.code,
-                    "message": e.message,
-                    "version": e.version,
-                    "timestamp": e.timestamp,
-                    "data": e.data,
-                })
-            })
+            hm::parse_error_envelope(&body).map(error_envelope_json)
         }
         _ => return Err(unknown_op(scheme, op)),
     };
     Ok(match result {
         Ok(out) => Answer::Output(out),
         Err(e) => fail(&e),
+    })
+}
+
+/// A `parse-error` output.
+pub(crate) fn error_envelope_json(e: ErrorEnvelope) -> Value {
+    json!({
+        "code": e.code,
+        "message": e.message,
+        "version": e.version,
+        "timestamp": e.timestamp,
+        "data": e.data,
     })
 }
 

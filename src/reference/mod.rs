@@ -16,7 +16,10 @@ mod portal;
 mod primitives;
 mod signupto;
 
-pub(crate) use hmac::body_bytes;
+pub(crate) use groupcall::{Counter, outcome_json, route_of};
+pub(crate) use hmac::{body_bytes, error_envelope_json};
+pub(crate) use portal::{error_body_json, substitute};
+pub(crate) use signupto::envelope_json;
 
 /// The operations of each scheme, for `partner-auth schemes` and error messages.
 pub const OPS: &[(&str, &[&str])] = &[

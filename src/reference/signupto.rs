@@ -494,7 +494,8 @@ pub(super) fn prefix_field(answer: Answer, prefix: &str) -> Answer {
     }
 }
 
-fn envelope_json(e: Envelope) -> Value {
+/// A `parse-response` output.
+pub(crate) fn envelope_json(e: Envelope) -> Value {
     match e {
         Envelope::Ok { data, count, next } => {
             json!({ "status": "ok", "data": data, "count": count, "next": next })
