@@ -8,9 +8,10 @@ use hmac::{KeyInit, Mac};
 use partner_auth::harness::{
     HarnessReport, HttpRequest, Refusal, groupcall_customer, groupcall_partner, hmac_sha256,
     partners_portal, primitives, signupto_hash, signupto_partner_hash, signupto_token,
+    under_profile,
 };
 use partner_auth::schemes::{groupcall as gc, hmac as hm, portal as pp, signupto as sut};
-use partner_auth::vectors::Strictness;
+use partner_auth::vectors::{Profile, Strictness};
 use partner_auth::{FixedClock, InMemoryNonceStore, NonceStore, Request};
 
 fn reference_hmac_sign(input: &hmac_sha256::SignInput) -> Result<hmac_sha256::SignOutput, Refusal> {
@@ -1101,5 +1102,188 @@ fn pinned_to_the_reference_an_implementation_must_make_the_reference_s_choices()
         "signupto-hash/parse-authorization/005",
         "reference",
         "expected: invalid: MALFORMED_AUTHORIZATION (what `expect.reference` documents)",
+    );
+}
+
+/// The crate's HMAC verifier over one scenario: one key directory, one replay store and
+/// one clock for every step. With `forget` set, each step gets a fresh replay store (a
+/// verifier with no memory between requests).
+fn reference_hmac_scenario(
+    s: &hmac_sha256::Scenario<hmac_sha256::World>,
+    forget: bool,
+) -> Vec<Result<String, Refusal>> {
+    let keys = || {
+        let mut keys = hm::KeyDirectory::new();
+        for k in &s.world.keys {
+            let mut record = hm::KeyRecord::new(k.secret.as_str())
+                .expect("a case's secret is usable")
+                .enabled(k.enabled);
+            for rule in &k.allowed_ips {
+                record = record.allow(hm::IpRule::parse(rule).expect("a case's allow-list parses"));
+            }
+            keys.insert(k.api_key.as_str(), record)
+                .expect("a case's API key is usable");
+        }
+        keys
+    };
+    let clock = FixedClock::from_secs(s.start);
+    let verifier = || {
+        hm::Verifier::new(keys(), &clock, hm::ShardedNonceStore::new(1_000))
+            .with_window_secs(s.world.window_seconds)
+            .expect("a case's window is usable")
+    };
+    let mut shared = verifier();
+    s.steps
+        .iter()
+        .map(|step| {
+            clock.set_secs(s.now(step));
+            if forget {
+                shared = verifier();
+            }
+            shared
+                .verify(&request_of(&step.request), s.world.client_ip)
+                .map(|v| v.api_key().to_owned())
+                .map_err(|e| Refusal::new(e.code()))
+        })
+        .collect()
+}
+
+fn request_of(r: &HttpRequest) -> Request {
+    Request {
+        method: r.method.clone(),
+        target: r.target.clone(),
+        headers: r.headers.iter().cloned().collect(),
+        body: r.body.clone(),
+    }
+}
+
+fn reference_signupto_scenario(
+    variant: sut::Variant,
+    s: &signupto_hash::Scenario<signupto_hash::World>,
+) -> Vec<Result<signupto_hash::Identity, Refusal>> {
+    let mut keys = sut::KeyDirectory::new();
+    for k in &s.world.keys {
+        keys.insert(
+            k.id,
+            sut::ApiKey::new(variant, k.key.as_str()).expect("a case's key is usable"),
+        );
+    }
+    let clock = FixedClock::from_secs(s.start);
+    let verifier = sut::Verifier::new(variant, keys, &clock, InMemoryNonceStore::default())
+        .with_window_secs(s.world.window_seconds)
+        .expect("a case's window is usable");
+    s.steps
+        .iter()
+        .map(|step| {
+            clock.set_secs(s.now(step));
+            verifier
+                .verify(&request_of(&step.request))
+                .map(|v| harness_identity(v.identity()))
+                .map_err(refuse(sut::Error::code))
+        })
+        .collect()
+}
+
+fn harness_identity(who: sut::Identity) -> signupto_hash::Identity {
+    signupto_hash::Identity {
+        pid: who.pid,
+        cid: who.cid,
+        uid: who.uid,
+    }
+}
+
+fn reference_token_scenario(
+    s: &signupto_token::Scenario<signupto_token::World>,
+) -> Vec<Result<signupto_hash::Identity, Refusal>> {
+    let clock = FixedClock::from_secs(s.start);
+    let mut verifier = sut::TokenVerifier::new(&clock, InMemoryNonceStore::default())
+        .with_window_secs(s.world.window_seconds)
+        .expect("a case's window is usable");
+    for t in &s.world.tokens {
+        verifier.insert(sut::IssuedToken {
+            token: sut::Token::parse(&t.token).expect("a case's token parses"),
+            expiry: t.expiry,
+            identity: sut::Identity {
+                pid: None,
+                cid: t.cid,
+                uid: t.uid,
+            },
+        });
+    }
+    s.steps
+        .iter()
+        .map(|step| {
+            clock.set_secs(s.now(step));
+            verifier
+                .verify(&request_of(&step.request))
+                .map(|v| harness_identity(v.identity()))
+                .map_err(refuse(sut::Error::code))
+        })
+        .collect()
+}
+
+#[test]
+fn the_reference_verifiers_pass_the_scenario_harnesses_under_both_profiles() {
+    for profile in Profile::ALL {
+        let reports = under_profile(profile, || {
+            [
+                hmac_sha256::scenario(|s| reference_hmac_scenario(s, false)),
+                signupto_hash::scenario(|s| reference_signupto_scenario(sut::Variant::Hash, s)),
+                signupto_partner_hash::scenario(|s| {
+                    reference_signupto_scenario(sut::Variant::PartnerHash, s)
+                }),
+                signupto_token::scenario(reference_token_scenario),
+            ]
+        });
+        for report in reports {
+            assert_eq!(report.profile(), profile);
+            assert_all_graded(&report);
+            assert_eq!(
+                report.cases(),
+                bundled_cases(report.scheme(), "scenario"),
+                "{report}"
+            );
+        }
+    }
+}
+
+#[test]
+fn a_verifier_without_memory_between_requests_fails_the_replay_scenario() {
+    let report = hmac_sha256::scenario(|s| reference_hmac_scenario(s, true));
+    assert_failed_at(
+        &report,
+        "hmac-sha256/scenario/001",
+        "steps",
+        r#"actual:   [{"result":"valid","api_key":"pk_live_4f2a9c7e1b3d"},{"result":"valid""#,
+    );
+}
+
+#[test]
+fn a_verifier_that_records_the_nonce_before_the_signature_fails_only_under_hardened() {
+    // The nonce is taken before the signature is checked: a forged request with the
+    // genuine client's next nonce burns it.
+    let careless = |s: &hmac_sha256::Scenario<hmac_sha256::World>| {
+        let mut taken = std::collections::HashSet::new();
+        let answers = reference_hmac_scenario(s, false);
+        s.steps
+            .iter()
+            .zip(answers)
+            .map(|(step, answer)| {
+                let key = step.header("X-Api-Key").unwrap_or_default().to_owned();
+                let nonce = step.header("X-Nonce").unwrap_or_default().to_owned();
+                if !taken.insert((key, nonce)) {
+                    return Err(Refusal::new("GA2014"));
+                }
+                answer
+            })
+            .collect()
+    };
+    let conformance = hmac_sha256::scenario(careless);
+    assert_eq!(conformance.profile(), Profile::Conformance);
+    assert_none_failed(&conformance);
+    let hardened = under_profile(Profile::Hardened, || hmac_sha256::scenario(careless));
+    assert!(
+        failed_ids(&hardened).contains(&"hmac-sha256/scenario/002".to_owned()),
+        "{hardened}"
     );
 }

@@ -1,5 +1,5 @@
 //! The `hmac-sha256` scheme (vectors/README.md, "`hmac-sha256`"): `sign`, `verify`,
-//! `error-response` and `parse-error`.
+//! `scenario`, `error-response` and `parse-error`.
 //!
 //! ```
 //! use partner_auth::harness::{Refusal, hmac_sha256};
@@ -18,10 +18,11 @@ use std::net::IpAddr;
 use serde::{Deserialize, Serialize};
 use serde_json::{Map, Value, json};
 
-pub use super::HttpRequest;
 use super::{
-    HarnessReport, RawRequest, RawState, Refusal, bad, body_bytes, headers_json, run_op, serde_op,
+    HarnessReport, RawRequest, RawState, RawStep, Refusal, bad, body_bytes, headers_json, run_op,
+    scenario_op, serde_op, typed_steps,
 };
+pub use super::{HttpRequest, Scenario, ScenarioStep};
 use crate::reference::{error_envelope_json, parse_input};
 /// A parsed error envelope (the scheme's own type).
 pub use crate::schemes::hmac::ErrorEnvelope;
@@ -255,33 +256,38 @@ fn verify_cases(
     )
 }
 
-fn verify_input(case: &Case) -> Result<VerifyInput, Answer> {
-    let raw: RawVerify = parse_input(&case.input)?;
-    let r = raw.request;
-    let client_ip = match raw.client_ip {
-        Some(text) => Some(text.parse::<IpAddr>().map_err(|_| {
+fn client_ip(text: Option<String>) -> Result<Option<IpAddr>, Answer> {
+    text.map(|text| {
+        text.parse::<IpAddr>().map_err(|_| {
             bad(
                 "client_ip",
                 "not an IPv4 or IPv6 address such as `203.0.113.7`",
             )
-        })?),
-        None => None,
-    };
+        })
+    })
+    .transpose()
+}
+
+fn key_entries(keys: Vec<RawKey>) -> Vec<KeyEntry> {
+    keys.into_iter()
+        .map(|k| KeyEntry {
+            api_key: k.api_key,
+            secret: k.secret,
+            enabled: k.enabled.unwrap_or(true),
+            allowed_ips: k.allowed_ips,
+        })
+        .collect()
+}
+
+fn verify_input(case: &Case) -> Result<VerifyInput, Answer> {
+    let raw: RawVerify = parse_input(&case.input)?;
+    let r = raw.request;
     Ok(VerifyInput {
         request: r.typed("request.")?,
         now: raw.now,
         window_seconds: raw.window_seconds.unwrap_or(DEFAULT_WINDOW_SECONDS),
-        client_ip,
-        keys: raw
-            .keys
-            .into_iter()
-            .map(|k| KeyEntry {
-                api_key: k.api_key,
-                secret: k.secret,
-                enabled: k.enabled.unwrap_or(true),
-                allowed_ips: k.allowed_ips,
-            })
-            .collect(),
+        client_ip: client_ip(raw.client_ip)?,
+        keys: key_entries(raw.keys),
         seen_nonces: raw
             .state
             .nonces
@@ -292,6 +298,63 @@ fn verify_input(case: &Case) -> Result<VerifyInput, Answer> {
             })
             .collect(),
     })
+}
+
+/// The verifier of a `scenario` case: what a `verify` case gives besides the request,
+/// the clock and the used nonces (a scenario starts with none).
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct World {
+    /// The accepted timestamp skew either side of the clock, seconds:
+    /// [`DEFAULT_WINDOW_SECONDS`] when the case does not set it.
+    pub window_seconds: i64,
+    /// The connecting address of every step; `None` means unknown.
+    pub client_ip: Option<IpAddr>,
+    /// The key directory.
+    pub keys: Vec<KeyEntry>,
+}
+
+#[derive(Deserialize)]
+#[serde(deny_unknown_fields)]
+struct RawScenario {
+    window_seconds: Option<i64>,
+    client_ip: Option<String>,
+    #[serde(default)]
+    keys: Vec<RawKey>,
+    start: i64,
+    steps: Vec<RawStep>,
+}
+
+fn scenario_input(case: &Case) -> Result<Scenario<World>, Answer> {
+    let raw: RawScenario = parse_input(&case.input)?;
+    Ok(Scenario {
+        world: World {
+            window_seconds: raw.window_seconds.unwrap_or(DEFAULT_WINDOW_SECONDS),
+            client_ip: client_ip(raw.client_ip)?,
+            keys: key_entries(raw.keys),
+        },
+        start: raw.start,
+        steps: typed_steps(raw.steps)?,
+    })
+}
+
+/// Runs every bundled `hmac-sha256` `scenario` case through `verifier` and grades it:
+/// one verifier per scenario, its steps answered in order (the authenticated API key,
+/// or a refusal with its GA code), its used nonces kept from step to step. The
+/// scenarios pin replay protection across requests: a replayed request is refused, and
+/// (under [`Profile::Hardened`](crate::vectors::Profile)) a forged request does not
+/// burn the nonce of the genuine one that follows.
+///
+/// # Panics
+/// When a bundled case cannot be typed as a [`Scenario`] (naming case and field).
+pub fn scenario(
+    verifier: impl FnMut(&Scenario<World>) -> Vec<Result<String, Refusal>>,
+) -> HarnessReport {
+    scenario_op(
+        SCHEME,
+        scenario_input,
+        |api_key: String| json!({ "api_key": api_key }),
+        verifier,
+    )
 }
 
 /// The input of an `error-response` case: the error a verifier answers with.

@@ -38,10 +38,10 @@
 //!
 //! | module | functions (ops) |
 //! |---|---|
-//! | [`hmac_sha256`] | `sign`, `verify`, `error_response`, `parse_error` |
-//! | [`signupto_hash`] | `sign`, `verify`, `parse_authorization`, `parse_response` |
-//! | [`signupto_partner_hash`] | `sign`, `verify`, `parse_authorization` |
-//! | [`signupto_token`] | `token_request`, `parse_token_response`, `sign`, `verify` |
+//! | [`hmac_sha256`] | `sign`, `verify`, `scenario`, `error_response`, `parse_error` |
+//! | [`signupto_hash`] | `sign`, `verify`, `scenario`, `parse_authorization`, `parse_response` |
+//! | [`signupto_partner_hash`] | `sign`, `verify`, `scenario`, `parse_authorization` |
+//! | [`signupto_token`] | `token_request`, `parse_token_response`, `sign`, `verify`, `scenario` |
 //! | [`partners_portal`] | `scenario`, `parse_login_response`, `parse_error_body` |
 //! | [`groupcall_customer`], [`groupcall_partner`] | `build`, `verify`, `parse_response` |
 //! | [`primitives`] | `sha1`, `sha256`, `hmac_sha1`, `hmac_sha256`, `base64_encode`, `base64_decode` |
@@ -52,6 +52,15 @@
 //!
 //! [`pinned_to_reference`] grades stricter, as `partner-auth check` grades the reference
 //! itself: for an implementation meant to do exactly what this crate's does.
+//! [`under_profile`] chooses the profile, as `check --profile` does: the `hardened`
+//! cases (a nonce recorded only after the signature verified, a bounded nonce, …) are
+//! `acceptable` under the default [`Profile::Conformance`] and must-pass under
+//! [`Profile::Hardened`].
+//!
+//! A `scenario` harness hands the implementation a whole [`Scenario`]: the verifier's
+//! configuration (`world`), a start time and the requests in order; the implementation
+//! sets up one verifier, moves its clock to [`Scenario::now`] before each step and
+//! answers every step, keeping its state (used nonces, sessions) from one to the next.
 //!
 //! A case whose `input` the harness cannot type (a field missing, of another type, or
 //! one it does not know) is a fault of the vector files, not of the implementation: the
@@ -69,8 +78,8 @@ use serde_json::Value;
 
 use crate::reference::parse_input;
 use crate::vectors::{
-    self, Answer, Case, CaseReport, Implementation, LoadedFile, Outcome, Report, Selection,
-    Strictness, Summary, bundled,
+    self, Answer, Case, CaseReport, Implementation, LoadedFile, Outcome, Profile, Report,
+    Selection, Strictness, Summary, bundled,
 };
 
 pub mod groupcall_customer;
@@ -112,6 +121,36 @@ pub struct HttpRequest {
 
 thread_local! {
     static STRICTNESS: Cell<Strictness> = const { Cell::new(Strictness::Conformance) };
+    static PROFILE: Cell<Profile> = const { Cell::new(Profile::Conformance) };
+}
+
+/// Runs `f` with every harness it calls grading under `profile`, as
+/// `partner-auth check --profile` does. By default a harness grades under
+/// [`Profile::Conformance`]: the `hardened` cases (security properties beyond what the
+/// vendors' pages decide, vectors/README.md "Profiles") are `acceptable`; under
+/// [`Profile::Hardened`] they are must-pass.
+///
+/// ```
+/// use partner_auth::harness::{Refusal, hmac_sha256, under_profile};
+/// use partner_auth::vectors::Profile;
+///
+/// // A verifier that refuses every step fails the scenarios' genuine requests, and the
+/// // report says which profile graded it.
+/// let report = under_profile(Profile::Hardened, || {
+///     hmac_sha256::scenario(|s| s.steps.iter().map(|_| Err(Refusal::new("GA2012"))).collect())
+/// });
+/// assert_eq!(report.profile(), Profile::Hardened);
+/// assert!(!report.is_conformant());
+/// ```
+pub fn under_profile<R>(profile: Profile, f: impl FnOnce() -> R) -> R {
+    struct Restore(Profile);
+    impl Drop for Restore {
+        fn drop(&mut self) {
+            PROFILE.with(|p| p.set(self.0));
+        }
+    }
+    let _restore = Restore(PROFILE.with(|p| p.replace(profile)));
+    f()
 }
 
 /// Runs `f` with every harness it calls grading as `partner-auth check` grades the
@@ -150,10 +189,16 @@ pub struct HarnessReport {
     scheme: String,
     op: String,
     strictness: Strictness,
+    profile: Profile,
     report: Report,
 }
 
 impl HarnessReport {
+    /// The profile that graded the run ([`under_profile`]).
+    pub fn profile(&self) -> Profile {
+        self.profile
+    }
+
     /// The scheme slug (`hmac-sha256`).
     pub fn scheme(&self) -> &str {
         &self.scheme
@@ -302,12 +347,14 @@ fn run_cases(
         answer,
     };
     let strictness = STRICTNESS.with(Cell::get);
-    let report = vectors::run(files, &mut imp, strictness, &selection, |_, _| {})
+    let profile = PROFILE.with(Cell::get);
+    let report = vectors::run_profile(files, &mut imp, strictness, profile, &selection, |_, _| {})
         .unwrap_or_else(|e| panic!("the {scheme} {op} harness cannot type a case: {e}"));
     HarnessReport {
         scheme: scheme.to_owned(),
         op: op.to_owned(),
         strictness,
+        profile,
         report,
     }
 }
@@ -379,6 +426,108 @@ fn refused(r: Refusal) -> Answer {
         code: r.code,
         message: "refused by the implementation".into(),
     }
+}
+
+/// One step of a verify `scenario`: a request arriving `at` seconds after the scenario's
+/// start.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct ScenarioStep {
+    /// Seconds after [`Scenario::start`]; never decreasing from one step to the next.
+    pub at: i64,
+    /// The request.
+    pub request: HttpRequest,
+}
+
+impl ScenarioStep {
+    /// The value of the first header field named `name` (case-insensitive), if any.
+    pub fn header(&self, name: &str) -> Option<&str> {
+        self.request
+            .headers
+            .iter()
+            .find(|(n, _)| n.eq_ignore_ascii_case(name))
+            .map(|(_, v)| v.as_str())
+    }
+}
+
+/// A verify `scenario`: one verifier, set up from `world` (its keys or tokens, window,
+/// …) with an empty replay store, whose clock reads `start + step.at` when each step's
+/// request arrives. The implementation answers every step in order, keeping whatever
+/// state its verifier keeps (used nonces above all) from one step to the next.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct Scenario<W> {
+    /// The verifier's configuration.
+    pub world: W,
+    /// Unix seconds of step time 0.
+    pub start: i64,
+    /// The requests, in order.
+    pub steps: Vec<ScenarioStep>,
+}
+
+impl<W> Scenario<W> {
+    /// The verifier's clock, Unix seconds, when `step` arrives.
+    pub fn now(&self, step: &ScenarioStep) -> i64 {
+        self.start + step.at
+    }
+}
+
+#[derive(Deserialize)]
+#[serde(deny_unknown_fields)]
+struct RawStep {
+    at: i64,
+    request: RawRequest,
+    /// What the step is about (informative).
+    #[serde(default)]
+    #[allow(dead_code)]
+    note: Option<String>,
+}
+
+/// The typed steps of a scenario.
+fn typed_steps(raw: Vec<RawStep>) -> Result<Vec<ScenarioStep>, Answer> {
+    raw.into_iter()
+        .enumerate()
+        .map(|(n, s)| {
+            Ok(ScenarioStep {
+                at: s.at,
+                request: s.request.typed(&format!("steps[{n}].request."))?,
+            })
+        })
+        .collect()
+}
+
+/// Runs every bundled `scenario` case of `scheme` through `imp`: `typed` reads the
+/// scenario, `valid` writes an accepted step's output object (the verify op's output),
+/// and each step is graded as `{"result": "valid", …}` or
+/// `{"result": "invalid", "error": <code>}`.
+fn scenario_op<W, O>(
+    scheme: &str,
+    typed: impl Fn(&Case) -> Result<Scenario<W>, Answer>,
+    valid: impl Fn(O) -> Value,
+    mut imp: impl FnMut(&Scenario<W>) -> Vec<Result<O, Refusal>>,
+) -> HarnessReport {
+    run_op(
+        bundled(),
+        scheme,
+        "scenario",
+        typed,
+        |_: &Case, answers: Vec<Result<O, Refusal>>| {
+            let steps = answers
+                .into_iter()
+                .map(|answer| match answer {
+                    Ok(out) => {
+                        let mut step = serde_json::Map::new();
+                        step.insert("result".into(), Value::from("valid"));
+                        if let Value::Object(mut members) = valid(out) {
+                            step.append(&mut members);
+                        }
+                        Value::Object(step)
+                    }
+                    Err(r) => serde_json::json!({ "result": "invalid", "error": r.code }),
+                })
+                .collect();
+            serde_json::json!({ "steps": Value::Array(steps) })
+        },
+        |s: &Scenario<W>| Ok(imp(s)),
+    )
 }
 
 /// A `[name, value]` header list as JSON.

@@ -1,5 +1,5 @@
 //! The `signupto-hash` scheme (vectors/README.md, "Sign-Up.to schemes"): `sign`,
-//! `verify`, `parse-authorization` and `parse-response`. Its types serve
+//! `verify`, `scenario`, `parse-authorization` and `parse-response`. Its types serve
 //! [`signupto_partner_hash`](super::signupto_partner_hash) and
 //! [`signupto_token`](super::signupto_token) too.
 //!
@@ -19,8 +19,11 @@ use std::fmt;
 use serde::{Deserialize, Serialize};
 use serde_json::{Map, Value, json};
 
-pub use super::HttpRequest;
-use super::{HarnessReport, RawRequest, RawState, Refusal, bad, headers_json, run_op, serde_op};
+use super::{
+    HarnessReport, RawRequest, RawState, RawStep, Refusal, bad, headers_json, run_op, scenario_op,
+    serde_op, typed_steps,
+};
+pub use super::{HttpRequest, Scenario, ScenarioStep};
 use crate::reference::{envelope_json, parse_input};
 /// A parsed response envelope (the scheme's own type).
 pub use crate::schemes::signupto::Envelope;
@@ -289,16 +292,22 @@ fn key_id(
         .ok_or_else(|| bad(field, format!("needs `{id_field}`")))
 }
 
+fn key_entries(raw: Vec<RawKey>, id_field: &str) -> Result<Vec<KeyEntry>, Answer> {
+    raw.into_iter()
+        .enumerate()
+        .map(|(n, k)| {
+            Ok(KeyEntry {
+                id: key_id(&format!("keys[{n}]"), id_field, k.pid, k.cid)?,
+                key: k.key,
+            })
+        })
+        .collect()
+}
+
 fn verify_input(case: &Case, id_field: &str) -> Result<VerifyInput, Answer> {
     let raw: RawVerify = parse_input(&case.input)?;
     let r = raw.request;
-    let mut keys = Vec::with_capacity(raw.keys.len());
-    for (n, k) in raw.keys.into_iter().enumerate() {
-        keys.push(KeyEntry {
-            id: key_id(&format!("keys[{n}]"), id_field, k.pid, k.cid)?,
-            key: k.key,
-        });
-    }
+    let keys = key_entries(raw.keys, id_field)?;
     let mut seen_nonces = Vec::with_capacity(raw.state.nonces.len());
     for (n, s) in raw.state.nonces.into_iter().enumerate() {
         seen_nonces.push(SeenNonce {
@@ -313,6 +322,65 @@ fn verify_input(case: &Case, id_field: &str) -> Result<VerifyInput, Answer> {
         keys,
         seen_nonces,
     })
+}
+
+/// The verifier of a `scenario` case: what a `verify` case gives besides the request,
+/// the clock and the seen nonces (a scenario starts with none).
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct World {
+    /// The accepted `Date` skew either side of the clock, seconds:
+    /// [`DEFAULT_WINDOW_SECONDS`] when the case does not set it.
+    pub window_seconds: i64,
+    /// The key directory ([`KeyEntry::id`]: company ids for Hash, partner ids for
+    /// Partner Hash).
+    pub keys: Vec<KeyEntry>,
+}
+
+#[derive(Deserialize)]
+#[serde(deny_unknown_fields)]
+struct RawScenario {
+    window_seconds: Option<i64>,
+    #[serde(default)]
+    keys: Vec<RawKey>,
+    start: i64,
+    steps: Vec<RawStep>,
+}
+
+/// Runs every bundled `signupto-hash` `scenario` case through `verifier` and grades it:
+/// one verifier per scenario, its steps answered in order (the identity a request
+/// presented, or a refusal with its code), its seen nonces kept from step to step.
+///
+/// # Panics
+/// When a bundled case cannot be typed as a [`Scenario`] (naming case and field).
+pub fn scenario(
+    verifier: impl FnMut(&Scenario<World>) -> Vec<Result<Identity, Refusal>>,
+) -> HarnessReport {
+    scenario_scheme(SCHEME, "cid", verifier)
+}
+
+/// The `scenario` harness of `signupto-hash` (key ids are `cid`) or
+/// `signupto-partner-hash` (`pid`).
+pub(super) fn scenario_scheme(
+    scheme: &str,
+    id_field: &'static str,
+    verifier: impl FnMut(&Scenario<World>) -> Vec<Result<Identity, Refusal>>,
+) -> HarnessReport {
+    scenario_op(
+        scheme,
+        |case: &Case| {
+            let raw: RawScenario = parse_input(&case.input)?;
+            Ok(Scenario {
+                world: World {
+                    window_seconds: raw.window_seconds.unwrap_or(DEFAULT_WINDOW_SECONDS),
+                    keys: key_entries(raw.keys, id_field)?,
+                },
+                start: raw.start,
+                steps: typed_steps(raw.steps)?,
+            })
+        },
+        identity_json,
+        verifier,
+    )
 }
 
 /// The input of a `parse-authorization` case.

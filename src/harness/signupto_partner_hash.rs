@@ -1,5 +1,5 @@
 //! The `signupto-partner-hash` scheme (vectors/README.md, "Sign-Up.to schemes"): `sign`,
-//! `verify` and `parse-authorization`, with the input and output types of
+//! `verify`, `scenario` and `parse-authorization`, with the input and output types of
 //! [`signupto_hash`](super::signupto_hash).
 //!
 //! ```
@@ -19,7 +19,7 @@
 
 pub use super::signupto_hash::{
     Authorization, AuthorizationInput, DEFAULT_WINDOW_SECONDS, HttpRequest, Identity, KeyEntry,
-    SeenNonce, SignInput, SignOutput, VerifyInput,
+    Scenario, ScenarioStep, SeenNonce, SignInput, SignOutput, VerifyInput, World,
 };
 use super::{HarnessReport, Refusal};
 
@@ -39,6 +39,17 @@ pub fn sign(signer: impl FnMut(&SignInput) -> Result<SignOutput, Refusal>) -> Ha
 /// When a bundled case cannot be typed as a [`VerifyInput`] (naming case and field).
 pub fn verify(verifier: impl FnMut(&VerifyInput) -> Result<Identity, Refusal>) -> HarnessReport {
     super::signupto_hash::verify_scheme("signupto-partner-hash", "pid", verifier)
+}
+
+/// Runs every bundled `signupto-partner-hash` `scenario` case through `verifier` and
+/// grades it. [`KeyEntry::id`] is a partner id.
+///
+/// # Panics
+/// When a bundled case cannot be typed as a [`Scenario`] (naming case and field).
+pub fn scenario(
+    verifier: impl FnMut(&Scenario<World>) -> Vec<Result<Identity, Refusal>>,
+) -> HarnessReport {
+    super::signupto_hash::scenario_scheme("signupto-partner-hash", "pid", verifier)
 }
 
 /// Runs every bundled `signupto-partner-hash` `parse-authorization` case through

@@ -1,5 +1,5 @@
 //! The `signupto-token` scheme (vectors/README.md, "Sign-Up.to schemes"):
-//! `token-request`, `parse-token-response`, `sign` and `verify`. Responses, identities
+//! `token-request`, `parse-token-response`, `sign`, `verify` and `scenario`. Responses, identities
 //! and requests use the types of [`signupto_hash`](super::signupto_hash).
 //!
 //! ```
@@ -23,10 +23,13 @@ use std::fmt;
 use serde::{Deserialize, Serialize};
 use serde_json::Value;
 
-pub use super::HttpRequest;
 pub use super::signupto_hash::{DEFAULT_WINDOW_SECONDS, Identity, ResponseInput};
 use super::signupto_hash::{RawId, id, identity_json};
-use super::{HarnessReport, RawRequest, RawState, Refusal, request_json, run_op, serde_op};
+use super::{
+    HarnessReport, RawRequest, RawState, RawStep, Refusal, request_json, run_op, scenario_op,
+    serde_op, typed_steps,
+};
+pub use super::{HttpRequest, Scenario, ScenarioStep};
 use crate::reference::parse_input;
 use crate::vectors::{Answer, Case, bundled};
 
@@ -229,17 +232,23 @@ struct RawVerify {
     state: RawState<RawNonce>,
 }
 
+fn issued_tokens(raw: Vec<RawToken>) -> Result<Vec<IssuedToken>, Answer> {
+    raw.into_iter()
+        .enumerate()
+        .map(|(n, t)| {
+            Ok(IssuedToken {
+                cid: id(&format!("tokens[{n}].cid"), t.cid)?,
+                uid: id(&format!("tokens[{n}].uid"), t.uid)?,
+                token: t.token,
+                expiry: t.expiry,
+            })
+        })
+        .collect()
+}
+
 fn verify_input(case: &Case) -> Result<VerifyInput, Answer> {
     let raw: RawVerify = parse_input(&case.input)?;
-    let mut tokens = Vec::with_capacity(raw.tokens.len());
-    for (n, t) in raw.tokens.into_iter().enumerate() {
-        tokens.push(IssuedToken {
-            cid: id(&format!("tokens[{n}].cid"), t.cid)?,
-            uid: id(&format!("tokens[{n}].uid"), t.uid)?,
-            token: t.token,
-            expiry: t.expiry,
-        });
-    }
+    let tokens = issued_tokens(raw.tokens)?;
     Ok(VerifyInput {
         request: raw.request.typed("request.")?,
         now: raw.now,
@@ -270,6 +279,54 @@ pub fn verify(verifier: impl FnMut(&VerifyInput) -> Result<Identity, Refusal>) -
         "verify",
         verify_input,
         |_: &Case, who: Identity| -> Value { identity_json(who) },
+        verifier,
+    )
+}
+
+/// The verifier of a `scenario` case: what a `verify` case gives besides the request,
+/// the clock and the seen nonces (a scenario starts with none).
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct World {
+    /// The accepted `Date` skew either side of the clock, seconds:
+    /// [`DEFAULT_WINDOW_SECONDS`] when the case does not set it.
+    pub window_seconds: i64,
+    /// The tokens issued.
+    pub tokens: Vec<IssuedToken>,
+}
+
+#[derive(Deserialize)]
+#[serde(deny_unknown_fields)]
+struct RawScenario {
+    window_seconds: Option<i64>,
+    #[serde(default)]
+    tokens: Vec<RawToken>,
+    start: i64,
+    steps: Vec<RawStep>,
+}
+
+/// Runs every bundled `signupto-token` `scenario` case through `verifier` and grades
+/// it: one verifier per scenario, its steps answered in order (the identity the token
+/// was issued for, or a refusal), its seen nonces kept from step to step.
+///
+/// # Panics
+/// When a bundled case cannot be typed as a [`Scenario`] (naming case and field).
+pub fn scenario(
+    verifier: impl FnMut(&Scenario<World>) -> Vec<Result<Identity, Refusal>>,
+) -> HarnessReport {
+    scenario_op(
+        SCHEME,
+        |case: &Case| {
+            let raw: RawScenario = parse_input(&case.input)?;
+            Ok(Scenario {
+                world: World {
+                    window_seconds: raw.window_seconds.unwrap_or(DEFAULT_WINDOW_SECONDS),
+                    tokens: issued_tokens(raw.tokens)?,
+                },
+                start: raw.start,
+                steps: typed_steps(raw.steps)?,
+            })
+        },
+        identity_json,
         verifier,
     )
 }
