@@ -37,6 +37,7 @@ for t in "${targets[@]}"; do
   dirs=("$scratch/$t")
   [ -d "fuzz/corpus/$t" ] && dirs+=("fuzz/corpus/$t")
   [ -d "fuzz/regressions/$t" ] && dirs+=("fuzz/regressions/$t")
+  while read -r extra; do dirs+=("$extra"); done < <(fuzz_seed_dirs_for "$here" "$t")
   dict="$(fuzz_dict_for "$here" "$t")"
   log="$scratch/$t.log"
   echo "==> fuzz $t for ${secs}s (dict $(basename "$dict"))"

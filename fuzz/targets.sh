@@ -16,3 +16,12 @@ fuzz_dict_for() {
   local own="$dir/dict/${target%%_*}.dict"
   if [ -f "$own" ]; then echo "$own"; else echo "$dir/dict/json.dict"; fi
 }
+
+# Prints the seed directories of a target besides its committed corpus
+# (fuzz/corpus/<target>/) and past findings (fuzz/regressions/<target>/): the
+# vector-file loader's seeds are the vector files themselves (the repository's
+# vectors/, read recursively by libFuzzer), never copies of them.
+fuzz_seed_dirs_for() {
+  local dir="$1" target="$2"
+  if [ "$target" = vector_file ]; then echo "$(dirname "$dir")/vectors"; fi
+}

@@ -302,12 +302,12 @@ pub fn vector_file(data: &[u8]) {
 }
 
 /// Seed inputs for each target, derived from the vector files: `(target, bytes)`.
+/// The `vector_file` target has none here: its seeds are the vector files themselves,
+/// handed to the fuzzer from `vectors/` at run time (fuzz/targets.sh,
+/// `fuzz_seed_dirs_for`) rather than committed as copies.
 pub fn seeds(files: &[crate::vectors::LoadedFile]) -> Vec<(&'static str, Vec<u8>)> {
     let mut out = Vec::new();
     for f in files {
-        if let Ok(text) = std::fs::read(&f.path) {
-            out.push(("vector_file", text));
-        }
         if f.file.scheme == "partners-portal" {
             portal_seeds(&f.file, &mut out);
             continue;
