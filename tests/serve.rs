@@ -223,8 +223,8 @@ fn probe_conforms_for_every_signupto_scheme_and_the_log_holds_no_secret() {
         log.contains("POST /v1/token 200 scheme=signupto-token code=-"),
         "{log}"
     );
-    // One line per request: 12 + 11 + 8 probe cases and the token request above.
-    assert_eq!(log.lines().count(), 32, "{log}");
+    // One line per request: 15 + 16 + 8 probe cases and the token request above.
+    assert_eq!(log.lines().count(), 40, "{log}");
     for secret in [
         HASH_KEY,
         PARTNER_KEY,

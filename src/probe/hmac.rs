@@ -7,6 +7,7 @@
 //! (`"success":false`) carrying that code.
 
 use super::{CaseResult, Expect, Outgoing, ProbeError, Prober, Reply};
+use crate::encoding::parse_http_date;
 use crate::schemes::hmac::{
     SignRequest, Signer, describe_code, generate_nonce, parse_error_envelope,
 };
@@ -17,6 +18,32 @@ use crate::{Clock, SystemClock};
 /// How far from now the stale and future timestamps are: an hour, far outside the
 /// vendor's ±60 s.
 pub const STALE_SECS: i64 = 3600;
+
+/// The vendor's window either side of the server's clock: "must be within ±60s of
+/// server time".
+pub const WINDOW_SECS: i64 = 60;
+
+/// How old the near-stale case is: 90 s, outside the page's 60 s but inside the 300 s
+/// many other APIs use, so a server with a wider window is caught.
+pub const STALE_NEAR_SECS: i64 = 90;
+
+/// The most the probe may be unsure of the server's clock (either way, including the
+/// request's transit) and still send the exact ±60 s edge cases, each inside one
+/// second of the server's clock.
+pub const EDGE_MAX_UNCERTAINTY_MS: i64 = 200;
+
+/// How many extra requests (refused for a missing `X-Api-Key`, so with no effect) the
+/// probe may send to learn the server's clock from its `Date` header when the envelope
+/// carries no millisecond `timestamp`.
+pub const CLOCK_SAMPLES: usize = 12;
+
+/// The spacing of those requests: not a divisor of a second, so that they fall at
+/// different points of the server's seconds.
+pub const CLOCK_SAMPLE_GAP_MS: u64 = 87;
+
+/// How many signatures the probe draws at most to find one holding `+` or `/` (each
+/// misses with odds (62/64)^43 ≈ 1/4).
+pub const URL_SAFE_TRIES: usize = 64;
 
 /// Runs the HMAC-SHA256 cases against the GET route `path` (and [`POST_PATH`] for the
 /// body cases).
@@ -47,19 +74,19 @@ pub async fn probe(
     let target = format!("{prefix}{path}");
     let post_target = format!("{prefix}{POST_PATH}");
     let clock = SystemClock;
-    let sign = |signer: &Signer,
-                method: &str,
-                target: &str,
-                body: &[u8],
-                timestamp: i64|
+    let sign_with = |signer: &Signer,
+                     method: &str,
+                     target: &str,
+                     body: &[u8],
+                     timestamp: i64,
+                     nonce: &str|
      -> Result<Outgoing, ProbeError> {
-        let nonce = generate_nonce();
         let signed = signer
             .sign(&SignRequest {
                 method,
                 target,
                 timestamp,
-                nonce: &nonce,
+                nonce,
                 body,
             })
             .map_err(bad)?;
@@ -78,11 +105,21 @@ pub async fn probe(
             body: body.to_vec(),
         })
     };
+    let sign = |signer: &Signer, method: &str, target: &str, body: &[u8], timestamp: i64| {
+        sign_with(signer, method, target, body, timestamp, &generate_nonce())
+    };
     let now = || clock.now_secs();
     let mut results = Vec::new();
 
     let valid = sign(&signer, "GET", &target, b"", now())?;
-    results.push(check(prober, "valid", &valid, Expect::Accept, &secrets).await?);
+    let reply = prober.send("valid", &valid).await?;
+    let mut server_clock = ServerClock::default();
+    server_clock.learn(&reply);
+    results.push(super::fail_redirect(
+        grade("valid", Expect::Accept, &reply, &secrets),
+        &reply,
+        &secrets,
+    ));
     results.push(check(prober, "replay", &valid, reject("GA2014"), &secrets).await?);
 
     let lead = br#"{"name":"partner-auth probe","country":"PT"}"#;
@@ -117,18 +154,7 @@ pub async fn probe(
     );
 
     let mut tampered = sign(&signer, "GET", &target, b"", now())?;
-    for (name, value) in &mut tampered.headers {
-        if name == "Authorization" {
-            // The first Base64 character stands for 6 bits of the MAC: another letter
-            // keeps the shape and changes the digest.
-            let sig = value.split_off("HMAC-SHA256 ".len());
-            let mut chars = sig.chars();
-            let first = chars.next().unwrap_or('A');
-            let swapped = if first == 'A' { 'B' } else { 'A' };
-            value.push(swapped);
-            value.push_str(chars.as_str());
-        }
-    }
+    set_signature(&mut tampered, swap_first);
     results.push(
         check(
             prober,
@@ -151,6 +177,143 @@ pub async fn probe(
         )
         .await?,
     );
+
+    // The body bytes are signed: the same JSON written with other bytes is another
+    // body, and a server that verifies a re-serialisation accepts it.
+    let mut reserialised = sign(&signer, "POST", &post_target, lead, now())?;
+    reserialised.body = br#"{ "name": "partner-auth probe", "country": "PT" }"#.to_vec();
+    results.push(
+        check(
+            prober,
+            "reserialised-body",
+            &reserialised,
+            reject("GA2012"),
+            &secrets,
+        )
+        .await?,
+    );
+
+    // Base64 is case-sensitive: the valid signature with its letters' case flipped is
+    // another MAC, which only a case-insensitive comparison accepts.
+    let mut flipped = sign(&signer, "GET", &target, b"", now())?;
+    set_signature(&mut flipped, |sig| {
+        sig.chars()
+            .map(|c| {
+                if c.is_ascii_uppercase() {
+                    c.to_ascii_lowercase()
+                } else {
+                    c.to_ascii_uppercase()
+                }
+            })
+            .collect()
+    });
+    results.push(
+        check(
+            prober,
+            "signature-case-flipped",
+            &flipped,
+            reject("GA2012"),
+            &secrets,
+        )
+        .await?
+        .hardened(),
+    );
+
+    // The page's Base64 is the standard alphabet (RFC 4648 §4); the URL-safe one (§5)
+    // differs only where the signature holds `+` or `/`, so the nonce is drawn again
+    // until it does.
+    let mut url_safe = None;
+    for _ in 0..URL_SAFE_TRIES {
+        let out = sign(&signer, "GET", &target, b"", now())?;
+        if signature_of(&out).is_some_and(|s| s.contains(['+', '/'])) {
+            url_safe = Some(out);
+            break;
+        }
+    }
+    if let Some(mut out) = url_safe {
+        set_signature(&mut out, |sig| sig.replace('+', "-").replace('/', "_"));
+        results.push(
+            check(
+                prober,
+                "url-safe-signature",
+                &out,
+                reject("GA2012"),
+                &secrets,
+            )
+            .await?,
+        );
+    }
+
+    // A forged request must not burn its nonce: the genuine request with the same nonce
+    // is still accepted (the nonce is recorded only once the signature verified).
+    let nonce = generate_nonce();
+    let genuine = sign_with(&signer, "GET", &target, b"", now(), &nonce)?;
+    let mut forged = genuine.clone();
+    set_signature(&mut forged, swap_first);
+    results.push(check(prober, "forged-nonce", &forged, reject("GA2012"), &secrets).await?);
+    results.push(
+        check(
+            prober,
+            "genuine-after-forged",
+            &genuine,
+            Expect::Accept,
+            &secrets,
+        )
+        .await?
+        .hardened(),
+    );
+
+    // The window is the page's ±60 s of the server's clock.
+    if !server_clock.precise() {
+        server_clock
+            .refine(prober, &sign(&signer, "GET", &target, b"", now())?)
+            .await;
+    }
+    let server_now = server_clock.now_secs();
+    let stale_near = sign(
+        &signer,
+        "GET",
+        &target,
+        b"",
+        server_now.unwrap_or_else(now) - STALE_NEAR_SECS,
+    )?;
+    let mut stale_near =
+        check(prober, "stale-90s", &stale_near, reject("GA2013"), &secrets).await?;
+    stale_near
+        .got
+        .push_str(&format!(" ({})", server_clock.describe()));
+    results.push(stale_near);
+    if server_clock.precise() {
+        for (name, offset, expect) in [
+            ("window-past-59s", -(WINDOW_SECS - 1), Expect::Accept),
+            ("window-past-61s", -(WINDOW_SECS + 1), reject("GA2013")),
+            ("window-future-60s", WINDOW_SECS, Expect::Accept),
+            ("window-future-61s", WINDOW_SECS + 1, reject("GA2013")),
+        ] {
+            let second = server_clock.inside_one_second().await;
+            let out = sign(&signer, "GET", &target, b"", second + offset)?;
+            let mut result = check(prober, name, &out, expect, &secrets).await?;
+            result.got.push_str(&format!(
+                " (stamped {offset:+} s from the server's second, {})",
+                server_clock.describe()
+            ));
+            results.push(result);
+        }
+    } else {
+        results.push(
+            CaseResult {
+                name: "window-edges".into(),
+                expect: Expect::Accept,
+                got: format!("not sent: {}", server_clock.describe()),
+                pass: false,
+                reason: Some(format!(
+                    "the server's clock could not be learned to within ±{EDGE_MAX_UNCERTAINTY_MS} ms (from the envelope's `timestamp` in ms or the `Date` header), so the exact ±{WINDOW_SECS} s edges cannot be placed"
+                )),
+                profile: super::Profile::Conformance,
+            }
+            .hardened(),
+        );
+    }
 
     for (header, code) in [
         ("X-Api-Key", "GA2001"),
@@ -179,6 +342,138 @@ pub async fn probe(
 
 fn reject(code: &'static str) -> Expect {
     Expect::Reject { code }
+}
+
+/// The Base64 signature in `Authorization`.
+fn signature_of(out: &Outgoing) -> Option<&str> {
+    out.headers
+        .iter()
+        .find(|(n, _)| n == "Authorization")
+        .and_then(|(_, v)| v.strip_prefix("HMAC-SHA256 "))
+}
+
+/// Replaces the signature in `Authorization` by `change(signature)`.
+fn set_signature(out: &mut Outgoing, change: impl Fn(&str) -> String) {
+    for (name, value) in &mut out.headers {
+        if name == "Authorization"
+            && let Some(sig) = value.strip_prefix("HMAC-SHA256 ")
+        {
+            *value = format!("HMAC-SHA256 {}", change(sig));
+        }
+    }
+}
+
+/// The first Base64 character stands for 6 bits of the MAC: another letter keeps the
+/// shape and changes the digest.
+fn swap_first(sig: &str) -> String {
+    let mut chars = sig.chars();
+    let first = chars.next().unwrap_or('A');
+    let swapped = if first == 'A' { 'B' } else { 'A' };
+    format!("{swapped}{}", chars.as_str())
+}
+
+/// What the probe knows of the server's clock: the range its offset from this
+/// machine's clock lies in (server ms − local ms), narrowed by every answer that shows
+/// the server's time, and the longest round trip seen.
+#[derive(Debug, Default)]
+struct ServerClock {
+    range: Option<(i64, i64)>,
+    source: Option<&'static str>,
+    round_trip_ms: i64,
+}
+
+impl ServerClock {
+    /// Narrows the range with one answer: the envelope's `timestamp` (Unix ms) or else
+    /// the `Date` header (a whole second), read at some instant between sending and
+    /// receiving.
+    fn learn(&mut self, reply: &Reply) {
+        self.round_trip_ms = self.round_trip_ms.max(reply.received_ms - reply.sent_ms);
+        let stamp = serde_json::from_slice::<serde_json::Value>(&reply.body)
+            .ok()
+            .and_then(|v| v.get("timestamp").and_then(serde_json::Value::as_i64))
+            // Unix milliseconds since 2001: anything smaller is not in milliseconds.
+            .filter(|ms| *ms > 1_000_000_000_000);
+        let (low, high, source) = if let Some(ms) = stamp {
+            (ms, ms, "the envelope's `timestamp`")
+        } else if let Some(secs) = reply.date.as_deref().and_then(parse_http_date) {
+            (secs * 1000, secs * 1000 + 999, "the `Date` header")
+        } else {
+            return;
+        };
+        let seen = (low - reply.received_ms, high - reply.sent_ms);
+        self.range = Some(match self.range {
+            // Clocks that disagree with what was seen (a server clock that jumped)
+            // start over from the newest answer.
+            Some((lo, hi)) if lo.max(seen.0) <= hi.min(seen.1) => (lo.max(seen.0), hi.min(seen.1)),
+            _ => seen,
+        });
+        self.source = Some(source);
+    }
+
+    /// How far the server's clock may be from the middle of the range when a request
+    /// gets there: half the range and a round trip.
+    fn uncertainty_ms(&self) -> Option<i64> {
+        self.range
+            .map(|(lo, hi)| (hi - lo + 1) / 2 + self.round_trip_ms)
+    }
+
+    fn precise(&self) -> bool {
+        self.uncertainty_ms()
+            .is_some_and(|u| u <= EDGE_MAX_UNCERTAINTY_MS)
+    }
+
+    /// Sends `harmless` (stripped of `X-Api-Key`, so refused GA2001 with no effect) at
+    /// most [`CLOCK_SAMPLES`] times, [`CLOCK_SAMPLE_GAP_MS`] apart, until the range is
+    /// narrow enough. An answer that does not come is simply not learnt from.
+    async fn refine(&mut self, prober: &Prober, harmless: &Outgoing) {
+        let mut out = harmless.clone();
+        out.headers
+            .retain(|(n, _)| !n.eq_ignore_ascii_case("X-Api-Key"));
+        for _ in 0..CLOCK_SAMPLES {
+            if self.precise() {
+                return;
+            }
+            tokio::time::sleep(std::time::Duration::from_millis(CLOCK_SAMPLE_GAP_MS)).await;
+            match prober.send("server-clock", &out).await {
+                Ok(reply) => self.learn(&reply),
+                Err(_) => return,
+            }
+        }
+    }
+
+    /// The server's time now, in whole seconds, when known at all.
+    fn now_secs(&self) -> Option<i64> {
+        let (lo, hi) = self.range?;
+        Some((SystemClock.now_millis() + (lo + hi) / 2).div_euclid(1000))
+    }
+
+    /// Waits until a request sent now reaches the server inside one second of its
+    /// clock, whatever the uncertainty, and returns that second.
+    async fn inside_one_second(&self) -> i64 {
+        let Some((lo, hi)) = self.range else {
+            return SystemClock.now_secs();
+        };
+        loop {
+            let local = SystemClock.now_millis();
+            let earliest = local + lo;
+            let latest = local + hi + self.round_trip_ms;
+            let second = earliest.div_euclid(1000);
+            if latest.div_euclid(1000) == second {
+                return second;
+            }
+            // Wait for the next second of the server's clock to begin.
+            let wait = (second + 1) * 1000 - earliest + 1;
+            tokio::time::sleep(std::time::Duration::from_millis(wait.clamp(1, 1000) as u64)).await;
+        }
+    }
+
+    /// For people: where the clock came from and how sure the probe is of it.
+    fn describe(&self) -> String {
+        match (self.source, self.uncertainty_ms()) {
+            (Some(source), Some(u)) => format!("server clock from {source}, ±{u} ms"),
+            _ => "the server's clock is unknown (no millisecond `timestamp` in the envelope, no `Date` header): this machine's clock was used".to_owned(),
+        }
+    }
 }
 
 async fn check(
@@ -237,5 +532,6 @@ fn grade(name: &str, expect: Expect, reply: &Reply, secrets: &[String]) -> CaseR
         got,
         pass: reason.is_none(),
         reason,
+        profile: super::Profile::Conformance,
     }
 }

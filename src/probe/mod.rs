@@ -62,6 +62,49 @@ impl std::fmt::Display for Expect {
     }
 }
 
+/// Which set of cases a run must pass: `conformance` (the default: what the vendor's
+/// page requires) or `hardened` (also the security properties the page leaves unsaid,
+/// such as an exact-case signature comparison or a nonce recorded only once the
+/// signature verified). Under `conformance` a failing hardened case is reported as
+/// informational and does not fail the run.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Default)]
+pub enum Profile {
+    /// What the vendor's page requires.
+    #[default]
+    Conformance,
+    /// Conformance plus the security properties beyond the page.
+    Hardened,
+}
+
+impl Profile {
+    /// The profile's name as `--profile` takes it.
+    pub fn name(self) -> &'static str {
+        match self {
+            Profile::Conformance => "conformance",
+            Profile::Hardened => "hardened",
+        }
+    }
+}
+
+impl std::str::FromStr for Profile {
+    type Err = String;
+    fn from_str(s: &str) -> Result<Self, String> {
+        match s {
+            "conformance" => Ok(Profile::Conformance),
+            "hardened" => Ok(Profile::Hardened),
+            _ => Err(format!(
+                "unknown profile `{s}`; use `conformance` (the default) or `hardened`"
+            )),
+        }
+    }
+}
+
+impl std::fmt::Display for Profile {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str(self.name())
+    }
+}
+
 /// One case's result.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct CaseResult {
@@ -75,6 +118,22 @@ pub struct CaseResult {
     pub pass: bool,
     /// Why it does not, when it does not.
     pub reason: Option<String>,
+    /// The profile the case belongs to: a failing [`Profile::Hardened`] case fails only
+    /// a hardened run.
+    pub profile: Profile,
+}
+
+impl CaseResult {
+    /// Whether this result fails a run under `profile`.
+    pub fn fails_under(&self, profile: Profile) -> bool {
+        !self.pass && self.profile <= profile
+    }
+
+    /// The same result, as a case of the hardened profile.
+    pub fn hardened(mut self) -> Self {
+        self.profile = Profile::Hardened;
+        self
+    }
 }
 
 /// Why a probe could not run.
@@ -131,6 +190,12 @@ pub struct Reply {
     pub body: Vec<u8>,
     /// The `Location` header of a 3xx answer (never followed).
     pub location: Option<String>,
+    /// The `Date` header, when the server sent one.
+    pub date: Option<String>,
+    /// This machine's clock, in Unix milliseconds, when the request was sent.
+    pub sent_ms: i64,
+    /// This machine's clock, in Unix milliseconds, when the whole answer was read.
+    pub received_ms: i64,
 }
 
 impl Reply {
@@ -223,6 +288,8 @@ impl Prober {
         let method = reqwest::Method::from_bytes(out.method.as_bytes())
             .map_err(|_| no_answer(format!("`{}` is not a method", out.method)))?;
         let mut request = self.client.request(method, &url).body(out.body.clone());
+        let clock = crate::SystemClock;
+        let sent_ms = crate::Clock::now_millis(&clock);
         for (name, value) in &out.headers {
             request = request.header(name, value);
         }
@@ -237,6 +304,11 @@ impl Prober {
             .headers()
             .get(reqwest::header::LOCATION)
             .map(|v| String::from_utf8_lossy(v.as_bytes()).into_owned());
+        let date = response
+            .headers()
+            .get(reqwest::header::DATE)
+            .and_then(|v| v.to_str().ok())
+            .map(str::to_owned);
         let body = response
             .bytes()
             .await
@@ -247,6 +319,9 @@ impl Prober {
             code,
             body,
             location,
+            date,
+            sent_ms,
+            received_ms: crate::Clock::now_millis(&clock),
         })
     }
 }
