@@ -7,6 +7,8 @@
 // Runs the `partner-auth` binary, built with the `cli` feature.
 #![cfg(feature = "cli")]
 
+// Only `require_python` is used here.
+#[allow(dead_code)]
 mod common;
 
 use std::collections::BTreeMap;
