@@ -602,3 +602,28 @@ async fn token_cases(
     );
     Ok(results)
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn refusals_without_a_code_are_graded_by_the_vendors_text() {
+        // A wrong signature must be answered as one.
+        assert_eq!(
+            wrong_reason("SIGNATURE_MISMATCH", "Bad signature: 9ec6"),
+            None
+        );
+        assert_eq!(wrong_reason("SIGNATURE_MISMATCH", "bad signature"), None);
+        assert!(wrong_reason("SIGNATURE_MISMATCH", "Unauthorized").is_some());
+        // A right signature must not be.
+        for code in ["NONCE_REPLAYED", "DATE_OUT_OF_WINDOW"] {
+            let reason = wrong_reason(code, "Bad signature").unwrap();
+            assert!(reason.contains(code), "{reason}");
+            assert_eq!(wrong_reason(code, "Nonce already used"), None);
+        }
+        // No documented text: anything goes, a bad signature included.
+        assert_eq!(wrong_reason("UNKNOWN_CREDENTIALS", "Bad signature"), None);
+        assert_eq!(wrong_reason("MISSING_DATE", "Bad signature"), None);
+    }
+}
