@@ -56,6 +56,18 @@ const CATCHES: &[(&str, &[&str])] = &[
             "signupto-partner-hash:genuine-after-forged",
         ],
     ),
+    (
+        "hmac-verified-signature-cache",
+        &["hmac-sha256:nonce-changed", "hmac-sha256:timestamp-changed"],
+    ),
+    (
+        "sut-verified-signature-cache",
+        &["signupto-hash:nonce-changed", "signupto-hash:date-changed"],
+    ),
+    (
+        "sut-uid-without-cid-accepted",
+        &["signupto-partner-hash:uid-without-cid"],
+    ),
     // Graded by the vendor's `Bad signature` text (the server names no code).
     ("sut-stale-as-bad-signature", &["signupto-hash:stale-date"]),
     ("sut-replay-as-bad-signature", &["signupto-hash:replay"]),
@@ -69,8 +81,14 @@ const CATCHES: &[(&str, &[&str])] = &[
 ];
 
 /// Allowed variants that exercise a new path of the probe and must still pass: the
-/// server's clock learnt from `Date` alone, a fractional-second window.
-const MUST_PASS: &[&str] = &["hmac-envelope-without-timestamp", "hmac-fractional-clock"];
+/// server's clock learnt from `Date` alone, a fractional-second window, a used nonce
+/// refused before the signature is checked (the changed-value cases send fresh nonces).
+const MUST_PASS: &[&str] = &[
+    "hmac-envelope-without-timestamp",
+    "hmac-fractional-clock",
+    "hmac-nonce-looked-up-first",
+    "sut-nonce-looked-up-first",
+];
 
 fn score(profile: &str, ids: &[&str]) -> (Option<i32>, String) {
     common::require_python("the server variants of tests/mutants/server");

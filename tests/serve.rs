@@ -223,8 +223,8 @@ fn probe_conforms_for_every_signupto_scheme_and_the_log_holds_no_secret() {
         log.contains("POST /v1/token 200 scheme=signupto-token code=-"),
         "{log}"
     );
-    // One line per request: 15 + 16 + 8 probe cases and the token request above.
-    assert_eq!(log.lines().count(), 40, "{log}");
+    // One line per request: 17 + 19 + 8 probe cases and the token request above.
+    assert_eq!(log.lines().count(), 45, "{log}");
     for secret in [
         HASH_KEY,
         PARTNER_KEY,
@@ -270,7 +270,7 @@ fn probe_against_a_server_that_accepts_everything_fails_naming_the_cases() {
     // An accept-everything server passes a forged-then-genuine pair; the empty id line
     // it accepts is a hardened case: informational here, a failure under `hardened`.
     assert!(
-        out.contains("non-conformant: 3 passed, 11 failed: replay,"),
+        out.contains("non-conformant: 3 passed, 13 failed: replay,"),
         "{out}"
     );
     assert!(out.contains("INFO empty-uid-line [hardened] "), "{out}");
@@ -287,7 +287,7 @@ fn probe_against_a_server_that_accepts_everything_fails_naming_the_cases() {
     assert_eq!(o.status.code(), Some(1), "{out}");
     assert!(out.contains("FAIL empty-uid-line [hardened] "), "{out}");
     assert!(
-        out.contains("non-conformant: 3 passed, 12 failed: replay,"),
+        out.contains("non-conformant: 3 passed, 14 failed: replay,"),
         "{out}"
     );
     drop(runtime);
@@ -1314,7 +1314,7 @@ fn hmac_credentials_from_a_file_replace_the_demo_key() {
     assert_eq!(o.status.code(), Some(0), "{out}");
     // No disabled key named: no GA2021 case.
     assert!(!out.contains("disabled-key"), "{out}");
-    assert!(out.contains("conformant: 23 passed"), "{out}");
+    assert!(out.contains("conformant: 25 passed"), "{out}");
     assert!(!out.contains(marker));
     // The demo key is unknown to this sandbox: GA2011 where 200 was expected.
     let o = probe("hmac-sha256", &sandbox.url, &[]);

@@ -248,6 +248,47 @@ pub async fn probe(
         );
     }
 
+    // The nonce and the timestamp are signed: the valid request (accepted above) with
+    // another nonce or a timestamp one second on is refused. A server that lets a signature stand for
+    // other values (say, a cache of signatures already verified) lets anyone replay a
+    // request by changing them.
+    let mut other_nonce = valid.clone();
+    for (name, value) in &mut other_nonce.headers {
+        if name == "X-Nonce" {
+            *value = generate_nonce();
+        }
+    }
+    results.push(
+        check(
+            prober,
+            "nonce-changed",
+            &other_nonce,
+            reject("GA2012"),
+            &secrets,
+        )
+        .await?,
+    );
+    // A fresh nonce too: the used one could be refused (GA2014) before the signature
+    // is looked at, in whatever order the server checks.
+    let mut other_time = valid.clone();
+    for (name, value) in &mut other_time.headers {
+        if name == "X-Timestamp" {
+            *value = (value.parse::<i64>().unwrap_or(0) + 1).to_string();
+        } else if name == "X-Nonce" {
+            *value = generate_nonce();
+        }
+    }
+    results.push(
+        check(
+            prober,
+            "timestamp-changed",
+            &other_time,
+            reject("GA2012"),
+            &secrets,
+        )
+        .await?,
+    );
+
     // A forged request must not burn its nonce: the genuine request with the same nonce
     // is still accepted (the nonce is recorded only once the signature verified).
     let nonce = generate_nonce();

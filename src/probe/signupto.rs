@@ -6,7 +6,9 @@
 //! an error code ([`crate::serve::ERROR_HEADER`]), it must be the reference's code.
 
 use super::{CaseResult, Expect, Outgoing, ProbeError, Prober};
-use crate::encoding::{base64_encode, format_http_date, hex_lower, random_bytes, sha1_parts};
+use crate::encoding::{
+    base64_encode, format_http_date, hex_lower, parse_http_date, random_bytes, sha1_parts,
+};
 use crate::schemes::signupto::{
     Envelope, Identity, Parts, SignRequest, Signer, Token, Variant, canonical_string,
     generate_nonce, parse_response, parse_token_response, token_headers, token_request,
@@ -178,13 +180,13 @@ fn reject(code: &'static str) -> Expect {
     Expect::Reject { code }
 }
 
-/// A request with the ids `ids` signed, and `empty` sent as an empty header in its
-/// canonical place (its line left out of the signature). Built by hand: the signer
-/// rightly refuses to write an empty id.
-fn empty_id_request(
+/// A request with the ids `ids` signed and sent, and `empty` (when given) sent as an
+/// empty header in its canonical place with its line left out of the signature. Built
+/// by hand: the signer rightly refuses an empty id or a user id without its company.
+fn hand_signed(
     variant: Variant,
     ids: Identity,
-    empty: &str,
+    empty: Option<&str>,
     key: &Secret,
     target: &str,
     now: i64,
@@ -213,7 +215,7 @@ fn empty_id_request(
         ("X-SuT-CID", &parts.cid),
         ("X-SuT-UID", &parts.uid),
     ] {
-        if name == empty {
+        if Some(name) == empty {
             headers.push((name.to_owned(), String::new()));
         } else if let Some(v) = value {
             headers.push((name.to_owned(), (*v).to_owned()));
@@ -266,6 +268,48 @@ async fn signature_cases(
         )
         .await?,
     );
+
+    // The nonce and the `Date` are signed: the valid request (accepted above) with
+    // another nonce or a `Date` one second on is refused. A server that lets a signature stand for other
+    // values (say, a cache of signatures already verified) lets anyone replay a request
+    // by changing them.
+    // Each with a fresh nonce: the used one could be refused before the signature is
+    // looked at, in whatever order the server checks.
+    for (name, changes_date) in [("nonce-changed", false), ("date-changed", true)] {
+        let mut out = valid.clone();
+        for (n, value) in &mut out.headers {
+            if n == "X-SuT-Nonce" {
+                *value = generate_nonce();
+            } else if n == "Date" && changes_date {
+                *value = parse_http_date(value)
+                    .map_or_else(|| value.clone(), |t| format_http_date(t + 1));
+            }
+        }
+        results.push(check(prober, name, &out, reject("SIGNATURE_MISMATCH"), &secrets).await?);
+    }
+
+    // The page: "If you do not supply the X-SuT-CID header you must not include a
+    // X-SuT-UID header".
+    if variant == Variant::PartnerHash
+        && let Some(uid) = who.uid
+    {
+        let ids = Identity {
+            cid: None,
+            uid: Some(uid),
+            ..who
+        };
+        let out = hand_signed(variant, ids, None, key, target, clock.now_secs());
+        results.push(
+            check(
+                prober,
+                "uid-without-cid",
+                &out,
+                reject("UID_WITHOUT_CID"),
+                &secrets,
+            )
+            .await?,
+        );
+    }
 
     let stale_date = format_http_date(clock.now_secs() - STALE_SECS);
     let stale = signer
@@ -378,7 +422,7 @@ async fn signature_cases(
             ids.cid = None;
         }
         ids.uid = None;
-        let out = empty_id_request(variant, ids, header, key, target, clock.now_secs());
+        let out = hand_signed(variant, ids, Some(header), key, target, clock.now_secs());
         let name = format!(
             "empty-{}-line",
             header.trim_start_matches("X-SuT-").to_ascii_lowercase()
