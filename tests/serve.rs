@@ -307,6 +307,17 @@ fn probe_of_a_url_that_does_not_answer_is_a_tool_error() {
     let o = probe("nope", "http://127.0.0.1:1", &[]);
     assert_eq!(o.status.code(), Some(2));
     assert!(text(&o).contains("unknown scheme `nope`"));
+    let o = probe(
+        "hmac-sha256",
+        "http://127.0.0.1:1",
+        &["--profile", "strict"],
+    );
+    let out = text(&o);
+    assert_eq!(o.status.code(), Some(2), "{out}");
+    assert!(
+        out.contains("'--profile <PROFILE>'") && out.contains("conformance, hardened"),
+        "{out}"
+    );
 }
 
 #[test]
