@@ -52,7 +52,8 @@ pub struct ProbeArgs {
     #[arg(long)]
     pub password: Option<String>,
     /// Output format: `text` (one line per case) or `json` (one object: scheme, url,
-    /// cases with name, expected, got, pass, reason; and the counts).
+    /// profile, cases with name, profile, expected, got, pass, reason; the counts, the
+    /// failed cases and the informational ones).
     #[arg(long, value_name = "FORMAT", default_value = "text", value_parser = ["text", "json"])]
     pub format: String,
     /// Which cases fail the run: `conformance` (what the vendor's page requires) or

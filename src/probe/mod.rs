@@ -3,6 +3,11 @@
 //! unknown key — sent as real HTTP requests, and each answer graded against what the
 //! spec requires.
 //!
+//! Every case belongs to a [`Profile`]: `conformance` cases check what the vendor's page
+//! requires, `hardened` ones the security properties it leaves unsaid (a forged request
+//! must not burn a nonce, a signature is compared in its exact case, an empty id line is
+//! not an absent one). The caller decides which fail a run ([`CaseResult::fails_under`]).
+//!
 //! Each scheme is one module with one `probe` function that builds its requests with the
 //! reference signer, sends them through a [`Prober`] and grades the answers in its
 //! vendor's terms; a new scheme adds `src/probe/<api>.rs`, its slugs to [`SCHEMES`] and
