@@ -23,6 +23,7 @@ error. Python 3 standard library only; every server and probe is bounded by a ti
 
 import json
 import os
+import selectors
 import subprocess
 import sys
 import tempfile
@@ -111,13 +112,14 @@ class Server:
         path = os.path.join(self.dir.name, "server.py")
         with open(path, "w", encoding="utf-8") as f:
             f.write(source)
+        # stderr to a file: a server printing tracebacks never blocks on a full pipe.
+        self.errors = open(os.path.join(self.dir.name, "stderr.txt"), "w+", encoding="utf-8")
         self.proc = subprocess.Popen(
             [sys.executable, path, "--port", "0"],
-            stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True,
+            stdout=subprocess.PIPE, stderr=self.errors, text=True,
         )
         self.url = None
         deadline = time.monotonic() + STARTUP_SECS
-        import selectors
         sel = selectors.DefaultSelector()
         sel.register(self.proc.stdout, selectors.EVENT_READ)
         while time.monotonic() < deadline:
@@ -130,8 +132,9 @@ class Server:
                     break
         sel.close()
         if self.url is None:
+            self.errors.seek(0)
+            err = self.errors.read()
             self.stop()
-            err = self.proc.stderr.read() if self.proc.stderr else ""
             raise RuntimeError(f"the server did not start within {STARTUP_SECS} s: {err.strip()[-500:]}")
 
     def stop(self):
@@ -142,9 +145,9 @@ class Server:
             except subprocess.TimeoutExpired:
                 self.proc.kill()
                 self.proc.wait()
-        for stream in (self.proc.stdout, self.proc.stderr):
-            if stream:
-                stream.close()
+        if self.proc.stdout:
+            self.proc.stdout.close()
+        self.errors.close()
         self.dir.cleanup()
 
 
