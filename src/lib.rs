@@ -177,6 +177,28 @@
 //! std::process::exit(if report.conformant() { 0 } else { 1 });
 //! # Ok::<(), Box<dyn std::error::Error>>(())
 //! ```
+//!
+//! [`vectors::run`] grades under the `conformance` profile. The files' `hardened` cases
+//! (security properties beyond what the vendors' pages decide; vectors/README.md,
+//! "Profiles") are must-pass under [`vectors::Profile::Hardened`], through
+//! [`vectors::run_profile`] (`partner-auth check --profile hardened`):
+//!
+//! ```no_run
+//! use partner_auth::reference::Reference;
+//! use partner_auth::vectors::{self, Profile, Selection, Strictness};
+//!
+//! let files = vectors::load_dir(std::path::Path::new("vectors"))?;
+//! let report = vectors::run_profile(
+//!     &files,
+//!     &mut Reference,
+//!     Strictness::Reference,
+//!     Profile::Hardened,
+//!     &Selection::default(),
+//!     |_, _| {},
+//! )?;
+//! assert_eq!(report.profile, Profile::Hardened);
+//! # Ok::<(), partner_auth::vectors::LoadError>(())
+//! ```
 
 #![cfg_attr(docsrs, feature(doc_cfg))]
 #![forbid(unsafe_code)]

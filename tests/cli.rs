@@ -85,6 +85,39 @@ fn check_is_conformant_and_lists_every_scheme() {
 }
 
 #[test]
+fn check_profile_names_its_profile_and_refuses_an_unknown_one() {
+    let o = run(&["check", "--profile", "strict"]);
+    let out = text(&o);
+    assert_eq!(o.status.code(), Some(2), "{out}");
+    assert!(
+        out.contains("--profile") && out.contains("conformance") && out.contains("hardened"),
+        "{out}"
+    );
+    // The hardened cases count as acceptable under conformance, as passed under hardened.
+    let counts = |profile: &str| {
+        let o = run(&["check", "--profile", profile, "--format", "json"]);
+        assert_eq!(o.status.code(), Some(0), "{}", text(&o));
+        let doc: serde_json::Value = serde_json::from_slice(&o.stdout).unwrap();
+        assert_eq!(doc["profile"], profile);
+        (
+            doc["total"]["passed"].as_u64().unwrap(),
+            doc["total"]["acceptable"].as_u64().unwrap(),
+        )
+    };
+    let (conformance, hardened) = (counts("conformance"), counts("hardened"));
+    assert!(hardened.0 > conformance.0, "{conformance:?} {hardened:?}");
+    assert_eq!(
+        hardened.0 - conformance.0,
+        conformance.1 - hardened.1,
+        "the same cases move from acceptable to passed"
+    );
+    let o = run(&["check", "--profile", "hardened"]);
+    assert!(text(&o).contains("profile hardened"), "{}", text(&o));
+    let o = run(&["check"]);
+    assert!(text(&o).contains("profile conformance"), "{}", text(&o));
+}
+
+#[test]
 fn a_changed_signature_fails_and_is_named() {
     let dir = copy_vectors();
     let path = dir.path().join("signupto-partner-hash.json");

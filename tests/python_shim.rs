@@ -25,8 +25,23 @@ fn python_shim_passes_every_vector_of_every_scheme() {
         "python3 is required for the independent implementation (install python3 3.11+): {python:?}"
     );
 
+    for profile in ["conformance", "hardened"] {
+        passes_every_vector_under(profile);
+    }
+}
+
+/// `check --shim … --profile <profile>`: no case failed or skipped, every scheme run.
+fn passes_every_vector_under(profile: &str) {
     let out = Command::new(BIN)
-        .args(["check", "--shim", SHIM, "--format", "json"])
+        .args([
+            "check",
+            "--shim",
+            SHIM,
+            "--format",
+            "json",
+            "--profile",
+            profile,
+        ])
         .current_dir(env!("CARGO_MANIFEST_DIR"))
         .output()
         .expect("run partner-auth check --shim");
@@ -50,9 +65,10 @@ fn python_shim_passes_every_vector_of_every_scheme() {
         }
         schemes.insert(name);
     }
+    assert_eq!(report["profile"], profile, "the report names its profile");
     assert!(
         problems.is_empty(),
-        "the Python shim does not pass {} case(s) (failed or skipped):\n{}",
+        "profile {profile}: the Python shim does not pass {} case(s) (failed or skipped):\n{}",
         problems.len(),
         problems.join("\n")
     );

@@ -5,7 +5,7 @@ use std::path::{Path, PathBuf};
 use std::process::Command;
 
 use partner_auth::reference::{self, Reference};
-use partner_auth::vectors::{self, Outcome, Selection, Strictness};
+use partner_auth::vectors::{self, Outcome, Profile, Selection, Strictness};
 
 fn vectors_dir() -> PathBuf {
     Path::new(env!("CARGO_MANIFEST_DIR")).join("vectors")
@@ -23,37 +23,100 @@ fn every_vector_passes_against_the_reference() {
             f.file.scheme
         );
     }
-    let report = vectors::run(
-        &files,
-        &mut Reference,
-        Strictness::Reference,
-        &Selection::default(),
-        |_, _| {},
-    )
-    .unwrap();
-    let failures: Vec<String> = report
-        .failures()
-        .map(|c| match &c.outcome {
-            Outcome::Failed {
-                stage,
-                expected,
-                actual,
-            } => {
-                format!(
-                    "{} [{stage}]\n  expected: {expected}\n  actual:   {actual}",
-                    c.id
-                )
+    for profile in Profile::ALL {
+        let report = vectors::run_profile(
+            &files,
+            &mut Reference,
+            Strictness::Reference,
+            profile,
+            &Selection::default(),
+            |_, _| {},
+        )
+        .unwrap();
+        assert_eq!(report.profile, profile);
+        let failures: Vec<String> = report
+            .failures()
+            .map(|c| match &c.outcome {
+                Outcome::Failed {
+                    stage,
+                    expected,
+                    actual,
+                } => {
+                    format!(
+                        "{} [{stage}]\n  expected: {expected}\n  actual:   {actual}",
+                        c.id
+                    )
+                }
+                _ => unreachable!(),
+            })
+            .collect();
+        assert!(
+            failures.is_empty(),
+            "profile {profile}: {} case(s) failed:\n{}",
+            failures.len(),
+            failures.join("\n")
+        );
+        assert_eq!(report.total().skipped, 0, "the reference skips nothing");
+        // The hardened cases: reported acceptable under conformance, passed under hardened.
+        let hardened: std::collections::HashSet<&str> = files
+            .iter()
+            .flat_map(|f| &f.file.cases)
+            .filter(|c| c.profile == Profile::Hardened)
+            .map(|c| c.id.as_str())
+            .collect();
+        for case in report.schemes.iter().flat_map(|s| &s.cases) {
+            if !hardened.contains(case.id.as_str()) {
+                continue;
             }
-            _ => unreachable!(),
-        })
-        .collect();
-    assert!(
-        failures.is_empty(),
-        "{} case(s) failed:\n{}",
-        failures.len(),
-        failures.join("\n")
-    );
-    assert_eq!(report.total().skipped, 0, "the reference skips nothing");
+            match profile {
+                Profile::Conformance => assert!(
+                    matches!(case.outcome, Outcome::Acceptable { .. }),
+                    "{}: {:?}",
+                    case.id,
+                    case.outcome
+                ),
+                Profile::Hardened => assert_eq!(case.outcome, Outcome::Passed, "{}", case.id),
+            }
+        }
+    }
+}
+
+/// Every file's hardened properties are each pinned by a case, and the four verify
+/// schemes with memory between requests hold scenarios and hardened cases.
+#[test]
+fn hardened_properties_and_scenarios_are_present() {
+    let files = vectors::load_dir(&vectors_dir()).unwrap();
+    for f in &files {
+        for id in f.file.hardened.keys() {
+            let entry = format!("hardened:{id}");
+            assert!(
+                f.file.cases.iter().any(|c| c.basis.contains(&entry)),
+                "{}: hardened property {id} is pinned by no case",
+                f.path.display()
+            );
+        }
+    }
+    for scheme in [
+        "signupto-hash",
+        "signupto-partner-hash",
+        "signupto-token",
+        "hmac-sha256",
+        "partners-portal",
+    ] {
+        let cases: Vec<_> = files
+            .iter()
+            .filter(|f| f.file.scheme == scheme)
+            .flat_map(|f| &f.file.cases)
+            .collect();
+        assert!(
+            cases.iter().any(|c| c.op == "scenario"),
+            "{scheme}: no scenario"
+        );
+        assert!(
+            cases.iter().any(|c| c.profile == Profile::Hardened),
+            "{scheme}: no hardened case"
+        );
+    }
 }
 
 #[test]
@@ -76,6 +139,72 @@ fn every_vector_file_matches_the_schema() {
             f.path.display(),
             errors.join("; ")
         );
+    }
+}
+
+/// The schema states the profile rules the loader enforces: a hardened case names a
+/// `hardened:` property and is valid or invalid; a conformance case names none.
+#[test]
+fn the_schema_holds_the_profile_rules() {
+    let schema: serde_json::Value =
+        serde_json::from_str(&std::fs::read_to_string(vectors_dir().join("schema.json")).unwrap())
+            .unwrap();
+    let validator = jsonschema::validator_for(&schema).expect("schema.json is a valid JSON Schema");
+    let doc: serde_json::Value = serde_json::from_str(
+        &std::fs::read_to_string(vectors_dir().join("hmac-sha256.json")).unwrap(),
+    )
+    .unwrap();
+    let hardened = doc["cases"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .position(|c| c["profile"] == "hardened")
+        .expect("hmac-sha256.json holds a hardened case");
+    let conformance = doc["cases"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .position(|c| c.get("profile").is_none() && c["expect"]["result"] == "invalid")
+        .unwrap();
+    assert!(validator.is_valid(&doc));
+    type Edit = Box<dyn Fn(&mut serde_json::Value)>;
+    let edits: [(&str, Edit); 5] = [
+        (
+            "a hardened case without a hardened: basis",
+            Box::new(move |d| {
+                d["cases"][hardened]["basis"] = serde_json::json!(["rfc4648#4"]);
+            }),
+        ),
+        (
+            "a hardened case graded acceptable",
+            Box::new(move |d| {
+                d["cases"][hardened]["expect"] = serde_json::json!({"result": "acceptable", "reference": "invalid", "error": "GA2004"});
+            }),
+        ),
+        (
+            "a hardened: basis on a conformance case",
+            Box::new(move |d| {
+                d["cases"][conformance]["basis"] = serde_json::json!(["hardened:NONCE_LENGTH"]);
+            }),
+        ),
+        (
+            "an unknown profile",
+            Box::new(move |d| d["cases"][hardened]["profile"] = "strict".into()),
+        ),
+        (
+            "a hardened property without `why`",
+            Box::new(|d| {
+                d["hardened"]["NONCE_LENGTH"]
+                    .as_object_mut()
+                    .unwrap()
+                    .remove("why");
+            }),
+        ),
+    ];
+    for (what, edit) in edits {
+        let mut bad = doc.clone();
+        edit(&mut bad);
+        assert!(!validator.is_valid(&bad), "the schema accepts {what}");
     }
 }
 

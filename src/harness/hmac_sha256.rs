@@ -1,14 +1,30 @@
-//! The `hmac-sha256` scheme (vectors/README.md, "`hmac-sha256`"): `sign` and `verify`.
+//! The `hmac-sha256` scheme (vectors/README.md, "`hmac-sha256`"): `sign`, `verify`,
+//! `error-response` and `parse-error`.
+//!
+//! ```
+//! use partner_auth::harness::{Refusal, hmac_sha256};
+//! use partner_auth::schemes::hmac as hm;
+//!
+//! // Here the crate's own parser; yours goes in its place.
+//! let report = hmac_sha256::parse_error(|input| {
+//!     hm::parse_error_envelope(&input.body).map_err(|e| Refusal::new(e.code()))
+//! });
+//! report.assert_conformant();
+//! ```
 
 use std::fmt;
 use std::net::IpAddr;
 
-use serde::Deserialize;
+use serde::{Deserialize, Serialize};
 use serde_json::{Map, Value, json};
 
 pub use super::HttpRequest;
-use super::{HarnessReport, Refusal, bad, body_bytes, call, headers_json, refused, run_cases};
-use crate::reference::parse_input;
+use super::{
+    HarnessReport, RawRequest, RawState, Refusal, bad, body_bytes, headers_json, run_op, serde_op,
+};
+use crate::reference::{error_envelope_json, parse_input};
+/// A parsed error envelope (the scheme's own type).
+pub use crate::schemes::hmac::ErrorEnvelope;
 use crate::vectors::{Answer, Case, LoadedFile, bundled};
 
 const SCHEME: &str = "hmac-sha256";
@@ -131,19 +147,6 @@ struct RawSign {
 
 #[derive(Deserialize)]
 #[serde(deny_unknown_fields)]
-struct RawRequest {
-    method: String,
-    target: String,
-    #[serde(default)]
-    headers: Vec<(String, String)>,
-    body: Option<String>,
-    body_base64: Option<String>,
-    body_pattern: Option<String>,
-    body_repeat: Option<usize>,
-}
-
-#[derive(Deserialize)]
-#[serde(deny_unknown_fields)]
 struct RawKey {
     api_key: String,
     secret: String,
@@ -159,13 +162,6 @@ struct RawNonce {
     nonce: String,
 }
 
-#[derive(Deserialize, Default)]
-#[serde(deny_unknown_fields)]
-struct RawState {
-    #[serde(default)]
-    nonces: Vec<RawNonce>,
-}
-
 #[derive(Deserialize)]
 #[serde(deny_unknown_fields)]
 struct RawVerify {
@@ -176,7 +172,7 @@ struct RawVerify {
     #[serde(default)]
     keys: Vec<RawKey>,
     #[serde(default)]
-    state: RawState,
+    state: RawState<RawNonce>,
 }
 
 /// Runs every bundled `hmac-sha256` `sign` case through `signer` and grades it.
@@ -189,20 +185,14 @@ pub fn sign(signer: impl FnMut(&SignInput) -> Result<SignOutput, Refusal>) -> Ha
 
 pub(super) fn sign_cases(
     files: &[LoadedFile],
-    mut signer: impl FnMut(&SignInput) -> Result<SignOutput, Refusal>,
+    signer: impl FnMut(&SignInput) -> Result<SignOutput, Refusal>,
 ) -> HarnessReport {
-    run_cases(files, SCHEME, "sign", |case: &Case| {
-        answer_sign(case, &mut signer).unwrap_or_else(|a| a)
-    })
+    run_op(files, SCHEME, "sign", sign_input, sign_output, signer)
 }
 
-fn answer_sign(
-    case: &Case,
-    signer: &mut impl FnMut(&SignInput) -> Result<SignOutput, Refusal>,
-) -> Result<Answer, Answer> {
+fn sign_input(case: &Case) -> Result<SignInput, Answer> {
     let raw: RawSign = parse_input(&case.input)?;
-    let repeated = raw.body_repeat.is_some();
-    let input = SignInput {
+    Ok(SignInput {
         body: body_bytes(
             "",
             raw.body.as_deref(),
@@ -216,13 +206,12 @@ fn answer_sign(
         nonce: raw.nonce,
         api_key: raw.api_key,
         secret: raw.secret,
-    };
-    let out = match call(signer, &input)? {
-        Ok(out) => out,
-        Err(r) => return Ok(refused(r)),
-    };
+    })
+}
+
+fn sign_output(case: &Case, out: SignOutput) -> Value {
     let bytes = &out.string_to_sign;
-    let (stage, text) = if repeated {
+    let (stage, text) = if case.input.get("body_repeat").is_some_and(|v| !v.is_null()) {
         (
             "string_to_sign_sha256",
             crate::encoding::hex_lower(&crate::encoding::sha256(bytes)),
@@ -240,7 +229,7 @@ fn answer_sign(
     json.insert(stage.into(), Value::from(text));
     json.insert("signature".into(), Value::from(out.signature));
     json.insert("headers".into(), headers_json(&out.headers));
-    Ok(Answer::Output(Value::Object(json)))
+    Value::Object(json)
 }
 
 /// Runs every bundled `hmac-sha256` `verify` case through `verifier` and grades it. The
@@ -254,17 +243,19 @@ pub fn verify(verifier: impl FnMut(&VerifyInput) -> Result<String, Refusal>) -> 
 
 fn verify_cases(
     files: &[LoadedFile],
-    mut verifier: impl FnMut(&VerifyInput) -> Result<String, Refusal>,
+    verifier: impl FnMut(&VerifyInput) -> Result<String, Refusal>,
 ) -> HarnessReport {
-    run_cases(files, SCHEME, "verify", |case: &Case| {
-        answer_verify(case, &mut verifier).unwrap_or_else(|a| a)
-    })
+    run_op(
+        files,
+        SCHEME,
+        "verify",
+        verify_input,
+        |_: &Case, api_key: String| json!({ "api_key": api_key }),
+        verifier,
+    )
 }
 
-fn answer_verify(
-    case: &Case,
-    verifier: &mut impl FnMut(&VerifyInput) -> Result<String, Refusal>,
-) -> Result<Answer, Answer> {
+fn verify_input(case: &Case) -> Result<VerifyInput, Answer> {
     let raw: RawVerify = parse_input(&case.input)?;
     let r = raw.request;
     let client_ip = match raw.client_ip {
@@ -276,19 +267,8 @@ fn answer_verify(
         })?),
         None => None,
     };
-    let input = VerifyInput {
-        request: HttpRequest {
-            body: body_bytes(
-                "request.",
-                r.body.as_deref(),
-                r.body_base64.as_deref(),
-                r.body_pattern.as_deref(),
-                r.body_repeat,
-            )?,
-            method: r.method,
-            target: r.target,
-            headers: r.headers,
-        },
+    Ok(VerifyInput {
+        request: r.typed("request.")?,
         now: raw.now,
         window_seconds: raw.window_seconds.unwrap_or(DEFAULT_WINDOW_SECONDS),
         client_ip,
@@ -311,9 +291,80 @@ fn answer_verify(
                 nonce: n.nonce,
             })
             .collect(),
-    };
-    Ok(match call(verifier, &input)? {
-        Ok(api_key) => Answer::Output(json!({ "api_key": api_key })),
-        Err(r) => refused(r),
     })
+}
+
+/// The input of an `error-response` case: the error a verifier answers with.
+#[derive(Clone, Debug, PartialEq, Eq, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct ErrorResponseInput {
+    /// The GA code (`GA2001`, …).
+    pub code: String,
+    /// The server's clock, Unix milliseconds (the envelope's `timestamp`).
+    pub timestamp_ms: i64,
+}
+
+/// The response a verifier sends for an error.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize)]
+pub struct ErrorResponse {
+    /// The HTTP status.
+    pub status: u16,
+    /// The JSON envelope, as sent (compared as JSON where the case says so).
+    pub body: String,
+}
+
+/// Runs every bundled `hmac-sha256` `error-response` case through `imp` and grades it:
+/// the status and envelope a verifier sends for a GA code, or a refusal of an unknown
+/// code.
+///
+/// # Panics
+/// When a bundled case cannot be typed as an [`ErrorResponseInput`] (naming case and
+/// field).
+pub fn error_response(
+    imp: impl FnMut(&ErrorResponseInput) -> Result<ErrorResponse, Refusal>,
+) -> HarnessReport {
+    serde_op(SCHEME, "error-response", imp)
+}
+
+/// The input of a `parse-error` case: an error response's body.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct ParseErrorInput {
+    /// The body bytes (from `body` or `body_base64`).
+    pub body: Vec<u8>,
+}
+
+#[derive(Deserialize)]
+#[serde(deny_unknown_fields)]
+struct RawParseError {
+    body: Option<String>,
+    body_base64: Option<String>,
+}
+
+/// Runs every bundled `hmac-sha256` `parse-error` case through `parser` and grades it:
+/// the envelope's members, or a refusal (`MALFORMED_ERROR_RESPONSE`).
+///
+/// # Panics
+/// When a bundled case cannot be typed as a [`ParseErrorInput`] (naming case and field).
+pub fn parse_error(
+    parser: impl FnMut(&ParseErrorInput) -> Result<ErrorEnvelope, Refusal>,
+) -> HarnessReport {
+    run_op(
+        bundled(),
+        SCHEME,
+        "parse-error",
+        |case: &Case| {
+            let raw: RawParseError = parse_input(&case.input)?;
+            Ok(ParseErrorInput {
+                body: body_bytes(
+                    "",
+                    raw.body.as_deref(),
+                    raw.body_base64.as_deref(),
+                    None,
+                    None,
+                )?,
+            })
+        },
+        |_: &Case, e: ErrorEnvelope| error_envelope_json(e),
+        parser,
+    )
 }

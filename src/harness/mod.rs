@@ -34,25 +34,53 @@
 //! assert!(report.passed() > 0);
 //! ```
 //!
+//! One module per scheme, one function per op:
+//!
+//! | module | functions (ops) |
+//! |---|---|
+//! | [`hmac_sha256`] | `sign`, `verify`, `error_response`, `parse_error` |
+//! | [`signupto_hash`] | `sign`, `verify`, `parse_authorization`, `parse_response` |
+//! | [`signupto_partner_hash`] | `sign`, `verify`, `parse_authorization` |
+//! | [`signupto_token`] | `token_request`, `parse_token_response`, `sign`, `verify` |
+//! | [`partners_portal`] | `scenario`, `parse_login_response`, `parse_error_body` |
+//! | [`groupcall_customer`], [`groupcall_partner`] | `build`, `verify`, `parse_response` |
+//! | [`primitives`] | `sha1`, `sha256`, `hmac_sha1`, `hmac_sha256`, `base64_encode`, `base64_decode` |
+//!
+//! Where every case of an op is `acceptable` (no page decides it: `hmac_sha256`
+//! `error_response`, `partners_portal` `parse_error_body`, `signupto_token`
+//! `token_request`), success and refusal both conform and only a panic fails a case.
+//!
+//! [`pinned_to_reference`] grades stricter, as `partner-auth check` grades the reference
+//! itself: for an implementation meant to do exactly what this crate's does.
+//!
 //! A case whose `input` the harness cannot type (a field missing, of another type, or
 //! one it does not know) is a fault of the vector files, not of the implementation: the
 //! harness panics naming the file, the case id and the field. A closure that panics on a
 //! case fails that case (stage `result`, actual `broken: panicked: …`) and the run goes
 //! on.
 
+use std::cell::Cell;
 use std::fmt;
 use std::panic::{AssertUnwindSafe, catch_unwind};
 
+use serde::de::DeserializeOwned;
+use serde::{Deserialize, Serialize};
 use serde_json::Value;
 
+use crate::reference::parse_input;
 use crate::vectors::{
     self, Answer, Case, CaseReport, Implementation, LoadedFile, Outcome, Report, Selection,
-    Strictness, Summary,
+    Strictness, Summary, bundled,
 };
 
+pub mod groupcall_customer;
+pub mod groupcall_partner;
 pub mod hmac_sha256;
+pub mod partners_portal;
+pub mod primitives;
 pub mod signupto_hash;
 pub mod signupto_partner_hash;
+pub mod signupto_token;
 
 /// An implementation's refusal of a case's input: the error code it fails with (the
 /// scheme's codes in vectors/README.md, `GA2012`, `MALFORMED_NONCE`, …).
@@ -82,11 +110,46 @@ pub struct HttpRequest {
     pub body: Vec<u8>,
 }
 
+thread_local! {
+    static STRICTNESS: Cell<Strictness> = const { Cell::new(Strictness::Conformance) };
+}
+
+/// Runs `f` with every harness it calls grading as `partner-auth check` grades the
+/// reference itself ([`Strictness::Reference`]): outputs compared exactly (no `compare`,
+/// `equivalent` or `free` relaxing them) and each `acceptable` case held to what its
+/// `expect.reference` documents. For an implementation meant to do what this crate
+/// does, case for case; the default grading lets it choose wherever the pages leave the
+/// choice open.
+///
+/// ```
+/// use partner_auth::harness::{Refusal, pinned_to_reference, primitives};
+///
+/// // A decoder that takes unpadded Base64 conforms (RFC 4648 leaves it open) ...
+/// let lenient = |input: &primitives::DecodeInput| {
+///     let padded = format!("{}{}", input.text, "=".repeat((4 - input.text.len() % 4) % 4));
+///     partner_auth::encoding::base64_decode(&padded).ok_or_else(|| Refusal::new("MALFORMED_BASE64"))
+/// };
+/// primitives::base64_decode(lenient).assert_conformant();
+/// // ... but does not do what the reference does.
+/// assert!(!pinned_to_reference(|| primitives::base64_decode(lenient)).is_conformant());
+/// ```
+pub fn pinned_to_reference<R>(f: impl FnOnce() -> R) -> R {
+    struct Restore(Strictness);
+    impl Drop for Restore {
+        fn drop(&mut self) {
+            STRICTNESS.with(|s| s.set(self.0));
+        }
+    }
+    let _restore = Restore(STRICTNESS.with(|s| s.replace(Strictness::Reference)));
+    f()
+}
+
 /// The graded cases of one scheme and op.
 #[derive(Clone, Debug)]
 pub struct HarnessReport {
     scheme: String,
     op: String,
+    strictness: Strictness,
     report: Report,
 }
 
@@ -137,6 +200,12 @@ impl HarnessReport {
         self.report.failures()
     }
 
+    /// How the cases were graded: [`Strictness::Conformance`], or
+    /// [`Strictness::Reference`] inside [`pinned_to_reference`].
+    pub fn strictness(&self) -> Strictness {
+        self.strictness
+    }
+
     /// The underlying runner report (every case with its outcome).
     pub fn report(&self) -> &Report {
         &self.report
@@ -160,9 +229,13 @@ impl HarnessReport {
 impl fmt::Display for HarnessReport {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         let s = self.summary();
+        let pinned = match self.strictness {
+            Strictness::Reference => " (pinned to the reference)",
+            Strictness::Conformance => "",
+        };
         writeln!(
             f,
-            "{} {}: {} of {} cases failed ({} passed, {} acceptable, {} skipped)",
+            "{} {}{pinned}: {} of {} cases failed ({} passed, {} acceptable, {} skipped)",
             self.scheme, self.op, s.failed, s.cases, s.passed, s.acceptable, s.skipped
         )?;
         if s.passed + s.acceptable == 0 {
@@ -228,19 +301,61 @@ fn run_cases(
         name: format!("harness {scheme} {op}"),
         answer,
     };
-    let report = vectors::run(
-        files,
-        &mut imp,
-        Strictness::Conformance,
-        &selection,
-        |_, _| {},
-    )
-    .unwrap_or_else(|e| panic!("the {scheme} {op} harness cannot type a case: {e}"));
+    let strictness = STRICTNESS.with(Cell::get);
+    let report = vectors::run(files, &mut imp, strictness, &selection, |_, _| {})
+        .unwrap_or_else(|e| panic!("the {scheme} {op} harness cannot type a case: {e}"));
     HarnessReport {
         scheme: scheme.to_owned(),
         op: op.to_owned(),
+        strictness,
         report,
     }
+}
+
+/// Runs the cases of `scheme`/`op` in `files` through the implementation `imp`: `typed`
+/// reads a case's input (an [`Answer::BadInput`] stops the harness, naming the field),
+/// `output` writes the implementation's output as the case's `output` object.
+fn run_op<I, O>(
+    files: &[LoadedFile],
+    scheme: &str,
+    op: &str,
+    typed: impl Fn(&Case) -> Result<I, Answer>,
+    output: impl Fn(&Case, O) -> Value,
+    mut imp: impl FnMut(&I) -> Result<O, Refusal>,
+) -> HarnessReport {
+    run_cases(files, scheme, op, |case: &Case| {
+        let input = match typed(case) {
+            Ok(input) => input,
+            Err(bad_input) => return bad_input,
+        };
+        match call(&mut imp, &input) {
+            Ok(Ok(out)) => Answer::Output(output(case, out)),
+            Ok(Err(r)) => refused(r),
+            Err(broken) => broken,
+        }
+    })
+}
+
+/// [`run_op`] over the bundled vectors for an op whose input type reads the case's
+/// `input` object as it is and whose output type writes the `output` object as it is.
+fn serde_op<I: DeserializeOwned, O: Serialize>(
+    scheme: &str,
+    op: &str,
+    imp: impl FnMut(&I) -> Result<O, Refusal>,
+) -> HarnessReport {
+    run_op(
+        bundled(),
+        scheme,
+        op,
+        |case: &Case| parse_input(&case.input),
+        |_: &Case, out: O| to_json(&out),
+        imp,
+    )
+}
+
+/// An output type as JSON; the harness's own types always serialise.
+fn to_json(out: &impl Serialize) -> Value {
+    serde_json::to_value(out).expect("harness output types serialise to JSON")
 }
 
 /// Calls the implementation, turning a panic into a [`Answer::Broken`] for that case.
@@ -274,6 +389,63 @@ fn headers_json(headers: &[(String, String)]) -> Value {
             .map(|(n, v)| Value::Array(vec![Value::from(n.as_str()), Value::from(v.as_str())]))
             .collect(),
     )
+}
+
+/// An [`HttpRequest`] as the `output` of a `build`-like op: method, target, headers,
+/// and the body as text (bytes that are not UTF-8 shown as U+FFFD).
+fn request_json(r: &HttpRequest) -> Value {
+    serde_json::json!({
+        "method": r.method,
+        "target": r.target,
+        "headers": headers_json(&r.headers),
+        "body": String::from_utf8_lossy(&r.body),
+    })
+}
+
+/// A `request` object of a case's input, in any of the body forms of vectors/README.md.
+#[derive(Deserialize)]
+#[serde(deny_unknown_fields)]
+struct RawRequest {
+    method: String,
+    target: String,
+    #[serde(default)]
+    headers: Vec<(String, String)>,
+    body: Option<String>,
+    body_base64: Option<String>,
+    body_pattern: Option<String>,
+    body_repeat: Option<usize>,
+}
+
+impl RawRequest {
+    /// The typed request; `at` prefixes the body fields in an error (`request.`).
+    fn typed(self, at: &str) -> Result<HttpRequest, Answer> {
+        Ok(HttpRequest {
+            body: body_bytes(
+                at,
+                self.body.as_deref(),
+                self.body_base64.as_deref(),
+                self.body_pattern.as_deref(),
+                self.body_repeat,
+            )?,
+            method: self.method,
+            target: self.target,
+            headers: self.headers,
+        })
+    }
+}
+
+/// A verify case's `state`: the nonces already seen, each an `N`.
+#[derive(Deserialize)]
+#[serde(deny_unknown_fields)]
+struct RawState<N> {
+    #[serde(default = "Vec::new")]
+    nonces: Vec<N>,
+}
+
+impl<N> Default for RawState<N> {
+    fn default() -> Self {
+        RawState { nonces: Vec::new() }
+    }
 }
 
 fn bad(field: &str, message: impl ToString) -> Answer {

@@ -1,14 +1,29 @@
-//! The `signupto-hash` scheme (vectors/README.md, "Sign-Up.to schemes"): `sign` and
-//! `verify`. Its types serve [`signupto_partner_hash`](super::signupto_partner_hash) too.
+//! The `signupto-hash` scheme (vectors/README.md, "Sign-Up.to schemes"): `sign`,
+//! `verify`, `parse-authorization` and `parse-response`. Its types serve
+//! [`signupto_partner_hash`](super::signupto_partner_hash) and
+//! [`signupto_token`](super::signupto_token) too.
+//!
+//! ```
+//! use partner_auth::harness::{Refusal, signupto_hash};
+//! use partner_auth::schemes::signupto as sut;
+//!
+//! // Here the crate's own parser; yours goes in its place.
+//! let report = signupto_hash::parse_response(|input| {
+//!     sut::parse_response(input.status, input.body.as_bytes()).map_err(|e| Refusal::new(e.code()))
+//! });
+//! report.assert_conformant();
+//! ```
 
 use std::fmt;
 
-use serde::Deserialize;
+use serde::{Deserialize, Serialize};
 use serde_json::{Map, Value, json};
 
 pub use super::HttpRequest;
-use super::{HarnessReport, Refusal, bad, body_bytes, call, headers_json, refused, run_cases};
-use crate::reference::parse_input;
+use super::{HarnessReport, RawRequest, RawState, Refusal, bad, headers_json, run_op, serde_op};
+use crate::reference::{envelope_json, parse_input};
+/// A parsed response envelope (the scheme's own type).
+pub use crate::schemes::signupto::Envelope;
 use crate::vectors::{Answer, Case, bundled};
 
 const SCHEME: &str = "signupto-hash";
@@ -64,7 +79,7 @@ pub struct SignOutput {
 /// An id as the vectors write it: an integer, or a decimal string above 2^53.
 #[derive(Deserialize)]
 #[serde(untagged)]
-enum RawId {
+pub(super) enum RawId {
     Number(u64),
     Text(String),
 }
@@ -82,7 +97,7 @@ struct RawSign {
     key: String,
 }
 
-fn id(field: &str, raw: Option<RawId>) -> Result<Option<u64>, Answer> {
+pub(super) fn id(field: &str, raw: Option<RawId>) -> Result<Option<u64>, Answer> {
     match raw {
         None => Ok(None),
         Some(RawId::Number(n)) => Ok(Some(n)),
@@ -104,19 +119,14 @@ pub fn sign(signer: impl FnMut(&SignInput) -> Result<SignOutput, Refusal>) -> Ha
 /// The `sign` harness of `signupto-hash` or `signupto-partner-hash`.
 pub(super) fn sign_scheme(
     scheme: &str,
-    mut signer: impl FnMut(&SignInput) -> Result<SignOutput, Refusal>,
+    signer: impl FnMut(&SignInput) -> Result<SignOutput, Refusal>,
 ) -> HarnessReport {
-    run_cases(bundled(), scheme, "sign", |case: &Case| {
-        answer_sign(case, &mut signer).unwrap_or_else(|a| a)
-    })
+    run_op(bundled(), scheme, "sign", sign_input, sign_output, signer)
 }
 
-fn answer_sign(
-    case: &Case,
-    signer: &mut impl FnMut(&SignInput) -> Result<SignOutput, Refusal>,
-) -> Result<Answer, Answer> {
+fn sign_input(case: &Case) -> Result<SignInput, Answer> {
     let raw: RawSign = parse_input(&case.input)?;
-    let input = SignInput {
+    Ok(SignInput {
         pid: id("pid", raw.pid)?,
         cid: id("cid", raw.cid)?,
         uid: id("uid", raw.uid)?,
@@ -125,14 +135,14 @@ fn answer_sign(
         date: raw.date,
         nonce: raw.nonce,
         key: raw.key,
-    };
-    Ok(match call(signer, &input)? {
-        Ok(out) => Answer::Output(json!({
-            "canonical": out.canonical,
-            "signature": out.signature,
-            "headers": headers_json(&out.headers),
-        })),
-        Err(r) => refused(r),
+    })
+}
+
+fn sign_output(_: &Case, out: SignOutput) -> Value {
+    json!({
+        "canonical": out.canonical,
+        "signature": out.signature,
+        "headers": headers_json(&out.headers),
     })
 }
 
@@ -196,17 +206,6 @@ pub struct Identity {
 
 #[derive(Deserialize)]
 #[serde(deny_unknown_fields)]
-struct RawRequest {
-    method: String,
-    target: String,
-    #[serde(default)]
-    headers: Vec<(String, String)>,
-    body: Option<String>,
-    body_base64: Option<String>,
-}
-
-#[derive(Deserialize)]
-#[serde(deny_unknown_fields)]
 struct RawKey {
     pid: Option<RawId>,
     cid: Option<RawId>,
@@ -221,13 +220,6 @@ struct RawNonce {
     nonce: String,
 }
 
-#[derive(Deserialize, Default)]
-#[serde(deny_unknown_fields)]
-struct RawState {
-    #[serde(default)]
-    nonces: Vec<RawNonce>,
-}
-
 #[derive(Deserialize)]
 #[serde(deny_unknown_fields)]
 struct RawVerify {
@@ -237,7 +229,7 @@ struct RawVerify {
     #[serde(default)]
     keys: Vec<RawKey>,
     #[serde(default)]
-    state: RawState,
+    state: RawState<RawNonce>,
 }
 
 /// Runs every bundled `signupto-hash` `verify` case through `verifier` and grades it.
@@ -256,11 +248,27 @@ pub fn verify(verifier: impl FnMut(&VerifyInput) -> Result<Identity, Refusal>) -
 pub(super) fn verify_scheme(
     scheme: &str,
     id_field: &'static str,
-    mut verifier: impl FnMut(&VerifyInput) -> Result<Identity, Refusal>,
+    verifier: impl FnMut(&VerifyInput) -> Result<Identity, Refusal>,
 ) -> HarnessReport {
-    run_cases(bundled(), scheme, "verify", |case: &Case| {
-        answer_verify(case, id_field, &mut verifier).unwrap_or_else(|a| a)
-    })
+    run_op(
+        bundled(),
+        scheme,
+        "verify",
+        |case: &Case| verify_input(case, id_field),
+        |_: &Case, who: Identity| identity_json(who),
+        verifier,
+    )
+}
+
+/// `{"identity": {…}}` with the ids the identity holds.
+pub(super) fn identity_json(who: Identity) -> Value {
+    let mut ids = Map::new();
+    for (name, value) in [("pid", who.pid), ("cid", who.cid), ("uid", who.uid)] {
+        if let Some(v) = value {
+            ids.insert(name.into(), Value::from(v));
+        }
+    }
+    json!({ "identity": ids })
 }
 
 fn key_id(
@@ -281,11 +289,7 @@ fn key_id(
         .ok_or_else(|| bad(field, format!("needs `{id_field}`")))
 }
 
-fn answer_verify(
-    case: &Case,
-    id_field: &'static str,
-    verifier: &mut impl FnMut(&VerifyInput) -> Result<Identity, Refusal>,
-) -> Result<Answer, Answer> {
+fn verify_input(case: &Case, id_field: &str) -> Result<VerifyInput, Answer> {
     let raw: RawVerify = parse_input(&case.input)?;
     let r = raw.request;
     let mut keys = Vec::with_capacity(raw.keys.len());
@@ -302,34 +306,69 @@ fn answer_verify(
             nonce: s.nonce,
         });
     }
-    let input = VerifyInput {
-        request: HttpRequest {
-            body: body_bytes(
-                "request.",
-                r.body.as_deref(),
-                r.body_base64.as_deref(),
-                None,
-                None,
-            )?,
-            method: r.method,
-            target: r.target,
-            headers: r.headers,
-        },
+    Ok(VerifyInput {
+        request: r.typed("request.")?,
         now: raw.now,
         window_seconds: raw.window_seconds.unwrap_or(DEFAULT_WINDOW_SECONDS),
         keys,
         seen_nonces,
-    };
-    Ok(match call(verifier, &input)? {
-        Ok(who) => {
-            let mut ids = Map::new();
-            for (name, value) in [("pid", who.pid), ("cid", who.cid), ("uid", who.uid)] {
-                if let Some(v) = value {
-                    ids.insert(name.into(), Value::from(v));
-                }
-            }
-            Answer::Output(json!({ "identity": ids }))
-        }
-        Err(r) => refused(r),
     })
+}
+
+/// The input of a `parse-authorization` case.
+#[derive(Clone, Debug, PartialEq, Eq, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct AuthorizationInput {
+    /// The `Authorization` header value, as received.
+    pub value: String,
+}
+
+/// A parsed `Authorization` value.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize)]
+pub struct Authorization {
+    /// The scheme token as the page writes it (`SuTHash`, `SuTPartnerHash`, `SuTToken`).
+    pub scheme: String,
+    /// The credentials: the signature's hex, or the token.
+    pub credentials: String,
+}
+
+/// Runs every bundled `signupto-hash` `parse-authorization` case through `parser` and
+/// grades it: the scheme and credentials, or a refusal (`MALFORMED_AUTHORIZATION`, …).
+///
+/// # Panics
+/// When a bundled case cannot be typed as an [`AuthorizationInput`] (naming case and
+/// field).
+pub fn parse_authorization(
+    parser: impl FnMut(&AuthorizationInput) -> Result<Authorization, Refusal>,
+) -> HarnessReport {
+    serde_op(SCHEME, "parse-authorization", parser)
+}
+
+/// The input of a `parse-response` (or `parse-token-response`) case: a response as a
+/// client receives it.
+#[derive(Clone, Debug, PartialEq, Eq, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct ResponseInput {
+    /// The HTTP status.
+    pub status: u16,
+    /// The body text.
+    pub body: String,
+}
+
+/// Runs every bundled `signupto-hash` `parse-response` case through `parser` and grades
+/// it: the envelope, or a refusal (`MALFORMED_RESPONSE`, …).
+///
+/// # Panics
+/// When a bundled case cannot be typed as a [`ResponseInput`] (naming case and field).
+pub fn parse_response(
+    parser: impl FnMut(&ResponseInput) -> Result<Envelope, Refusal>,
+) -> HarnessReport {
+    run_op(
+        bundled(),
+        SCHEME,
+        "parse-response",
+        |case: &Case| parse_input(&case.input),
+        |_: &Case, e: Envelope| envelope_json(e),
+        parser,
+    )
 }

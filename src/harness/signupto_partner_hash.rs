@@ -1,10 +1,25 @@
-//! The `signupto-partner-hash` scheme (vectors/README.md, "Sign-Up.to schemes"): `sign`
-//! and `verify`, with the input and output types of
+//! The `signupto-partner-hash` scheme (vectors/README.md, "Sign-Up.to schemes"): `sign`,
+//! `verify` and `parse-authorization`, with the input and output types of
 //! [`signupto_hash`](super::signupto_hash).
+//!
+//! ```
+//! use partner_auth::harness::{Refusal, signupto_partner_hash as harness};
+//! use partner_auth::schemes::signupto as sut;
+//!
+//! // Here the crate's own parser; yours goes in its place.
+//! let report = harness::parse_authorization(|input| {
+//!     let a = sut::parse_authorization(&input.value).map_err(|e| Refusal::new(e.code()))?;
+//!     Ok(harness::Authorization {
+//!         scheme: a.scheme.token().to_owned(),
+//!         credentials: a.credentials.to_string(),
+//!     })
+//! });
+//! report.assert_conformant();
+//! ```
 
 pub use super::signupto_hash::{
-    DEFAULT_WINDOW_SECONDS, HttpRequest, Identity, KeyEntry, SeenNonce, SignInput, SignOutput,
-    VerifyInput,
+    Authorization, AuthorizationInput, DEFAULT_WINDOW_SECONDS, HttpRequest, Identity, KeyEntry,
+    SeenNonce, SignInput, SignOutput, VerifyInput,
 };
 use super::{HarnessReport, Refusal};
 
@@ -24,4 +39,16 @@ pub fn sign(signer: impl FnMut(&SignInput) -> Result<SignOutput, Refusal>) -> Ha
 /// When a bundled case cannot be typed as a [`VerifyInput`] (naming case and field).
 pub fn verify(verifier: impl FnMut(&VerifyInput) -> Result<Identity, Refusal>) -> HarnessReport {
     super::signupto_hash::verify_scheme("signupto-partner-hash", "pid", verifier)
+}
+
+/// Runs every bundled `signupto-partner-hash` `parse-authorization` case through
+/// `parser` and grades it.
+///
+/// # Panics
+/// When a bundled case cannot be typed as an [`AuthorizationInput`] (naming case and
+/// field).
+pub fn parse_authorization(
+    parser: impl FnMut(&AuthorizationInput) -> Result<Authorization, Refusal>,
+) -> HarnessReport {
+    super::serde_op("signupto-partner-hash", "parse-authorization", parser)
 }

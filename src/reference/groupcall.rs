@@ -134,13 +134,13 @@ struct IdsInput {
 /// on such numbers).
 #[derive(Deserialize)]
 #[serde(untagged)]
-enum Counter {
+pub(crate) enum Counter {
     Number(u64),
     Digits(String),
 }
 
 impl Counter {
-    fn value(&self) -> Result<u64, Answer> {
+    pub(crate) fn value(&self) -> Result<u64, Answer> {
         match self {
             Counter::Number(n) => Ok(*n),
             Counter::Digits(s) if !s.is_empty() && s.bytes().all(|b| b.is_ascii_digit()) => {
@@ -184,7 +184,7 @@ struct ResponseInput {
 
 /// The route of a case: `route` must be `SMS` or `Email` on the customer scheme and
 /// absent (or `PartnerRoute`) on the partner scheme.
-fn route_of(scheme: &str, route: Option<&str>) -> Result<Route, Answer> {
+pub(crate) fn route_of(scheme: &str, route: Option<&str>) -> Result<Route, Answer> {
     let partner = scheme == "groupcall-partner";
     match (partner, route) {
         (true, None | Some("PartnerRoute")) => Ok(Route::PartnerRoute),
@@ -396,7 +396,8 @@ fn opt(v: &Option<String>) -> Value {
     v.as_deref().map_or(Value::Null, Value::from)
 }
 
-fn outcome_json(o: &Outcome) -> Value {
+/// The `results` element of a `parse-response` output for one outcome.
+pub(crate) fn outcome_json(o: &Outcome) -> Value {
     let mut m = Map::new();
     match o {
         Outcome::Accepted(a) => {

@@ -202,6 +202,7 @@ pub(super) fn answer(scheme: &str, op: &str, input: &Value) -> Result<Answer, An
     let result = match op {
         "sign" => sign(parse_input(input)?)?,
         "verify" => verify(parse_input(input)?)?,
+        "scenario" => return Ok(Answer::Output(scenario(parse_input(input)?)?)),
         "error-response" => {
             let i: ErrorResponseInput = parse_input(input)?;
             ErrorEnvelope::for_code(&i.code, i.timestamp_ms).map(|env| {
@@ -218,21 +219,24 @@ pub(super) fn answer(scheme: &str, op: &str, input: &Value) -> Result<Answer, An
                 body_repeat: None,
             };
             let body = forms.bytes("")?;
-            hm::parse_error_envelope(&body).map(|e| {
-                json!({
-                    "code": e.code,
-                    "message": e.message,
-                    "version": e.version,
-                    "timestamp": e.timestamp,
-                    "data": e.data,
-                })
-            })
+            hm::parse_error_envelope(&body).map(error_envelope_json)
         }
         _ => return Err(unknown_op(scheme, op)),
     };
     Ok(match result {
         Ok(out) => Answer::Output(out),
         Err(e) => fail(&e),
+    })
+}
+
+/// A `parse-error` output.
+pub(crate) fn error_envelope_json(e: ErrorEnvelope) -> Value {
+    json!({
+        "code": e.code,
+        "message": e.message,
+        "version": e.version,
+        "timestamp": e.timestamp,
+        "data": e.data,
     })
 }
 
@@ -280,9 +284,9 @@ fn sign(i: SignInput) -> Result<Result<Value, hm::Error>, Answer> {
     }))
 }
 
-fn verify(i: VerifyInput) -> Result<Result<Value, hm::Error>, Answer> {
+fn key_directory(entries: &[KeyEntry]) -> Result<KeyDirectory, Answer> {
     let mut keys = KeyDirectory::new();
-    for (n, entry) in i.keys.iter().enumerate() {
+    for (n, entry) in entries.iter().enumerate() {
         let mut record = KeyRecord::new(entry.secret.as_str())
             .map_err(|e| bad(&format!("keys[{n}].secret"), e))?
             .enabled(entry.enabled);
@@ -294,15 +298,93 @@ fn verify(i: VerifyInput) -> Result<Result<Value, hm::Error>, Answer> {
         keys.insert(entry.api_key.as_str(), record)
             .map_err(|e| bad(&format!("keys[{n}].api_key"), e))?;
     }
-    let client_ip = match &i.client_ip {
-        Some(text) => Some(text.parse::<IpAddr>().map_err(|_| {
+    Ok(keys)
+}
+
+fn client_address(text: &Option<String>) -> Result<Option<IpAddr>, Answer> {
+    match text {
+        Some(text) => Ok(Some(text.parse::<IpAddr>().map_err(|_| {
             bad(
                 "client_ip",
                 "not an IPv4 or IPv6 address such as `203.0.113.7`",
             )
-        })?),
-        None => None,
-    };
+        })?)),
+        None => Ok(None),
+    }
+}
+
+impl RequestInput {
+    fn to_request(&self, at: &str) -> Result<Request, Answer> {
+        let forms = BodyForms {
+            body: &self.body,
+            body_base64: &self.body_base64,
+            body_pattern: &self.body_pattern,
+            body_repeat: self.body_repeat,
+        };
+        Ok(Request {
+            method: self.method.clone(),
+            target: self.target.clone(),
+            headers: self.headers.iter().cloned().collect(),
+            body: forms.bytes(at)?,
+        })
+    }
+}
+
+/// One step of a verify `scenario`.
+#[derive(Deserialize)]
+#[serde(deny_unknown_fields)]
+struct ScenarioStep {
+    at: i64,
+    request: RequestInput,
+    /// What the step is about (informative).
+    #[serde(default)]
+    #[allow(dead_code)]
+    note: String,
+}
+
+/// A verify `scenario`: one verifier (keys, window, client address, replay store) and a
+/// clock starting at `start`; each step's request verified in turn.
+#[derive(Deserialize)]
+#[serde(deny_unknown_fields)]
+struct ScenarioInput {
+    keys: Vec<KeyEntry>,
+    #[serde(default)]
+    window_seconds: Option<i64>,
+    #[serde(default)]
+    client_ip: Option<String>,
+    start: i64,
+    steps: Vec<ScenarioStep>,
+}
+
+fn scenario(i: ScenarioInput) -> Result<Value, Answer> {
+    let clock = FixedClock::from_secs(i.start);
+    let client_ip = client_address(&i.client_ip)?;
+    let window = i.window_seconds.unwrap_or(hm::DEFAULT_WINDOW_SECS);
+    let verifier = Verifier::new(
+        key_directory(&i.keys)?,
+        &clock,
+        ShardedNonceStore::new(10_000),
+    )
+    .with_window_secs(window)
+    .map_err(|e| bad("window_seconds", e))?;
+    super::signupto::run_steps(
+        i.start,
+        &i.steps,
+        &clock,
+        |s| s.at,
+        |n, step| {
+            let request = step.request.to_request(&format!("steps[{n}].request."))?;
+            Ok(verifier
+                .verify(&request, client_ip)
+                .map(|v| json!({ "api_key": v.api_key() }))
+                .map_err(|e| (e.code(), e.to_string())))
+        },
+    )
+}
+
+fn verify(i: VerifyInput) -> Result<Result<Value, hm::Error>, Answer> {
+    let keys = key_directory(&i.keys)?;
+    let client_ip = client_address(&i.client_ip)?;
     let window = i.window_seconds.unwrap_or(hm::DEFAULT_WINDOW_SECS);
     let verifier = Verifier::new(
         keys,

@@ -16,17 +16,32 @@ mod portal;
 mod primitives;
 mod signupto;
 
-pub(crate) use hmac::body_bytes;
+pub(crate) use groupcall::{Counter, outcome_json, route_of};
+pub(crate) use hmac::{body_bytes, error_envelope_json};
+pub(crate) use portal::{error_body_json, substitute};
+pub(crate) use signupto::envelope_json;
 
 /// The operations of each scheme, for `partner-auth schemes` and error messages.
 pub const OPS: &[(&str, &[&str])] = &[
     (
         "signupto-hash",
-        &["sign", "verify", "parse-authorization", "parse-response"],
+        &[
+            "sign",
+            "verify",
+            "scenario",
+            "parse-authorization",
+            "parse-response",
+        ],
     ),
     (
         "signupto-partner-hash",
-        &["sign", "verify", "parse-authorization", "parse-response"],
+        &[
+            "sign",
+            "verify",
+            "scenario",
+            "parse-authorization",
+            "parse-response",
+        ],
     ),
     (
         "signupto-token",
@@ -35,6 +50,7 @@ pub const OPS: &[(&str, &[&str])] = &[
             "parse-token-response",
             "sign",
             "verify",
+            "scenario",
             "parse-authorization",
             "parse-response",
         ],
@@ -52,7 +68,13 @@ pub const OPS: &[(&str, &[&str])] = &[
     ("groupcall-partner", &["build", "verify", "parse-response"]),
     (
         "hmac-sha256",
-        &["sign", "verify", "error-response", "parse-error"],
+        &[
+            "sign",
+            "verify",
+            "scenario",
+            "error-response",
+            "parse-error",
+        ],
     ),
 ];
 

@@ -6,7 +6,8 @@ use serde_json::{Value, json};
 
 use super::{RequestInput, error, parse_input, unknown_op};
 use crate::schemes::portal::{
-    self as pp, Directory, LOGIN_PATH, Portal, Response, parse_error_body, parse_login_response,
+    self as pp, Directory, ErrorBody, LOGIN_PATH, Portal, Response, parse_error_body,
+    parse_login_response,
 };
 use crate::vectors::Answer;
 use crate::{FixedClock, Request};
@@ -107,16 +108,17 @@ pub(super) fn answer(op: &str, input: &Value) -> Result<Answer, Answer> {
         "parse-error-body" => {
             let i: ErrorBodyInput = parse_input(input)?;
             match parse_error_body(i.status, i.body.as_bytes()) {
-                Ok(b) => Answer::Output(json!({
-                    "status": b.status,
-                    "code": b.code,
-                    "message": b.message,
-                })),
+                Ok(b) => Answer::Output(error_body_json(b)),
                 Err(e) => fail(e),
             }
         }
         _ => return Err(unknown_op("partners-portal", op)),
     })
+}
+
+/// A `parse-error-body` output.
+pub(crate) fn error_body_json(b: ErrorBody) -> Value {
+    json!({ "status": b.status, "code": b.code, "message": b.message })
 }
 
 fn directory(input: &DirectoryInput) -> Result<Directory, Answer> {
@@ -143,8 +145,14 @@ fn directory(input: &DirectoryInput) -> Result<Directory, Answer> {
     Ok(dir)
 }
 
-/// Replaces every `{{token:N}}` in `text` with the token step N's login returned.
-fn substitute(text: &str, tokens: &[Option<String>], field: &str) -> Result<String, Answer> {
+/// Replaces every `{{token:N}}` in `text` with `token(N)`: the token step N's login
+/// returned, or `None` where step N is no earlier successful login (an error naming
+/// `field`).
+pub(crate) fn substitute<'t>(
+    text: &str,
+    field: &str,
+    token: impl Fn(usize) -> Option<&'t str>,
+) -> Result<String, Answer> {
     let mut out = String::with_capacity(text.len());
     let mut rest = text;
     while let Some(start) = rest.find("{{token:") {
@@ -159,7 +167,7 @@ fn substitute(text: &str, tokens: &[Option<String>], field: &str) -> Result<Stri
                 "a placeholder must be `{{token:N}}` with N a step index",
             )
         })?;
-        let token = tokens.get(n).and_then(Option::as_deref).ok_or_else(|| {
+        let token = token(n).ok_or_else(|| {
             bad(
                 field,
                 format!(
@@ -192,11 +200,15 @@ fn scenario(i: ScenarioInput) -> Result<Value, Answer> {
         for (h, (name, value)) in req.headers.iter().enumerate() {
             headers.append(
                 name,
-                substitute(value, &tokens, &format!("{at}.request.headers[{h}]"))?,
+                substitute(value, &format!("{at}.request.headers[{h}]"), |n| {
+                    tokens.get(n).and_then(Option::as_deref)
+                })?,
             );
         }
         req.headers = headers;
-        req.target = substitute(&req.target, &tokens, &format!("{at}.request.target"))?;
+        req.target = substitute(&req.target, &format!("{at}.request.target"), |n| {
+            tokens.get(n).and_then(Option::as_deref)
+        })?;
         let (response, token) = if req.method == "POST" && req.path() == LOGIN_PATH {
             let (resp, _why) = portal.handle_login(&req);
             let token = if resp.status == 200 {

@@ -215,6 +215,7 @@ pub(super) fn answer(scheme: &str, op: &str, input: &Value) -> Result<Answer, An
                 .map(|h| json!({ "headers": headers_json(&h) }))
         }
         (None, "verify") => verify_token(parse_input(input)?)?,
+        (_, "scenario") => return Ok(Answer::Output(scenario(variant, parse_input(input)?)?)),
         _ => return Err(unknown_op(scheme, op)),
     };
     Ok(match result {
@@ -243,9 +244,9 @@ fn sign(variant: Variant, i: SignInput) -> Result<Value, sut::Error> {
     }))
 }
 
-fn verify(variant: Variant, i: VerifyInput) -> Result<Result<Value, sut::Error>, Answer> {
+fn key_directory(variant: Variant, entries: &[KeyEntry]) -> Result<KeyDirectory, Answer> {
     let mut keys = KeyDirectory::new();
-    for (n, entry) in i.keys.iter().enumerate() {
+    for (n, entry) in entries.iter().enumerate() {
         let id = match variant {
             Variant::Hash => entry.cid,
             Variant::PartnerHash => entry.pid,
@@ -267,6 +268,11 @@ fn verify(variant: Variant, i: VerifyInput) -> Result<Result<Value, sut::Error>,
             .map_err(|e| bad(&format!("keys[{n}].key"), e))?;
         keys.insert(id, key);
     }
+    Ok(keys)
+}
+
+fn verify(variant: Variant, i: VerifyInput) -> Result<Result<Value, sut::Error>, Answer> {
+    let keys = key_directory(variant, &i.keys)?;
     let window = i.window_seconds.unwrap_or(sut::DEFAULT_WINDOW_SECS);
     let verifier = Verifier::new(
         variant,
@@ -305,18 +311,7 @@ fn verify_token(i: VerifyInput) -> Result<Result<Value, sut::Error>, Answer> {
         TokenVerifier::new(FixedClock::from_secs(i.now), InMemoryNonceStore::default())
             .with_window_secs(window)
             .map_err(|e| bad("window_seconds", e))?;
-    for (n, t) in i.tokens.iter().enumerate() {
-        let token = Token::parse(&t.token).map_err(|e| bad(&format!("tokens[{n}].token"), e))?;
-        verifier.insert(IssuedToken {
-            token,
-            expiry: t.expiry,
-            identity: Identity {
-                pid: None,
-                cid: t.cid,
-                uid: t.uid,
-            },
-        });
-    }
+    insert_tokens(&mut verifier, &i.tokens)?;
     for (n, seen) in i.state.nonces.iter().enumerate() {
         let token = seen
             .token
@@ -334,7 +329,173 @@ fn verify_token(i: VerifyInput) -> Result<Result<Value, sut::Error>, Answer> {
         .map(|v| json!({ "identity": identity_json(v.identity()) })))
 }
 
-fn envelope_json(e: Envelope) -> Value {
+fn insert_tokens<C: crate::Clock, S: NonceStore>(
+    verifier: &mut TokenVerifier<C, S>,
+    tokens: &[TokenEntry],
+) -> Result<(), Answer> {
+    for (n, t) in tokens.iter().enumerate() {
+        let token = Token::parse(&t.token).map_err(|e| bad(&format!("tokens[{n}].token"), e))?;
+        verifier.insert(IssuedToken {
+            token,
+            expiry: t.expiry,
+            identity: Identity {
+                pid: None,
+                cid: t.cid,
+                uid: t.uid,
+            },
+        });
+    }
+    Ok(())
+}
+
+/// One step of a verify `scenario`: a request at a time after the scenario's start.
+#[derive(Deserialize)]
+#[serde(deny_unknown_fields)]
+struct ScenarioStep {
+    at: i64,
+    request: RequestInput,
+    /// What the step is about (informative).
+    #[serde(default)]
+    #[allow(dead_code)]
+    note: String,
+}
+
+/// A verify `scenario`: one verifier (its keys or tokens, window and replay store) and
+/// a clock that starts at `start`, then each step's request verified in turn.
+#[derive(Deserialize)]
+#[serde(deny_unknown_fields)]
+struct ScenarioInput {
+    #[serde(default)]
+    keys: Vec<KeyEntry>,
+    #[serde(default)]
+    tokens: Vec<TokenEntry>,
+    #[serde(default)]
+    window_seconds: Option<i64>,
+    start: i64,
+    steps: Vec<ScenarioStep>,
+}
+
+/// The output of one scenario step: `{"result": "valid", "identity": …}` or
+/// `{"result": "invalid", "error": "<CODE>"}`.
+pub(super) fn step_json(result: Result<Value, (&str, String)>) -> Value {
+    match result {
+        Ok(Value::Object(mut out)) => {
+            let mut m = Map::new();
+            m.insert("result".into(), json!("valid"));
+            m.append(&mut out);
+            Value::Object(m)
+        }
+        Ok(other) => json!({ "result": "valid", "output": other }),
+        Err((code, _)) => json!({ "result": "invalid", "error": code }),
+    }
+}
+
+/// Runs the steps of a scenario through `verify_at` (which sees the clock already set).
+pub(super) fn run_steps<T>(
+    start: i64,
+    steps: &[T],
+    clock: &FixedClock,
+    at_of: impl Fn(&T) -> i64,
+    mut verify_at: impl FnMut(usize, &T) -> Result<Result<Value, (&'static str, String)>, Answer>,
+) -> Result<Value, Answer> {
+    let mut out = Vec::with_capacity(steps.len());
+    let mut last = 0;
+    for (n, step) in steps.iter().enumerate() {
+        let at = at_of(step);
+        if at < last {
+            return Err(bad(
+                &format!("steps[{n}].at"),
+                "steps must not go back in time",
+            ));
+        }
+        last = at;
+        let now = start
+            .checked_add(at)
+            .ok_or_else(|| bad(&format!("steps[{n}].at"), "start + at overflows"))?;
+        clock.set_secs(now);
+        out.push(step_json(verify_at(n, step)?));
+    }
+    Ok(json!({ "steps": out }))
+}
+
+fn scenario(variant: Option<Variant>, i: ScenarioInput) -> Result<Value, Answer> {
+    let clock = FixedClock::from_secs(i.start);
+    let window = i.window_seconds.unwrap_or(sut::DEFAULT_WINDOW_SECS);
+    let coded = |e: sut::Error| (e.code(), e.to_string());
+    match variant {
+        Some(variant) => {
+            if !i.tokens.is_empty() {
+                return Err(bad(
+                    "tokens",
+                    "a Hash or Partner Hash scenario takes `keys`",
+                ));
+            }
+            let verifier = Verifier::new(
+                variant,
+                key_directory(variant, &i.keys)?,
+                &clock,
+                InMemoryNonceStore::default(),
+            )
+            .with_window_secs(window)
+            .map_err(|e| bad("window_seconds", e))?;
+            run_steps(
+                i.start,
+                &i.steps,
+                &clock,
+                |s| s.at,
+                |n, step| {
+                    let request = step
+                        .request
+                        .to_request()
+                        .map_err(|e| prefix_field(e, &format!("steps[{n}].")))?;
+                    Ok(verifier
+                        .verify(&request)
+                        .map(|v| json!({ "identity": identity_json(v.identity()) }))
+                        .map_err(coded))
+                },
+            )
+        }
+        None => {
+            if !i.keys.is_empty() {
+                return Err(bad("keys", "a Token scenario takes `tokens`"));
+            }
+            let mut verifier = TokenVerifier::new(&clock, InMemoryNonceStore::default())
+                .with_window_secs(window)
+                .map_err(|e| bad("window_seconds", e))?;
+            insert_tokens(&mut verifier, &i.tokens)?;
+            run_steps(
+                i.start,
+                &i.steps,
+                &clock,
+                |s| s.at,
+                |n, step| {
+                    let request = step
+                        .request
+                        .to_request()
+                        .map_err(|e| prefix_field(e, &format!("steps[{n}].")))?;
+                    Ok(verifier
+                        .verify(&request)
+                        .map(|v| json!({ "identity": identity_json(v.identity()) }))
+                        .map_err(coded))
+                },
+            )
+        }
+    }
+}
+
+/// A [`Answer::BadInput`] about a field inside a step names the step.
+pub(super) fn prefix_field(answer: Answer, prefix: &str) -> Answer {
+    match answer {
+        Answer::BadInput { field, message } => Answer::BadInput {
+            field: format!("{prefix}{field}"),
+            message,
+        },
+        other => other,
+    }
+}
+
+/// A `parse-response` output.
+pub(crate) fn envelope_json(e: Envelope) -> Value {
     match e {
         Envelope::Ok { data, count, next } => {
             json!({ "status": "ok", "data": data, "count": count, "next": next })
@@ -407,5 +568,68 @@ mod tests {
                 other => panic!("{bad}: expected bad input for uid, got {other:?}"),
             }
         }
+    }
+
+    #[test]
+    fn a_scenario_step_going_back_in_time_or_a_bad_request_names_its_step() {
+        let request = json!({"method": "GET", "target": "/v1/list", "headers": []});
+        let input = json!({
+            "keys": [{"cid": 7654321, "key": "2b2d77e014a30792d5048e262e306783"}],
+            "start": 621342000,
+            "steps": [{"at": 5, "request": request}, {"at": 4, "request": request}],
+        });
+        match answer("signupto-hash", "scenario", &input) {
+            Err(Answer::BadInput { field, .. }) => assert_eq!(field, "steps[1].at"),
+            other => panic!("expected bad input for steps[1].at, got {other:?}"),
+        }
+        let input = json!({
+            "keys": [{"cid": 7654321, "key": "2b2d77e014a30792d5048e262e306783"}],
+            "start": 621342000,
+            "steps": [{"at": 0, "request": {"method": "GET", "target": "/", "body": "a", "body_base64": "YQ=="}}],
+        });
+        match answer("signupto-hash", "scenario", &input) {
+            Err(Answer::BadInput { field, .. }) => assert_eq!(field, "steps[0].request.body"),
+            other => panic!("expected bad input naming the step, got {other:?}"),
+        }
+        // A Token scenario takes tokens, not keys.
+        match answer(
+            "signupto-token",
+            "scenario",
+            &json!({"keys": [{"cid": 1, "key": "k"}], "start": 0, "steps": []}),
+        ) {
+            Err(Answer::BadInput { field, .. }) => assert_eq!(field, "keys"),
+            other => panic!("expected bad input for keys, got {other:?}"),
+        }
+    }
+
+    #[test]
+    fn a_scenario_keeps_the_replay_store_between_steps() {
+        // A step's answer depends on an earlier one: the same request twice is a replay.
+        let key = "2b2d77e014a30792d5048e262e306783";
+        let date = "Sat, 09 Sep 1989 11:00:00 GMT";
+        let nonce = "0123456789abcdef0123456789abcdef01234567";
+        let canonical = format!(
+            "GET /v1/list\r\nDate: {date}\r\nX-SuT-CID: 7654321\r\nX-SuT-UID: 23456789\r\nX-SuT-Nonce: {nonce}\r\n{key}"
+        );
+        let sig = crate::encoding::hex_lower(&crate::encoding::sha1(canonical.as_bytes()));
+        let request = json!({"method": "GET", "target": "/v1/list", "headers": [
+            ["Date", date], ["X-SuT-CID", "7654321"], ["X-SuT-UID", "23456789"],
+            ["X-SuT-Nonce", nonce], ["Authorization", format!("SuTHash signature=\"{sig}\"")]
+        ]});
+        let input = json!({
+            "keys": [{"cid": 7654321, "key": key}],
+            "start": 621342000,
+            "steps": [{"at": 0, "request": request}, {"at": 1, "request": request}],
+        });
+        let Ok(Answer::Output(out)) = answer("signupto-hash", "scenario", &input) else {
+            panic!("expected an output")
+        };
+        assert_eq!(
+            out,
+            json!({"steps": [
+                {"result": "valid", "identity": {"cid": 7654321, "uid": 23456789}},
+                {"result": "invalid", "error": "NONCE_REPLAYED"}
+            ]})
+        );
     }
 }

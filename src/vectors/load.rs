@@ -6,7 +6,7 @@ use std::path::{Path, PathBuf};
 
 use serde_json::Value;
 
-use super::model::{BUG_TYPES, Case, FORMAT_VERSION, VectorFile, Verdict};
+use super::model::{BUG_TYPES, Case, FORMAT_VERSION, Profile, VectorFile, Verdict};
 
 /// A vector file that could not be used.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -184,6 +184,30 @@ fn check_file(file: &VectorFile, count: usize) -> Result<(), (&'static str, Stri
             ));
         }
     }
+    for (id, entry) in &file.hardened {
+        let text = |name: &str| {
+            entry
+                .get(name)
+                .and_then(Value::as_str)
+                .is_some_and(|d| !d.trim().is_empty())
+        };
+        let ok = entry.is_object()
+            && text("description")
+            && text("why")
+            && entry
+                .get("bugType")
+                .and_then(Value::as_str)
+                .is_some_and(|b| BUG_TYPES.contains(&b) && b != "SPEC_AMBIGUITY");
+        if !ok {
+            return Err((
+                "hardened",
+                format!(
+                    "hardened property `{id}` must be {{\"description\": <text>, \"bugType\": <one of {} but SPEC_AMBIGUITY>, \"why\": <text>}}",
+                    BUG_TYPES.join(", ")
+                ),
+            ));
+        }
+    }
     if let Some(bad) = file.sources.iter().find(|s| !s.starts_with("https://")) {
         return Err((
             "sources",
@@ -193,23 +217,37 @@ fn check_file(file: &VectorFile, count: usize) -> Result<(), (&'static str, Stri
     Ok(())
 }
 
-/// What kind of `basis` entry `entry` is: `Some(true)` for a decision, `Some(false)`
-/// for a page or a standard, `None` when it is neither.
-fn basis_kind(entry: &str) -> Option<bool> {
+/// What kind of entry a `basis` entry is.
+#[derive(Clone, Copy, PartialEq, Eq)]
+enum BasisKind {
+    /// `decision:<ID>`: the project's choice, never a verdict on others.
+    Decision,
+    /// `hardened:<ID>`: a security property of the `hardened` profile.
+    Hardened,
+    /// A page or a standard: it decides.
+    Decides,
+}
+
+/// What kind of `basis` entry `entry` is, or `None` when it is none of the forms.
+fn basis_kind(entry: &str) -> Option<BasisKind> {
     if let Some(id) = entry.strip_prefix("decision:") {
-        return (!id.is_empty()).then_some(true);
+        return (!id.is_empty()).then_some(BasisKind::Decision);
+    }
+    if let Some(id) = entry.strip_prefix("hardened:") {
+        return (!id.is_empty()).then_some(BasisKind::Hardened);
     }
     if let Some(rest) = entry.strip_prefix("page:") {
         let (url, quote) = rest.split_once(' ')?;
         let quoted = quote.len() >= 3 && quote.starts_with('"') && quote.ends_with('"');
-        return (url.starts_with("https://") && quoted).then_some(false);
+        return (url.starts_with("https://") && quoted).then_some(BasisKind::Decides);
     }
     if let Some(rest) = entry.strip_prefix("rfc") {
         let number = rest.split('#').next().unwrap_or("");
-        return (!number.is_empty() && number.bytes().all(|b| b.is_ascii_digit())).then_some(false);
+        return (!number.is_empty() && number.bytes().all(|b| b.is_ascii_digit()))
+            .then_some(BasisKind::Decides);
     }
     if let Some(rest) = entry.strip_prefix("fips") {
-        return (!rest.is_empty()).then_some(false);
+        return (!rest.is_empty()).then_some(BasisKind::Decides);
     }
     None
 }
@@ -219,11 +257,13 @@ fn check_basis_list(
     field: &'static str,
     basis: &[String],
     binding: bool,
+    profile: Profile,
 ) -> Result<(), (&'static str, String)> {
     if basis.is_empty() {
         return Err((field, "missing: say what the verdict rests on".into()));
     }
     let mut decided = false;
+    let mut hardened = false;
     for entry in basis {
         match basis_kind(entry) {
             None => {
@@ -231,11 +271,11 @@ fn check_basis_list(
                     field,
                     format!(
                         "`{entry}` is none of `page:<https URL> \"<quote>\"`, `rfc<N>#<section>`, \
-                         `fips<N>`, `decision:<ID>`"
+                         `fips<N>`, `decision:<ID>`, `hardened:<ID>`"
                     ),
                 ));
             }
-            Some(true) => {
+            Some(BasisKind::Decision) => {
                 let id = &entry["decision:".len()..];
                 if !file.decisions.contains_key(id) {
                     return Err((
@@ -244,10 +284,40 @@ fn check_basis_list(
                     ));
                 }
             }
-            Some(false) => decided = true,
+            Some(BasisKind::Hardened) => {
+                let id = &entry["hardened:".len()..];
+                if profile != Profile::Hardened {
+                    return Err((
+                        field,
+                        format!(
+                            "`{entry}`: only a case with `\"profile\": \"hardened\"` rests on a hardened property; \
+                             add the profile or name a page, a standard or a decision"
+                        ),
+                    ));
+                }
+                if !file.hardened.contains_key(id) {
+                    return Err((
+                        field,
+                        format!(
+                            "`{entry}`: `{id}` is not in the file's `hardened` table; add it there \
+                             (`{{\"description\", \"bugType\", \"why\"}}`) or fix the id"
+                        ),
+                    ));
+                }
+                hardened = true;
+            }
+            Some(BasisKind::Decides) => decided = true,
         }
     }
-    if binding && !decided {
+    if profile == Profile::Hardened && !hardened {
+        return Err((
+            field,
+            "a hardened case names the property it pins: add `hardened:<ID>` with an id of the \
+             file's `hardened` table"
+                .into(),
+        ));
+    }
+    if binding && !decided && !hardened {
         return Err((
             field,
             "a valid or invalid verdict needs a page or a standard that decides it; \
@@ -261,9 +331,23 @@ fn check_basis_list(
 /// Checks of one case: its `basis`, and the bases of its `equivalent` outputs.
 fn check_basis(file: &VectorFile, case: &Case) -> Result<(), (&'static str, String)> {
     let binding = case.expect.result != Verdict::Acceptable;
-    check_basis_list(file, "basis", &case.basis, binding)?;
+    if case.profile == Profile::Hardened && !binding {
+        return Err((
+            "expect.result",
+            "a hardened case is `valid` or `invalid`: the hardened profile grades it by its \
+             result (the conformance profile already grades it as acceptable)"
+                .into(),
+        ));
+    }
+    check_basis_list(file, "basis", &case.basis, binding, case.profile)?;
     for eq in &case.expect.equivalent {
-        check_basis_list(file, "expect.equivalent.basis", &eq.basis, true)?;
+        check_basis_list(
+            file,
+            "expect.equivalent.basis",
+            &eq.basis,
+            true,
+            Profile::Conformance,
+        )?;
         if !eq.output.is_object() {
             return Err(("expect.equivalent.output", "must be an object".into()));
         }
@@ -307,6 +391,19 @@ fn precheck(raw: &Value) -> Result<(), (&'static str, String)> {
     }
     if !matches!(case.get("op"), Some(Value::String(_))) {
         return Err(("op", "missing or not a string".into()));
+    }
+    match case.get("profile") {
+        None => {}
+        Some(Value::String(p)) if p.parse::<Profile>().is_ok() => {}
+        Some(other) => {
+            return Err((
+                "profile",
+                format!(
+                    "{other} is not a profile: write \"hardened\", or leave the field out for \
+                     `conformance`"
+                ),
+            ));
+        }
     }
     let Some(Value::Object(expect)) = case.get("expect") else {
         return Err(("expect", "missing or not an object".into()));
@@ -360,6 +457,7 @@ fn field_of(e: &serde_json::Error) -> String {
         "comment",
         "withdrawn",
         "basis",
+        "profile",
     ] {
         if named(field) {
             return field.to_owned();
@@ -624,5 +722,100 @@ mod tests {
             d["cases"][0]["input"] = serde_json::json!({"cid": 9_007_199_254_740_992_u64})
         })
         .unwrap();
+    }
+
+    /// The one-case file as a hardened case resting on property `NONCE_AFTER_SIGNATURE`.
+    fn hardened(d: &mut Value) {
+        d["hardened"] = serde_json::json!({"NONCE_AFTER_SIGNATURE": {
+            "description": "a nonce is recorded only after the signature verified",
+            "bugType": "REPLAY",
+            "why": "otherwise one forged request burns a client's nonce"
+        }});
+        d["cases"][0]["profile"] = "hardened".into();
+        d["cases"][0]["basis"] =
+            serde_json::json!(["hardened:NONCE_AFTER_SIGNATURE", "decision:D1"]);
+    }
+
+    #[test]
+    fn a_hardened_case_names_a_property_of_the_files_table() {
+        let f = parse_v2(hardened).unwrap();
+        assert_eq!(f.cases[0].profile, Profile::Hardened);
+        assert!(f.hardened.contains_key("NONCE_AFTER_SIGNATURE"));
+        // An unknown id.
+        refused(
+            |d| {
+                hardened(d);
+                d["cases"][0]["basis"] = serde_json::json!(["hardened:NONCE_BEFORE"]);
+            },
+            "basis",
+            "`NONCE_BEFORE` is not in the file's `hardened` table",
+        );
+        // A hardened case without any hardened entry (a page alone is not enough).
+        refused(
+            |d| {
+                hardened(d);
+                d["cases"][0]["basis"] =
+                    serde_json::json!(["page:https://example.com/page \"must\""]);
+            },
+            "basis",
+            "add `hardened:<ID>`",
+        );
+        // A hardened entry on a conformance case.
+        refused(
+            |d| {
+                hardened(d);
+                d["cases"][0].as_object_mut().unwrap().remove("profile");
+            },
+            "basis",
+            "only a case with",
+        );
+        // A hardened case graded `acceptable` would never be must-pass.
+        refused(
+            |d| {
+                hardened(d);
+                d["cases"][0]["flags"] = serde_json::json!(["F"]);
+                d["cases"][0]["expect"] = serde_json::json!({"result": "acceptable", "reference": "invalid", "error": "E"});
+            },
+            "expect.result",
+            "valid` or `invalid",
+        );
+    }
+
+    #[test]
+    fn the_profile_field_and_the_hardened_table_are_checked() {
+        refused(
+            |d| {
+                hardened(d);
+                d["cases"][0]["profile"] = "strict".into();
+            },
+            "profile",
+            "not a profile",
+        );
+        refused(
+            |d| {
+                hardened(d);
+                d["cases"][0]["profile"] = 1.into();
+            },
+            "profile",
+            "not a profile",
+        );
+        // `"profile": "conformance"` spelled out is the default.
+        let f = parse_v2(|d| d["cases"][0]["profile"] = "conformance".into()).unwrap();
+        assert_eq!(f.cases[0].profile, Profile::Conformance);
+        for (member, value) in [
+            ("why", serde_json::json!("")),
+            ("bugType", serde_json::json!("SPEC_AMBIGUITY")),
+            ("bugType", serde_json::json!("OOPS")),
+            ("description", serde_json::Value::Null),
+        ] {
+            refused(
+                |d| {
+                    hardened(d);
+                    d["hardened"]["NONCE_AFTER_SIGNATURE"][member] = value.clone();
+                },
+                "hardened",
+                "must be",
+            );
+        }
     }
 }

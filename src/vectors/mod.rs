@@ -9,9 +9,10 @@ pub mod run;
 pub use bundled::{BUNDLED_FILES, bundled};
 pub use load::{LoadError, LoadedFile, load_dir, load_file, parse_file};
 pub use model::{
-    BUG_TYPES, Case, Compare, Equivalent, Expect, FORMAT_VERSION, VectorFile, Verdict,
+    BUG_TYPES, Case, Compare, Equivalent, Expect, FORMAT_VERSION, Profile, VectorFile, Verdict,
 };
 pub use run::{
     Answer, CaseReport, Expectations, ExpectationsApplied, Implementation, Outcome, Report,
-    SchemeReport, Selection, Strictness, Summary, glob_match, grade, run,
+    SchemeReport, Selection, Strictness, Summary, glob_match, grade, grade_profile, run,
+    run_profile,
 };

@@ -1,4 +1,4 @@
-//! The vector file model (format version 1; vectors/README.md documents every field).
+//! The vector file model (format version 2; vectors/README.md documents every field).
 
 use std::collections::BTreeMap;
 
@@ -50,6 +50,11 @@ pub struct VectorFile {
     /// Decision id → what the reference does where the spec is silent.
     #[serde(default)]
     pub decisions: Map<String, Value>,
+    /// Hardened-property id → `{"description", "bugType", "why"}`: the security
+    /// properties beyond what a vendor page decides that the file's `hardened` cases pin
+    /// (a hardened case's `basis` names one as `hardened:<ID>`).
+    #[serde(default, skip_serializing_if = "Map::is_empty")]
+    pub hardened: Map<String, Value>,
     /// The cases.
     pub cases: Vec<Case>,
 }
@@ -76,10 +81,68 @@ pub struct Case {
     /// A case kept only so its id is never reused.
     #[serde(default, skip_serializing_if = "std::ops::Not::not")]
     pub withdrawn: bool,
+    /// The profile the case belongs to: `conformance` (absent) or `hardened`.
+    #[serde(default, skip_serializing_if = "Profile::is_conformance")]
+    pub profile: Profile,
     /// Everything the operation needs.
     pub input: Value,
     /// The expected result.
     pub expect: Expect,
+}
+
+/// The profile a case belongs to, and the profile a run grades by.
+///
+/// `conformance` cases carry verdicts a vendor page or a standard decides. `hardened`
+/// cases pin security properties beyond the pages (a nonce recorded only after the
+/// signature verified, bounded nonce lengths, an empty id header not read as absent, …):
+/// a run under [`Profile::Conformance`] grades them as `acceptable` (the reference is
+/// still held to them exactly), a run under [`Profile::Hardened`] grades them by their
+/// `result`, as must-pass.
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq, Hash, Serialize, Deserialize)]
+#[serde(rename_all = "lowercase")]
+pub enum Profile {
+    /// Page-grounded verdicts only (the default).
+    #[default]
+    Conformance,
+    /// Page-grounded verdicts plus the hardened security properties.
+    Hardened,
+}
+
+impl Profile {
+    /// Every profile, in the order `--help` lists them.
+    pub const ALL: [Profile; 2] = [Profile::Conformance, Profile::Hardened];
+
+    /// The profile's name as written in files and on the command line.
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Profile::Conformance => "conformance",
+            Profile::Hardened => "hardened",
+        }
+    }
+
+    /// True for [`Profile::Conformance`] (serde's `skip_serializing_if`).
+    pub fn is_conformance(&self) -> bool {
+        *self == Profile::Conformance
+    }
+}
+
+impl std::fmt::Display for Profile {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str(self.as_str())
+    }
+}
+
+impl std::str::FromStr for Profile {
+    type Err = String;
+
+    fn from_str(s: &str) -> Result<Self, Self::Err> {
+        Profile::ALL
+            .into_iter()
+            .find(|p| p.as_str() == s)
+            .ok_or_else(|| {
+                format!("unknown profile `{s}`; the profiles are `conformance` (the default) and `hardened`")
+            })
+    }
 }
 
 /// `valid`, `invalid` or `acceptable`.

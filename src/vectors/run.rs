@@ -7,7 +7,7 @@ use serde::Serialize;
 use serde_json::Value;
 
 use super::load::{LoadError, LoadedFile};
-use super::model::{Case, Compare, Verdict};
+use super::model::{Case, Compare, Profile, Verdict};
 
 /// An implementation's answer to one case.
 #[derive(Clone, Debug, PartialEq)]
@@ -42,7 +42,8 @@ pub trait Implementation {
     fn answer(&mut self, scheme: &str, case: &Case) -> Answer;
 }
 
-/// How strictly `acceptable` cases are graded.
+/// How strictly `acceptable` cases are graded. Orthogonal to the [`Profile`] a run
+/// grades by: the reference is held to every case exactly under both profiles.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub enum Strictness {
     /// The reference must do exactly what the file says it does (`expect.reference`).
@@ -166,6 +167,9 @@ pub struct SchemeReport {
 pub struct Report {
     /// The implementation checked.
     pub implementation: String,
+    /// The profile that graded the run: under `conformance` the `hardened` cases are
+    /// graded `acceptable`, under `hardened` they must pass.
+    pub profile: Profile,
     /// Per scheme, sorted by slug.
     pub schemes: Vec<SchemeReport>,
 }
@@ -331,13 +335,36 @@ pub fn glob_match(pattern: &str, text: &str) -> bool {
     p[pi..].iter().all(|&c| c == '*')
 }
 
-/// Runs the selected cases of `files` through `imp` and grades them. A case whose input
-/// the implementation reports as malformed ([`Answer::BadInput`]) is a fault of the vector
-/// file and stops the run with a [`LoadError`] naming file, case and field.
+/// Runs the selected cases of `files` through `imp` and grades them under the
+/// `conformance` profile ([`run_profile`] with [`Profile::Conformance`]). A case whose
+/// input the implementation reports as malformed ([`Answer::BadInput`]) is a fault of the
+/// vector file and stops the run with a [`LoadError`] naming file, case and field.
 pub fn run(
     files: &[LoadedFile],
     imp: &mut dyn Implementation,
     strictness: Strictness,
+    selection: &Selection,
+    progress: impl FnMut(&str, &CaseReport),
+) -> Result<Report, LoadError> {
+    run_profile(
+        files,
+        imp,
+        strictness,
+        Profile::Conformance,
+        selection,
+        progress,
+    )
+}
+
+/// [`run`] under a chosen profile: with [`Profile::Hardened`] the files' `hardened`
+/// cases are graded by their `result` (must-pass); with [`Profile::Conformance`] they
+/// are graded `acceptable` for another implementation and held exactly (still reported
+/// `acceptable`) for the reference. The report records the profile.
+pub fn run_profile(
+    files: &[LoadedFile],
+    imp: &mut dyn Implementation,
+    strictness: Strictness,
+    profile: Profile,
     selection: &Selection,
     mut progress: impl FnMut(&str, &CaseReport),
 ) -> Result<Report, LoadError> {
@@ -376,13 +403,17 @@ pub fn run(
                             message,
                         });
                     }
-                    answer => grade(case, &answer, strictness),
+                    answer => grade_profile(case, &answer, strictness, profile),
                 }
             };
             let mut bug_types: Vec<String> = case
                 .flags
                 .iter()
                 .filter_map(|f| loaded.file.flags.get(f)?.get("bugType")?.as_str())
+                .chain(case.basis.iter().filter_map(|b| {
+                    let id = b.strip_prefix("hardened:")?;
+                    loaded.file.hardened.get(id)?.get("bugType")?.as_str()
+                }))
                 .map(str::to_owned)
                 .collect();
             bug_types.sort();
@@ -401,6 +432,7 @@ pub fn run(
     }
     Ok(Report {
         implementation: imp.name(),
+        profile,
         schemes: by_scheme.into_values().collect(),
     })
 }
@@ -644,8 +676,51 @@ fn grade_valid_output(case: &Case, out: &Value, strictness: Strictness) -> Outco
     failure
 }
 
-/// Grades one answer against one case.
+/// Grades one answer against one case under the `conformance` profile
+/// ([`grade_profile`] with [`Profile::Conformance`]).
 pub fn grade(case: &Case, answer: &Answer, strictness: Strictness) -> Outcome {
+    grade_profile(case, answer, strictness, Profile::Conformance)
+}
+
+/// Grades one answer against one case under `profile`. A `hardened` case graded under
+/// [`Profile::Conformance`] is `acceptable` whatever another implementation answers (a
+/// crash or a hang still fails), while the reference must still give exactly its
+/// `result`; under [`Profile::Hardened`] it is graded like any `valid` / `invalid` case.
+pub fn grade_profile(
+    case: &Case,
+    answer: &Answer,
+    strictness: Strictness,
+    profile: Profile,
+) -> Outcome {
+    let outcome = grade_case(case, answer, strictness);
+    if case.profile != Profile::Hardened || profile == Profile::Hardened {
+        return outcome;
+    }
+    let must_pass_note = "a hardened case: must-pass only under --profile hardened";
+    match (strictness, outcome) {
+        (_, skipped @ Outcome::Skipped { .. }) => skipped,
+        (Strictness::Reference, Outcome::Passed) => Outcome::Acceptable {
+            note: format!("as documented ({must_pass_note})"),
+        },
+        (Strictness::Reference, other) => other,
+        (Strictness::Conformance, _) => match answer {
+            Answer::Output(_) => Outcome::Acceptable {
+                note: format!("accepted ({must_pass_note})"),
+            },
+            Answer::Error { code, .. } => Outcome::Acceptable {
+                note: format!("rejected with {code} ({must_pass_note})"),
+            },
+            _ => Outcome::Failed {
+                stage: "result".into(),
+                expected: "valid or invalid".into(),
+                actual: describe(answer),
+            },
+        },
+    }
+}
+
+/// Grades one answer against one case by its own verdict (no profile applied).
+fn grade_case(case: &Case, answer: &Answer, strictness: Strictness) -> Outcome {
     let e = &case.expect;
     if let Answer::Unsupported(reason) = answer {
         return Outcome::Skipped {
@@ -926,5 +1001,87 @@ mod tests {
             grade(&c, &answer("x-42".into()), Strictness::Reference),
             Outcome::Failed { .. }
         ));
+    }
+
+    #[test]
+    fn a_hardened_case_is_acceptable_under_conformance_and_must_pass_under_hardened() {
+        let c: Case = serde_json::from_value(serde_json::json!({
+            "id": "x/verify/001", "op": "verify", "profile": "hardened",
+            "basis": ["hardened:NONCE_LENGTH"], "input": {},
+            "expect": {"result": "invalid", "error": "GA2004"}
+        }))
+        .unwrap();
+        let refused = Answer::Error {
+            code: "GA2004".into(),
+            message: "m".into(),
+        };
+        let accepted = out(serde_json::json!({"api_key": "k"}));
+        let wrong_code = Answer::Error {
+            code: "GA2012".into(),
+            message: "m".into(),
+        };
+        let acceptable = |o: &Outcome| matches!(o, Outcome::Acceptable { .. });
+        let failed = |o: &Outcome| matches!(o, Outcome::Failed { .. });
+        // Conformance, another implementation: either outcome conforms; a crash does not.
+        for a in [&refused, &accepted, &wrong_code] {
+            let o = grade_profile(&c, a, Strictness::Conformance, Profile::Conformance);
+            assert!(acceptable(&o), "{a:?}: {o:?}");
+        }
+        assert!(failed(&grade_profile(
+            &c,
+            &Answer::Broken("crash".into()),
+            Strictness::Conformance,
+            Profile::Conformance
+        )));
+        // The default `grade` is the conformance profile.
+        assert!(acceptable(&grade(&c, &accepted, Strictness::Conformance)));
+        // Conformance, the reference: still exact, reported acceptable.
+        assert!(acceptable(&grade_profile(
+            &c,
+            &refused,
+            Strictness::Reference,
+            Profile::Conformance
+        )));
+        for a in [&accepted, &wrong_code] {
+            assert!(failed(&grade_profile(
+                &c,
+                a,
+                Strictness::Reference,
+                Profile::Conformance
+            )));
+        }
+        // Hardened: must pass, for everybody.
+        for s in [Strictness::Conformance, Strictness::Reference] {
+            assert_eq!(
+                grade_profile(&c, &refused, s, Profile::Hardened),
+                Outcome::Passed
+            );
+            assert!(failed(&grade_profile(&c, &accepted, s, Profile::Hardened)));
+            assert!(failed(&grade_profile(
+                &c,
+                &wrong_code,
+                s,
+                Profile::Hardened
+            )));
+        }
+        // A conformance case is graded the same under both profiles.
+        let plain = case(serde_json::json!({"result": "invalid", "error": "GA2004"}));
+        for p in Profile::ALL {
+            assert!(failed(&grade_profile(
+                &plain,
+                &accepted,
+                Strictness::Conformance,
+                p
+            )));
+        }
+    }
+
+    #[test]
+    fn profile_names() {
+        assert_eq!("hardened".parse::<Profile>(), Ok(Profile::Hardened));
+        assert_eq!("conformance".parse::<Profile>(), Ok(Profile::Conformance));
+        let e = "strict".parse::<Profile>().unwrap_err();
+        assert!(e.contains("conformance") && e.contains("hardened"), "{e}");
+        assert_eq!(Profile::default(), Profile::Conformance);
     }
 }

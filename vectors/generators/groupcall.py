@@ -71,6 +71,10 @@ PARTNER_NOT_AUTHORIZED = "Partner account not authorized for this customer"
 IN_QUEUE = "In Queue"
 UNKNOWN_ERROR = "Unknown error"
 SMS_MAX = 918
+# 918 x U+00E9: one character of the GSM 03.38 basic set (one septet), one Unicode scalar
+# value, one UTF-16 code unit, two UTF-8 bytes. 918 = 6 concatenated 153-character parts.
+SMS_E_ACUTE = "\u00e9" * SMS_MAX
+assert len(SMS_E_ACUTE.encode("utf-16-le")) == 2 * SMS_MAX and len(SMS_E_ACUTE.encode("utf-8")) == 2 * SMS_MAX
 
 # ----------------------------------------------------------------------------
 # Test data (the vendor pages' example values where they exist)
@@ -85,6 +89,8 @@ PW3 = "k3-sms-off-5521"
 CID4 = "4410"                      # allows nothing for partners, no SMS
 PW4 = "k4-locked-0099"
 PW_ESC = 'p"a\\ss/w\u00f6rd\t!'     # needs JSON escaping
+CID_LETTERS = "sch-7731"           # a CustomerId with letters (letter case can differ)
+PW_LETTERS = "k7-lettered-4410"
 PKEY = "partner-abc-12345"         # partner-auth page
 STYLE = "YourCompanyName"          # partner-auth page
 PKEY_PENDING = "partner-pending-777"
@@ -679,6 +685,7 @@ P_PY_RECIPIENTS = page(URL_PARTNER, "{'MobileNumber': number}")
 P_SPACES = page(URL_PARTNER, "Ensure no extra spaces or characters in the partner key")
 P_KEY_INVALID = page(URL_PARTNER, '"errorMsg": "Partner key is not valid",')
 P_NOT_ENABLED = page(URL_PARTNER, '"errorMsg": "Partner is not enabled, no message was sent.",')
+P_ACTIVATED = page(URL_PARTNER, "Ensure partner account is activated")
 P_NOT_AUTH = page(URL_PARTNER, "Customer Not Authorized for Partner")
 P_NOT_AUTH_BODY = page(URL_PARTNER, '"WarningMessages": ["Customer does not allow sending SMS"],')
 P_JS_SUCCESS = page(URL_PARTNER, "if (result.errorMsg && result.errorMsg.startsWith('OK') && result.MessageId) {")
@@ -951,7 +958,7 @@ def customer_directory():
     }
 
 
-def vin(body, route=None, counter=1, now_ms=NOW_MS, body_base64=None):
+def vin(body, route=None, counter=1, now_ms=NOW_MS, body_base64=None, directory=None):
     inp = {}
     if route is not None:
         inp["route"] = route
@@ -963,7 +970,7 @@ def vin(body, route=None, counter=1, now_ms=NOW_MS, body_base64=None):
     # No JSON integer above 2^53 (JavaScript and untyped decoders lose precision): such a
     # counter travels as a decimal string.
     inp["ids"] = {"seed": SEED, "counter": counter if counter <= 2**53 else str(counter)}
-    inp["directory"] = customer_directory()
+    inp["directory"] = directory if directory is not None else customer_directory()
     return inp
 
 
@@ -1117,6 +1124,8 @@ def customer_build_cases(c):
     c.either(B, "An empty attachment list is fine but an attachment without FileName is not",
              bi("Email", email(Attachments=[{"FileData": "JVBERi0xLjQK"}])), "MALFORMED_ATTACHMENT", [CHECKS],
              ["BUILD_CHECKS"])
+    c.ok(B, "SMSMessage of 918 x '\u00e9': 918 characters by every count, 1836 bytes in UTF-8; the limit is in "
+            "characters, not bytes", bi("SMS", sms(text=SMS_E_ACUTE)), [S_MAX], ["LENGTH_BYTES"])
 
 
 def customer_verify_cases(c):
@@ -1221,6 +1230,15 @@ def customer_verify_cases(c):
          vin(body(sms(text="Welcome to our school! Your account has been activated.", recipients=[MOBILE],
                       CallbackUrl="https://your-app.com/sms-callback")), "SMS"),
          [S_BARE] + QUEUED, ["RECIPIENT_SHAPES", "SERVER_CHOSEN"], free=SUCCESS_FREE)
+    c.ok(V, "An SMSMessage of 918 x '\u00e9' (918 characters, 1836 UTF-8 bytes) is within 'max 918 characters': "
+            "queued", vin(body(sms(text=SMS_E_ACUTE)), "SMS"), [S_MAX] + QUEUED, ["LENGTH_BYTES", "SERVER_CHOSEN"],
+         free=SUCCESS_FREE)
+    lettered = customer_directory()
+    lettered["customers"].append({"CustomerId": CID_LETTERS, "Password": PW_LETTERS, "sms_allowed": True,
+                                  "authorised_partners": ["abc"]})
+    c.either(V, "CustomerId differing only in letter case (a CustomerId with letters: the pages show digits only)",
+             vin(body(sms(cid=CID_LETTERS.upper(), pw=PW_LETTERS)), "SMS", directory=lettered), "valid",
+             [X_WRONG, dec("G-CHECKS")], ["CREDENTIAL_CASE"])
 
 
 def parse_cases(c, partner):
@@ -1483,6 +1501,12 @@ def partner_verify_cases(c):
     c.ok(V, "The partner-auth page's complete example without its ClientRef, for a customer that authorised "
             "the partner: queued, the pages' clients read it as a success (errorMsg 'OK…' and a MessageId)",
          vin(body(sms())), [P_BOTH, P_JS_SUCCESS] + QUEUED, ["SERVER_CHOSEN"], free=SUCCESS_FREE)
+    authorised_pending = customer_directory()
+    authorised_pending["customers"][0]["authorised_partners"].append("pending")
+    assert authorised_pending["customers"][0]["CustomerId"] == CID
+    c.ok(V, "A partner that is not enabled, for a customer that HAS authorised it: 'Partner is not enabled, no "
+            "message was sent.', never queued", vin(body(sms(), key=PKEY_PENDING), directory=authorised_pending),
+         [P_NOT_ENABLED, P_ACTIVATED])
 
 
 # ----------------------------------------------------------------------------
@@ -1504,6 +1528,9 @@ COMMON_FLAGS = {
                  "is escaped is free; the reference's own bytes (minimal escaping, vectors/README.md) are pinned "
                  "by reference-strictness runs."),
     "LENGTH_EDGE": ("BASIC", "SMSMessage at and just past the SMS guide's 'max 918 characters'."),
+    "LENGTH_BYTES": ("INTEROP", "SMSMessage of 918 characters that are two bytes each in UTF-8 (U+00E9, one "
+                     "character of the GSM 03.38 basic set, one UTF-16 code unit): the SMS guide's 'max 918 "
+                     "characters' counts characters, so counting UTF-8 bytes refuses a message the page allows."),
     "SMS_LENGTH": (SA, "Acceptable: the docs say 'max 918 characters' without saying what a character is. The "
                    "reference counts Unicode scalar values; counting UTF-16 code units (as a .NET string's Length "
                    "does) refuses this case."),

@@ -225,13 +225,20 @@ class CaseList:
         self.cases = []
         self.counters = {}
 
-    def add(self, op, comment, flags, inp, expect, basis, withdrawn=False):
+    def add(self, op, comment, flags, inp, expect, basis, withdrawn=False, hardened=None):
         n = self.counters.get(op, 0) + 1
         self.counters[op] = n
+        if hardened is not None:
+            # A hardened case rests on a property of HARDENED and is must-pass only under the
+            # hardened profile (vectors/README.md, "Profiles").
+            assert hardened in HARDENED and expect["result"] in ("valid", "invalid"), (op, comment)
+            basis = [f"hardened:{hardened}"] + list(basis)
         case = {"id": f"{SCHEME}/{op}/{n:03d}", "op": op, "comment": comment, "flags": list(flags),
                 "basis": list(basis)}
         if withdrawn:
             case["withdrawn"] = True
+        if hardened is not None:
+            case["profile"] = "hardened"
         case["input"] = inp
         case["expect"] = expect
         self.cases.append(case)
@@ -692,9 +699,10 @@ def add_verify_cases(c):
         verify_input(request("GET", VENDOR_PATH, h), now), invalid("GA2004", ["GA2012"]),
         [B_STS, B_GA["GA2012"], decision("H-HEADERS")])
     h = good(nonce="n" * 129)
-    add("A 129-character nonce, correctly signed: the reference finds it unusable, GA2004 (H-HEADERS); the page "
-        "sets no length.", ["MALFORMED_NONCE"],
-        verify_input(request("GET", VENDOR_PATH, h), now), acceptable_invalid("GA2004"), [decision("H-HEADERS")])
+    c.add("verify", "A 129-character nonce, correctly signed: refused with GA2004 before anything is stored "
+          "(H-HEADERS); the page sets no length, so this is the hardened profile's bounded nonce.", [],
+          verify_input(request("GET", VENDOR_PATH, h), now), invalid("GA2004"), [decision("H-HEADERS")],
+          hardened="NONCE_LENGTH")
 
     # Multi-fault precedence (H5 is the reference's order; the others list what a page-following verifier
     # answering in another order gives).
@@ -749,6 +757,15 @@ def add_verify_cases(c):
         "how a secret becomes bytes.", ["SECRET_ENCODING"],
         verify_input(request("GET", VENDOR_PATH, h), now, keys=[key_entry(KEY2, SECRET_UTF8)]),
         acceptable_valid({"api_key": KEY2}), [decision("H-SECRET"), B_KEY_BYTES])
+
+    # The signature of verify/042 ('+' and '/' in it) with its letters' case flipped: other bytes, so a verifier
+    # that compares the Base64 text case-insensitively (or decodes it leniently) is caught.
+    flipped = sig.swapcase()
+    assert flipped != sig and any(ch.isalpha() for ch in sig)
+    add("The correct signature of verify/042 with every letter's case flipped: other Base64, other bytes, GA2012.",
+        ["SIGNATURE_CASE"],
+        verify_input(request("GET", VENDOR_PATH, replace_header(hb, "Authorization", "HMAC-SHA256 " + flipped)), now),
+        invalid("GA2012"), ["rfc4648#4", B_SIGNATURE, B_GA["GA2012"]])
 
 
 def add_error_response_cases(c):
@@ -986,7 +1003,7 @@ def check_parse_error(inp):
 
 
 CHECKERS = {"sign": check_sign, "verify": check_verify, "error-response": check_error_response,
-            "parse-error": check_parse_error}
+            "parse-error": check_parse_error, "scenario": lambda inp: check_scenario(inp)}
 
 # ----------------------------------------------------------------------------
 # Page-literal models: what a verifier, signer or parser that follows the vendor's pages
@@ -1220,7 +1237,19 @@ def stage_equal(want, got, how):
 def check_against_pages(case):
     """THE RULE for one case, under every reading (see PAGE_READINGS)."""
     exp = case["expect"]
-    if exp["result"] == "acceptable" or case.get("withdrawn"):
+    if exp["result"] == "acceptable" or case.get("withdrawn") or case.get("profile") == "hardened":
+        # A hardened case pins a property beyond the pages: some page reading may differ.
+        return
+    if case["op"] == "scenario":
+        for r in page_readings():
+            got = page_scenario(case["input"], r)
+            for want, step in zip(exp["output"]["steps"], got):
+                where = f"{case['id']} under the page reading {r}"
+                if want["result"] == "valid":
+                    assert step == want, f"{where}: a step answers {step}; the case says {want}"
+                else:
+                    assert step["result"] == "invalid" and step["errors"] <= {want["error"]}, \
+                        f"{where}: a step could answer {step}; the case says {want}"
         return
     for r in page_readings():
         kind, got = PAGE_MODELS[case["op"]](case["input"], r)
@@ -1259,6 +1288,12 @@ def self_check(doc):
             if entry.startswith("decision:"):
                 assert entry[len("decision:"):] in doc["decisions"], (cid, entry)
         exp = case["expect"]
+        if case.get("profile") == "hardened":
+            names = [e[len("hardened:"):] for e in case["basis"] if e.startswith("hardened:")]
+            assert names and all(n in doc["hardened"] for n in names), cid
+            assert exp["result"] in ("valid", "invalid"), cid
+        elif any(e.startswith("hardened:") for e in case["basis"]):
+            raise AssertionError(f"{cid}: a hardened basis on a conformance case")
         if exp["result"] == "acceptable":
             assert any(doc["flags"][f]["bugType"] == "SPEC_AMBIGUITY" for f in case["flags"]), cid
         else:
@@ -1352,6 +1387,14 @@ FLAGS = {
     "QUERY_SIGNED": flag("SPEC_AMBIGUITY", "Acceptable: the client put the query in PATH. The reference refuses with "
                          "GA2012 (H1: PATH is the path alone); the page never says whether PATH includes the query."),
     "REPLAY": flag("REPLAY", "The verifier's state already holds the nonce under the same API key."),
+    "SCENARIO": flag("REPLAY", "Several requests against one verifier, its replay store kept from step to step: "
+                     "what one request leaves behind decides the next."),
+    "NONCE_RETENTION": flag("SPEC_AMBIGUITY", "Acceptable: a nonce reused in a fresh request long after its first "
+                            "use. The reference forgets a nonce once its timestamp can no longer pass the window "
+                            "(kept 2 x the window, H5); \"Each nonce may only be used once\" also reads as never "
+                            "again."),
+    "SIGNATURE_CASE": flag("AUTH_BYPASS", "The signature's Base64 with its letters' case flipped: other bytes "
+                           "(RFC 4648's alphabet is case-sensitive), so the MAC does not verify."),
     "REPLAY_SCOPE": flag("SPEC_AMBIGUITY", "Acceptable: the nonce was used before under another API key. The "
                          "reference keeps nonces per key (H5); \"Each nonce may only be used once\" also reads as "
                          "once at all."),
@@ -1416,12 +1459,139 @@ DECISIONS = {
 }
 
 
+# The hardened profile's properties (vectors/README.md, "Profiles"): id -> description, bugType, why.
+HARDENED = {
+    "NONCE_AFTER_SIGNATURE": {
+        "description": "A nonce is recorded only once the request carrying it authenticated (key, timestamp and "
+        "signature verified): a refused request leaves its nonce unused.",
+        "bugType": "REPLAY",
+        "why": "A verifier that records the nonce before checking the signature lets anyone who sees or guesses a "
+        "client's nonce burn it with one forged request: the genuine request is then refused with GA2014, a denial "
+        "of service the client cannot prevent. The page says only that reuse is rejected.",
+    },
+    "NONCE_LENGTH": {
+        "description": "A nonce longer than 128 characters is refused (GA2004) before anything is stored.",
+        "bugType": "MALFORMED_INPUT",
+        "why": "The replay store keeps every nonce for the window; without a bound, each request can make it hold "
+        "as much as the largest header the server takes, so memory grows with the attacker's header size instead "
+        "of the request rate. The page sets no length.",
+    },
+}
+
+
+def add_scenario_cases(c):
+    """Several requests against one verifier and one replay store (op `scenario`)."""
+    start = VENDOR_TS
+
+    def req(ts, nonce, api_key=KEY, secret=SECRET):
+        return request("GET", VENDOR_PATH, signed_headers(api_key, secret, "GET", VENDOR_PATH, ts, nonce, b""))
+
+    def forged(ts, nonce):
+        # The right key id, a signature made with a secret that is not the key's.
+        return request("GET", VENDOR_PATH, signed_headers(KEY, SECRET2, "GET", VENDOR_PATH, ts, nonce, b""))
+
+    def scenario(steps, keys=None):
+        return {"keys": DIRECTORY if keys is None else keys, "start": start,
+                "steps": [{"at": at, "request": r, "note": note} for at, r, note in steps]}
+
+    def add(comment, flags, steps, expect, basis, hardened=None):
+        inp = scenario(steps)
+        out = check_scenario(inp)
+        assert expect is None or expect == out, (comment, out)
+        result = {"result": "valid", "output": out}
+        if flags and any(FLAGS[f]["bugType"] == "SPEC_AMBIGUITY" for f in flags):
+            result = acceptable_valid(out)
+        c.add("scenario", comment, flags, inp, result, basis, hardened=hardened)
+
+    ok = {"result": "valid", "api_key": KEY}
+    add("A genuine request, then the same request again 5 s later: accepted once, then GA2014 (its nonce is used).",
+        ["SCENARIO", "REPLAY"],
+        [(0, req(start, VENDOR_NONCE), "genuine"), (5, req(start, VENDOR_NONCE), "the same request replayed")],
+        {"steps": [ok, {"result": "invalid", "error": "GA2014"}]},
+        [B_NONCE_ONCE, B_GA["GA2014"], B_WINDOW])
+    add("A forged request (the right key, a wrong signature) with nonce N, then the client's genuine request with N: "
+        "GA2012, then accepted, then its replay GA2014. A verifier that records N before checking the signature "
+        "refuses the genuine request.", ["SCENARIO"],
+        [(0, forged(start, VENDOR_NONCE), "forged, nonce N"), (1, req(start + 1, VENDOR_NONCE), "genuine, nonce N"),
+         (2, req(start + 1, VENDOR_NONCE), "the genuine request replayed")],
+        {"steps": [{"result": "invalid", "error": "GA2012"}, ok, {"result": "invalid", "error": "GA2014"}]},
+        [B_GA["GA2012"], B_NONCE_ONCE, decision("H5")], hardened="NONCE_AFTER_SIGNATURE")
+    add("A stale request with nonce N (GA2013), then a fresh genuine request with N: accepted; a request refused on "
+        "its timestamp never authenticated, so it used no nonce.", ["SCENARIO"],
+        [(0, req(start - 600, VENDOR_NONCE), "stale, nonce N"), (1, req(start + 1, VENDOR_NONCE), "fresh, nonce N")],
+        {"steps": [{"result": "invalid", "error": "GA2013"}, ok]},
+        [B_OLDER, B_NONCE_ONCE, decision("H5")], hardened="NONCE_AFTER_SIGNATURE")
+    add("The same nonce under two API keys, each request genuine: the reference accepts both (nonces per key, H5).",
+        ["SCENARIO", "REPLAY_SCOPE"],
+        [(0, req(start, VENDOR_NONCE), "key 1, nonce N"),
+         (1, req(start + 1, VENDOR_NONCE, api_key=KEY2, secret=SECRET2), "key 2, nonce N")],
+        {"steps": [ok, {"result": "valid", "api_key": KEY2}]},
+        [B_NONCE_ONCE, decision("H5")])
+    add("A genuine request, its exact replay 300 s later (GA2013: stale), then a fresh request re-signed with the "
+        "same nonce: the reference has forgotten the nonce (kept 2 x the window, H5) and accepts.",
+        ["SCENARIO", "NONCE_RETENTION"],
+        [(0, req(start, VENDOR_NONCE), "genuine"), (300, req(start, VENDOR_NONCE), "exact replay, stale"),
+         (301, req(start + 301, VENDOR_NONCE), "fresh request, old nonce")],
+        {"steps": [ok, {"result": "invalid", "error": "GA2013"}, ok]},
+        [B_NONCE_ONCE, B_OLDER, decision("H5")])
+
+
+def check_scenario(inp):
+    """The generator's own verifier over every step, with a replay store kept across steps: a nonce is recorded
+    once its request verified and kept 2 x the window."""
+    window = inp.get("window_seconds", WINDOW)
+    seen = []  # (api_key, nonce, keep_until)
+    out = []
+    last = 0
+    for step in inp["steps"]:
+        assert step["at"] >= last
+        last = step["at"]
+        now = inp["start"] + step["at"]
+        state = {"nonces": [{"api_key": k, "nonce": n} for k, n, until in seen if now <= until]}
+        one = {"request": step["request"], "now": now, "keys": inp["keys"], "state": state}
+        for name in ("window_seconds", "client_ip"):
+            if name in inp:
+                one[name] = inp[name]
+        try:
+            got = check_verify(one)
+        except Fail as e:
+            out.append({"result": "invalid", "error": e.code})
+            continue
+        headers = {n.lower(): v.strip(" \t") for n, v in step["request"]["headers"]}
+        seen.append((got["api_key"], headers["x-nonce"], now + 2 * window))
+        out.append(dict({"result": "valid"}, **got))
+    return {"steps": out}
+
+
+def page_scenario(inp, r):
+    """A page-following verifier over every step (recording a nonce when its request is accepted): the
+    steps' answers, each `{"result": "valid", ...}` or `{"result": "invalid", "errors": {codes}}`."""
+    used = []
+    out = []
+    for step in inp["steps"]:
+        now = inp["start"] + step["at"]
+        one = {"request": step["request"], "now": now, "keys": inp["keys"],
+               "state": {"nonces": [{"api_key": k, "nonce": n} for k, n in used]}}
+        for name in ("window_seconds", "client_ip"):
+            if name in inp:
+                one[name] = inp[name]
+        kind, got = page_verify(one, r)
+        if kind == "ok":
+            headers = {n.lower(): v.strip(" \t") for n, v in step["request"]["headers"]}
+            used.append((got["api_key"], headers["x-nonce"]))
+            out.append(dict({"result": "valid"}, **got))
+        else:
+            out.append({"result": "invalid", "errors": got})
+    return out
+
+
 def build_all():
     assert_cross_checks()
     c = CaseList()
     add_sign_cases(c)
     add_verify_cases(c)
     add_error_response_cases(c)
+    add_scenario_cases(c)
     add_parse_error_cases(c)
     used = []
     for case in c.cases:
@@ -1440,6 +1610,7 @@ def build_all():
         "numberOfTests": len(c.cases),
         "flags": {f: FLAGS[f] for f in FLAGS if f in used},
         "decisions": DECISIONS,
+        "hardened": HARDENED,
         "cases": c.cases,
     }
     self_check(doc)

@@ -96,6 +96,15 @@ DIRECTORY = {
                         {"username": EVA, "api_access": True, "permissions": ["simulations.read"]},
                     ],
                 },
+                {
+                    # Another API-enabled broker of the same master with a user of the same username as one of
+                    # 12345's: the three levels pass for both, so only binding tells their tokens apart.
+                    "broker_id": 12347,
+                    "api_access": True,
+                    "users": [
+                        {"username": ANA, "api_access": True, "permissions": ["simulations.read"]},
+                    ],
+                },
             ],
         },
         {
@@ -604,19 +613,39 @@ DECISIONS = {
 }
 
 
+# The hardened profile's properties (vectors/README.md, "Profiles"): id -> description, bugType, why.
+HARDENED = {
+    "TOKEN_BOUND_TO_IDENTITY": {
+        "description": "A session token authenticates only the (master, broker, user) whose login issued it; presented with any other identity that passes the three levels it is refused (401).",
+        "bugType": "AUTH_BYPASS",
+        "why": "Every broker of a master shares the master's xClientID and xClientSecret, and brokerID and username are no secrets: without binding, a user holding any live token of the master can act as any user of any API-enabled broker of that master (another broker's user of the same username included) just by changing two headers. The guide requires the levels and the token on every request but never says the token must belong to them.",
+    },
+    "NO_RESET_ON_FAILED_REQUEST": {
+        "description": "A request that fails authentication (401) never moves the session's inactivity timer, even when it presents the live token.",
+        "bugType": "FRESHNESS",
+        "why": "The 30-minute inactivity limit is what ends a leaked token's usefulness. If a refused request resets it, anyone who holds the token but not the master's secret keeps the session alive forever with requests that all fail, until the owner's next request finds it still open. The guide names only authenticated requests as resetting the timer and says nothing of the others.",
+    },
+}
+
+
 class Cases:
     def __init__(self):
         self.cases = []
         self.counters = {}
 
-    def add(self, op, comment, inp, expect, flags=(), basis=()):
+    def add(self, op, comment, inp, expect, flags=(), basis=(), hardened=None):
         n = self.counters.get(op, 0) + 1
         self.counters[op] = n
+        if hardened is not None:
+            # A property of HARDENED, must-pass only under the hardened profile (vectors/README.md, "Profiles").
+            assert hardened in HARDENED and expect["result"] in ("valid", "invalid"), (op, n)
+            basis = [f"hardened:{hardened}"] + list(basis)
         for f in flags:
             assert f in FLAGS, f
         assert basis, f"{op}/{n:03d}: no basis"
         for b in basis:
-            assert b.startswith(("page:https://", "rfc", "decision:")), b
+            assert b.startswith(("page:https://", "rfc", "decision:", "hardened:")), b
+            assert not b.startswith("hardened:") or hardened is not None, b
             if b.startswith("decision:"):
                 assert b[len("decision:"):] in DECISIONS, b
         decided = any(not b.startswith("decision:") for b in basis)
@@ -624,20 +653,21 @@ class Cases:
             assert flags, f"{op}/{n:03d}: an acceptable case needs a flag"
         else:
             assert decided, f"{op}/{n:03d}: a valid or invalid verdict needs a basis that is not a decision"
-        self.cases.append(
-            {
-                "id": f"{SCHEME}/{op}/{n:03d}",
-                "op": op,
-                "comment": comment,
-                "flags": list(flags),
-                "basis": list(basis),
-                "input": inp,
-                "expect": expect,
-            }
-        )
+        case = {
+            "id": f"{SCHEME}/{op}/{n:03d}",
+            "op": op,
+            "comment": comment,
+            "flags": list(flags),
+            "basis": list(basis),
+        }
+        if hardened is not None:
+            case["profile"] = "hardened"
+        case["input"] = inp
+        case["expect"] = expect
+        self.cases.append(case)
 
 
-def scenario(cases, comment, steps, want, flags=(), basis=(), acceptable=False, want_reasons=None):
+def scenario(cases, comment, steps, want, flags=(), basis=(), acceptable=False, want_reasons=None, hardened=None):
     inp = {"directory": DIRECTORY, "routes": ROUTES, "start": START, "steps": steps}
     statuses, reasons = run_scenario(inp)
     assert statuses == want, f"{comment}: the model gives {statuses} ({reasons}), the author {want}"
@@ -647,7 +677,7 @@ def scenario(cases, comment, steps, want, flags=(), basis=(), acceptable=False, 
         expect = {"result": "acceptable", "reference": "valid", "output": {"statuses": statuses}}
     else:
         expect = {"result": "valid", "output": {"statuses": statuses}}
-    cases.add("scenario", comment, inp, expect, flags, basis)
+    cases.add("scenario", comment, inp, expect, flags, basis, hardened=hardened)
 
 
 def build_scenarios(c):
@@ -752,15 +782,16 @@ def build_scenarios(c):
     # --- binding -------------------------------------------------------------------------
     binding = [G_PROTECTED, decision("P4")]
     scenario(c, "A token presented with another username (rui, a valid user of the same broker): the reference answers 401.",
-             [step(0, login()), step(1, use(0, username=RUI))], [200, 401], ["TOKEN_BINDING"], binding,
-             acceptable=True, want_reasons=["LOGGED_IN", "TOKEN_IDENTITY_MISMATCH"])
+             [step(0, login()), step(1, use(0, username=RUI))], [200, 401], [], binding,
+             want_reasons=["LOGGED_IN", "TOKEN_IDENTITY_MISMATCH"], hardened="TOKEN_BOUND_TO_IDENTITY")
     scenario(c, "A token presented with another master's valid identity (network_def456, broker 22222, joao): the reference answers 401.",
              [step(0, login()), step(1, use(0, client_id=M2_ID, secret=M2_SECRET, broker="22222", username=JOAO))],
-             [200, 401], ["TOKEN_BINDING"], binding, acceptable=True, want_reasons=["LOGGED_IN", "TOKEN_IDENTITY_MISMATCH"])
+             [200, 401], [], binding, want_reasons=["LOGGED_IN", "TOKEN_IDENTITY_MISMATCH"],
+             hardened="TOKEN_BOUND_TO_IDENTITY")
     scenario(c, "Two users' tokens swapped: the reference refuses each with the other's identity, and each works with its own.",
              [step(0, login()), step(1, login(ids(username=RUI))), step(2, use(1)), step(3, use(0, username=RUI)),
-              step(4, use(0)), step(5, use(1, username=RUI))], [200, 200, 401, 401, 200, 200], ["TOKEN_BINDING"],
-             binding, acceptable=True)
+              step(4, use(0)), step(5, use(1, username=RUI))], [200, 200, 401, 401, 200, 200], [],
+             binding, hardened="TOKEN_BOUND_TO_IDENTITY")
     scenario(c, "A token presented with a brokerID of the same master whose API access is off: level 2 fails, 401.",
              [step(0, login()), step(1, use(0, broker="12346"))], [200, 401], [L], [G_PROTECTED, G_401_BROKER])
     # --- expiry --------------------------------------------------------------------------
@@ -790,7 +821,7 @@ def build_scenarios(c):
              [step(0, login()), step(1000, use(0, username=RUI)), step(1800, use(0))], [200, 401, 401],
              ["TOKEN_BINDING", "RESET_ON_401", "EXPIRY_BOUNDARY"], [G_RESETS, decision("P3"), decision("P4")],
              acceptable=True, want_reasons=["LOGGED_IN", "TOKEN_IDENTITY_MISMATCH", "TOKEN_EXPIRED"])
-    scenario(c, "A 401 for a wrong secret does not end the session: the token works 29:59 after the login, slides on, and 30:01 of silence ends it.",
+    scenario(c, "A 401 for a wrong secret does not end the session: the token works 29:59 after the login, slides on, and 30:01 of silence ends it. Whether that 401 moved the timer only a request 30:01 after the login tells, and the guide does not decide it: scenario/050 (hardened).",
              [step(0, login()), step(1000, use(0, secret="wrong")), step(1799, use(0)), step(3598, use(0)),
               step(5399, use(0))], [200, 401, 200, 200, 401], ["TIMER_RESET", L], expiry + [G_RESETS, G_401_MASTER])
     scenario(c, "A request without the Authorization header does not touch the session's timer: 30:01 after the login the token is expired.",
@@ -826,8 +857,8 @@ def build_scenarios(c):
              [step(0, login()), step(1801, use(0)), step(1802, use(0))], [200, 401, 401], ["SESSION_EXPIRY"], expiry)
     scenario(c, "A request with the live token and a wrong xClientSecret (401) at 16:40 does not reset the timer in the reference: 30:01 after the login the token is expired.",
              [step(0, login()), step(1000, use(0, secret="wrong")), step(1801, use(0))], [200, 401, 401],
-             ["RESET_ON_401"], [G_RESETS, decision("P3")], acceptable=True,
-             want_reasons=["LOGGED_IN", "MASTER_SECRET_MISMATCH", "TOKEN_EXPIRED"])
+             [], [G_RESETS, G_LASTS, decision("P3")],
+             want_reasons=["LOGGED_IN", "MASTER_SECRET_MISMATCH", "TOKEN_EXPIRED"], hardened="NO_RESET_ON_FAILED_REQUEST")
     ref_names = [["xClientID", M1_ID], ["xClientSecret", M1_SECRET], ["xBrokerUID", "12345"], ["xUsername", ANA]]
     scenario(c, "A login with the API reference's header names (xBrokerUID, xUsername): the reference reads the guide's names only and answers 401.",
              [step(0, login(ref_names))], [401], ["HEADER_ALIASES"], [R_BROKER_UID, R_USERNAME, decision("P1")],
@@ -839,6 +870,16 @@ def build_scenarios(c):
     scenario(c, "The token in a `sessionToken` header (the API commons) instead of `Authorization: Bearer`: the reference answers 401.",
              [step(0, login()), step(1, call(ids() + [["sessionToken", tok(0)]]))], [200, 401], ["HEADER_ALIASES"],
              [C_SESSION_TOKEN, decision("P-AUTH")], acceptable=True, want_reasons=["LOGGED_IN", "MISSING_AUTHORIZATION"])
+    # --- added for issue 18 ------------------------------------------------------------------------
+    scenario(c, "A token of ana at broker 12345 presented by ana at broker 12347 (another API-enabled broker of the same master, a user of the same username): 401, while each login's own token works.",
+             [step(0, login()), step(1, login(ids(broker="12347"))), step(2, use(0, broker="12347")),
+              step(3, use(1, broker="12347")), step(4, use(0))], [200, 200, 401, 200, 200], [],
+             binding, want_reasons=["LOGGED_IN", "LOGGED_IN", "TOKEN_IDENTITY_MISMATCH", "OK", "OK"],
+             hardened="TOKEN_BOUND_TO_IDENTITY")
+    scenario(c, "A user of the broker whose API access is off (eva, of 12346) presenting another broker's id (12345, API access on): she is no user of 12345, 401 at the login and with ana's live token.",
+             [step(0, login(ids(username=EVA))), step(1, login()), step(2, use(1, username=EVA))], [401, 200, 401], [L],
+             [G_USERNAME, G_401_USER, G_PROTECTED],
+             want_reasons=["USER_OF_OTHER_BROKER", "LOGGED_IN", "USER_OF_OTHER_BROKER"])
 
 
 def build_login_body_cases(c):
@@ -950,6 +991,7 @@ def build_doc():
         "numberOfTests": len(c.cases),
         "flags": FLAGS,
         "decisions": DECISIONS,
+        "hardened": HARDENED,
         "cases": c.cases,
     }
 
@@ -1003,7 +1045,8 @@ def other_choices_check(doc):
                     continue
                 if answer_of(case, choices) != pinned(case):
                     changed.append(case["id"])
-                    assert case["expect"]["result"] == "acceptable", (
+                    # A hardened case pins a property beyond the pages: graded acceptable under conformance.
+                    assert case["expect"]["result"] == "acceptable" or case.get("profile") == "hardened", (
                         f"{case['id']} is {case['expect']['result']}, yet a server taking the other side of a "
                         f"decision ({what}) answers otherwise"
                     )

@@ -354,6 +354,16 @@ MALFORMED_BASE64 = [
      "Non-zero pad bits: 'Zh==' would decode to 'f' but is not the canonical encoding "
      "'Zg=='; RFC 4648 §3.5 lets decoders reject it (MAY), so this is acceptable",
      ["rfc4648#3.5", "decision:STRICT-DECODE"], "NONCANONICAL"),
+    ("Zm9v YmFy",
+     "A space inside the text ('Zm9vYmFy' is 'foobar'): a space is outside the base64 "
+     "alphabet, so RFC 4648 §3.3 requires rejecting it; only a referring specification "
+     "(MIME) may say to ignore it",
+     ["rfc4648#3.3"], "NON_ALPHABET"),
+    ("Zm9v\r\nYmFy",
+     "A line break (CR LF) inside the text: RFC 4648 §3.3 names CRLF \"non-alphabet "
+     "characters\", which implementations MUST reject unless a referring specification "
+     "says otherwise (§3.1: no line feeds in base-encoded data)",
+     ["rfc4648#3.3", "rfc4648#3.1"], "NON_ALPHABET"),
 ]
 
 BASE64_FLAGS = {
@@ -426,6 +436,8 @@ def base64_file():
     check("URL-safe '-_8='", b"\xfb\xff", base64.urlsafe_b64decode("-_8="))
     check("standard encoding of fb ff", "+/8=", base64.b64encode(b"\xfb\xff").decode())
     check("lax decoding of 'Zh=='", b"f", base64.b64decode("Zh==", validate=True))
+    check("lax decoding of 'Zm9v YmFy'", b"foobar", base64.b64decode("Zm9v YmFy".replace(" ", "")))
+    check("MIME-style decoding of 'Zm9v\\r\\nYmFy'", b"foobar", base64.b64decode("Zm9v\r\nYmFy"))
     for text, comment, basis, flag in MALFORMED_BASE64:
         try:
             strict_b64decode(text)

@@ -328,6 +328,9 @@ FLAGS = {
     "TOKEN_HEADERS": ("Acceptable: the Token page's example request carries Date and no X-SuT-Nonce, and no page says whether either is mandatory with SuTToken (the official PHP and Node clients send both, a third-party Python client neither); the reference sends and requires both (S-TOKEN).", "SPEC_AMBIGUITY"),
     "TOKEN_SHAPE": ("The token's documented shape: a 96-character base64-encoded string (the reference: exactly 96 characters of [A-Za-z0-9+/]).", "MALFORMED_INPUT"),
     "TOKEN_EXPIRY": ("Token lifetime: tokens expire; the reference takes a token as valid while now < expiry (S-TOKEN).", "FRESHNESS"),
+    "SCENARIO": ("Several requests against one verifier whose replay store lives from step to step: what one request leaves behind decides the next.", "REPLAY"),
+    "EMPTY_ID_LINE": ("An X-SuT-CID or X-SuT-UID header sent with an empty value while the signature omits its line: the reference refuses it (MALFORMED_ID, S3); a verifier that reads the empty header as absent accepts a request no client should send.", "AUTH_BYPASS"),
+    "TOKEN_ALPHABET": ("A token holding both `+` and `/`, the two characters where standard and URL-safe Base64 differ.", "INTEROP"),
     "REAL_RESPONSE": ("A response body captured from the real server (quoted in third-party client documentation).", "INTEROP"),
     "ENVELOPE": ("The shape of the PMAPI response envelope {status, response}.", "MALFORMED_INPUT"),
     # Acceptable because only a decision of ours decides (issue 12).
@@ -602,6 +605,26 @@ VERDICTS = [
     V("Two malformed Authorization headers", R_ORDER, R_CREDS, "decision:S8"),
     V("An empty quoted signature is refused as a malformed header", PH["SIG_HEX"], "decision:S-AUTH",
       alt=["SIGNATURE_MISMATCH"]),
+    # ---------------------------------------------------------------- kill cases (issue 18)
+    V("An empty X-SuT-UID header, the signature omitting its line", HP["IDS"], PH["OMIT"], "decision:S3",
+      alt=["MISSING_UID", "SIGNATURE_MISMATCH"], schemes=HASH_ONLY),
+    V("An empty X-SuT-CID header, the signature omitting its line", HP["IDS"], PH["OMIT"], "decision:S3",
+      alt=["MISSING_CID", "SIGNATURE_MISMATCH"], schemes=HASH_ONLY),
+    V("An empty X-SuT-UID header, the signature omitting its line", PH["OMIT"], "decision:S3", schemes=PARTNER_ONLY),
+    V("An empty X-SuT-CID header, the signature omitting its line", PH["OMIT"], "decision:S3", schemes=PARTNER_ONLY),
+    # ---------------------------------------------------------------- scenario
+    V("A genuine request, then the same request again", PH["REPLAY"], "decision:S5", ops={"scenario"}, schemes=HASHLIKE),
+    V("A forged request (the right key id, a wrong signature) with nonce N", PH["REPLAY"], PH["SHA1"], "decision:S5",
+      ops={"scenario"}),
+    V("The same nonce under two key ids", PH["REPLAY"], "decision:S5", acc="REPLAY_SCOPE", ops={"scenario"}),
+    V("A genuine request, its exact replay", PH["REPLAY"], "decision:S5", "decision:S6", acc="WINDOW_UNDEFINED",
+      ops={"scenario"}, note="No page defines a Date window or how long a nonce is remembered."),
+    V("A token used, then used again after its expiry", TP["EXPIRE"], "decision:S-TOKEN", ops={"scenario"}),
+    V("An unknown token with nonce N, then the genuine token with N", TP["SHAPE"], "decision:S5", ops={"scenario"}),
+    V("A token request, then the same request again", TP["EXAMPLE"], "decision:S5", "decision:S-TOKEN",
+      acc="TOKEN_HEADERS", ops={"scenario"}),
+    V("A token holding both `+` and `/` is accepted", TP["SHAPE"], R_B64, "decision:S-TOKEN-AUTH"),
+    V("The genuine token with the case of its letters flipped", TP["SHAPE"], R_B64),
     # ---------------------------------------------------------------- parse-authorization
     V("A SuTHash value with a quoted 40-hex signature", HP["SHA1"], PH["SIG_HEX"], R_CREDS, R_PARAMS),
     V("A SuTPartner value with a quoted 40-hex signature", PH["AUTH_EXAMPLE"], PH["SIG_HEX"]),
@@ -698,6 +721,26 @@ D = {
     "S-TOKEN-REQUEST": "The token request is `POST /v1/token` with `Content-Type: application/json` and the compact JSON body {\"username\":...,\"password\":...} in that member order with no whitespace; a successful answer carries data.token and data.expiry (Unix seconds, as the official C# client types it), and an \"error\" envelope is TOKEN_REFUSED.",
 }
 
+# The hardened profile's properties (vectors/README.md, "Profiles"): id -> description, bugType, why.
+HARDENED_ALL = {
+    "NONCE_AFTER_SIGNATURE": {
+        "description": "A nonce is recorded only once the request carrying it authenticated (signature or token verified): a refused request leaves its nonce unused.",
+        "bugType": "REPLAY",
+        "why": "A verifier that records the nonce first lets anyone who sees or guesses a client's nonce burn it with one forged request: the genuine request is then refused as a replay, a denial of service the client cannot prevent. The page says only that the nonce prevents replay attacks.",
+    },
+    "EMPTY_ID_LINE": {
+        "description": "An X-SuT-CID or X-SuT-UID header that is present but empty is refused (MALFORMED_ID), never read as absent.",
+        "bugType": "AUTH_BYPASS",
+        "why": "The page says an id header a client does not need is fully omitted, header and line, but not what a verifier does with an empty one. A verifier that reads it as absent authenticates a request whose headers say something other than what was signed, and a proxy or application that reads the header itself may see a different identity than the verifier checked.",
+    },
+}
+HARDENED = HARDENED_ALL
+HARDENED_BY_SCHEME = {
+    SCHEME_HASH: ["NONCE_AFTER_SIGNATURE"],
+    SCHEME_PARTNER: ["NONCE_AFTER_SIGNATURE", "EMPTY_ID_LINE"],
+    SCHEME_TOKEN: ["NONCE_AFTER_SIGNATURE"],
+}
+
 HASH_DECISIONS = ["S1", "S2", "S3", "S4", "S5", "S6", "S7", "S8", "S-AUTH", "S-HASH-IDS", "S-PATH", "S-HTTPS", "S-ENVELOPE"]
 PARTNER_DECISIONS = ["S1", "S2", "S3", "S4", "S5", "S6", "S7", "S8", "S-AUTH", "S-HASH-IDS", "S-PATH", "S-HTTPS"]
 TOKEN_DECISIONS = ["S5", "S6", "S8", "S-TOKEN", "S-TOKEN-AUTH", "S-TOKEN-ORDER", "S-TOKEN-REQUEST", "S-ENVELOPE", "S-HTTPS"]
@@ -743,11 +786,15 @@ class CaseList:
         self.cases = []
         self.counters = {}
 
-    def add(self, op, comment, flags, inp, expect, withdrawn=False):
+    def add(self, op, comment, flags, inp, expect, withdrawn=False, hardened=None):
         n = self.counters.get(op, 0) + 1
         self.counters[op] = n
         rule = verdict_rule(self.scheme, op, comment)
         flags = list(flags)
+        if hardened is not None:
+            # A property of HARDENED, must-pass only under the hardened profile (vectors/README.md, "Profiles").
+            assert hardened in HARDENED and rule.acceptable is None, (op, comment)
+            assert expect["result"] in ("valid", "invalid"), (op, comment)
         if rule.acceptable:
             if rule.acceptable not in flags:
                 flags.append(rule.acceptable)
@@ -760,10 +807,15 @@ class CaseList:
             alts = list(expect.get("alternatives", []))
             alts += [a for a in rule.alternatives if a not in alts and a != expect["error"]]
             expect = dict(expect, alternatives=alts)
+        basis = rule.basis(self.scheme)
+        if hardened is not None:
+            basis = [f"hardened:{hardened}"] + basis
         case = {"id": f"{self.scheme}/{op}/{n:03d}", "op": op, "comment": comment, "flags": flags,
-                "basis": rule.basis(self.scheme)}
+                "basis": basis}
         if withdrawn:
             case["withdrawn"] = True
+        if hardened is not None:
+            case["profile"] = "hardened"
         case["input"] = inp
         case["expect"] = expect
         self.cases.append(case)
@@ -1386,7 +1438,137 @@ def build_hash_like_cases(p):
           ["AUTH_SYNTAX"], verify_input(request(p.method, p.target, replace_header(h, "Authorization", auth_value(p.token, "")), p.body), K),
           invalid("MALFORMED_AUTHORIZATION", ["MALFORMED_SIGNATURE"]))
 
+    add_hash_like_kill_cases(p, c)
+    add_hash_like_scenarios(p, c)
     return c
+
+
+def imf_date(ts):
+    """Unix seconds as an IMF-fixdate (RFC 9110 §5.6.7)."""
+    t = time.gmtime(ts)
+    return f"{WEEKDAYS[t.tm_wday]}, {t.tm_mday:02d} {MONTHS[t.tm_mon - 1]} {t.tm_year} {t.tm_hour:02d}:{t.tm_min:02d}:{t.tm_sec:02d} GMT"
+
+
+def add_hash_like_kill_cases(p, c):
+    """Empty identity header lines while the signature omits them (issue 18)."""
+    V = "verify"
+    K = p.keys
+    if p.partner:
+        # PID + CID signed, an empty X-SuT-UID header added: read as absent, the request verifies.
+        r, _ = p.good_request(pid=P_PID, cid=P_CID)
+        r["headers"].insert(3, ["X-SuT-UID", ""])
+        c.add(V, "An empty X-SuT-UID header, the signature omitting its line, is refused: an id header is present with "
+              "an id or not at all (S3); a verifier reading the empty header as absent accepts.",
+              ["EMPTY_ID_LINE", "ID_FORMAT"], verify_input(r, K), invalid("MALFORMED_ID"), hardened="EMPTY_ID_LINE")
+        r, _ = p.good_request(pid=P_PID)
+        r["headers"].insert(2, ["X-SuT-CID", ""])
+        c.add(V, "An empty X-SuT-CID header, the signature omitting its line (PID only), is refused (S3); a verifier "
+              "reading the empty header as absent accepts.",
+              ["EMPTY_ID_LINE", "ID_FORMAT"], verify_input(r, K), invalid("MALFORMED_ID"), hardened="EMPTY_ID_LINE")
+    else:
+        for name in ("X-SuT-UID", "X-SuT-CID"):
+            r, _ = p.good_request()
+            # Signed without the line, then the header sent empty (the Hash method needs both ids).
+            ids = dict(p.ids)
+            ids[name[-3:].lower()] = None
+            ids = {k: v for k, v in ids.items() if v is not None}
+            if "uid" in ids and "cid" not in ids:
+                _, sig = sign_hash_like(p.method, p.target, DATE, NONCE, p.key, None, None, ids["uid"])
+            else:
+                _, sig = sign_hash_like(p.method, p.target, DATE, NONCE, p.key, None, ids.get("cid"), ids.get("uid"))
+            r["headers"] = replace_header(replace_header(r["headers"], name, ""), "Authorization",
+                                          auth_value(p.token, sig))
+            c.add(V, f"An empty {name} header, the signature omitting its line, is refused: an id is 1 to 18 digits "
+                  "(S3) and the Hash method needs both ids (S-HASH-IDS).",
+                  ["EMPTY_ID_LINE", "ID_FORMAT"], verify_input(r, K), invalid("MALFORMED_ID"))
+
+
+def hash_scenario(p, steps, keys=None):
+    return {"keys": p.keys if keys is None else keys, "start": T0,
+            "steps": [{"at": at, "request": r, "note": note} for at, r, note in steps]}
+
+
+def add_hash_like_scenarios(p, c):
+    """Several requests against one verifier and one replay store (op `scenario`)."""
+    S = "scenario"
+    keyid = p.keyid
+
+    def genuine(at, nonce=NONCE, **ids):
+        r, _ = p.good_request(date=imf_date(T0 + at), nonce=nonce, **ids)
+        return r
+
+    def forged(at, nonce=NONCE):
+        # The right key id, a signature made with another key.
+        r, _ = p.good_request(date=imf_date(T0 + at), nonce=nonce, key=p.key2)
+        return r
+
+    ok = dict({"result": "valid"}, **p.default_identity())
+
+    def add(comment, flags, steps, want, hardened=None):
+        inp = hash_scenario(p, steps)
+        out = check_scenario(p.scheme, inp)
+        assert out == {"steps": want}, (p.scheme, comment, out)
+        c.add(S, comment, flags, inp, valid(out), hardened=hardened)
+
+    add("A genuine request, then the same request again 5 s later: accepted once, then NONCE_REPLAYED (S5).",
+        ["SCENARIO", "REPLAY"],
+        [(0, genuine(0), "genuine"), (5, genuine(0), "the same request replayed")],
+        [ok, {"result": "invalid", "error": "NONCE_REPLAYED"}])
+    add("A forged request (the right key id, a wrong signature) with nonce N, then the client's genuine request with N: "
+        "SIGNATURE_MISMATCH, then accepted, then its replay NONCE_REPLAYED; a verifier that records N before checking "
+        "the signature refuses the genuine request (S5).",
+        ["SCENARIO"],
+        [(0, forged(0), "forged, nonce N"), (1, genuine(1), "genuine, nonce N"), (2, genuine(1), "genuine, replayed")],
+        [{"result": "invalid", "error": "SIGNATURE_MISMATCH"}, ok, {"result": "invalid", "error": "NONCE_REPLAYED"}],
+        hardened="NONCE_AFTER_SIGNATURE")
+    other = dict(p.ids)
+    other[keyid] = p.other_keyid_value
+    other_ok = dict({"result": "valid"}, **p.identity(**other))
+    steps = [(0, genuine(0), f"{keyid.upper()} 1, nonce N")]
+    r, _ = p.good_request(date=imf_date(T0 + 1), key=p.key2, **other)
+    steps.append((1, r, f"{keyid.upper()} 2, nonce N"))
+    add("The same nonce under two key ids, each request genuine: the reference remembers nonces per key id and "
+        "accepts both (S5).", ["SCENARIO", "REPLAY_SCOPE"], steps, [ok, other_ok])
+    add("A genuine request, its exact replay 1000 s later (DATE_OUT_OF_WINDOW), then a fresh request re-signed with "
+        "the same nonce 2000 s later: the reference remembers a nonce only while its Date can pass the window and "
+        "accepts (S5, S6).", ["SCENARIO", "REPLAY"],
+        [(0, genuine(0), "genuine"), (1000, genuine(0), "exact replay, stale"),
+         (2000, genuine(2000), "fresh request, old nonce")],
+        [ok, {"result": "invalid", "error": "DATE_OUT_OF_WINDOW"}, ok])
+
+
+def check_scenario(scheme, inp):
+    """The generator's checker over every step; a nonce is recorded once its request verified and remembered while
+    its Date can still pass the window (max(Date, now) + window, S5)."""
+    window = inp.get("window_seconds", 900)
+    seen = []  # (state.nonces entry, kept until)
+    out = []
+    last = 0
+    for step in inp["steps"]:
+        assert step["at"] >= last
+        last = step["at"]
+        now = inp["start"] + step["at"]
+        one = {"request": step["request"], "now": now,
+               "state": {"nonces": [e for e, until in seen if now <= until]}}
+        for name in ("keys", "tokens", "window_seconds"):
+            if name in inp:
+                one[name] = inp[name]
+        try:
+            got = run_checker(scheme, {"op": "verify", "input": one})
+        except Fail as e:
+            out.append({"result": "invalid", "error": e.code})
+            continue
+        hm = lookup(step["request"]["headers"])
+        nonce = hm["x-sut-nonce"]
+        date = parse_http_date(hm["date"], now)
+        if scheme == SCHEME_TOKEN:
+            entry = {"token": check_parse_authorization(hm["authorization"])["credentials"], "nonce": nonce}
+        else:
+            keyid = "pid" if scheme == SCHEME_PARTNER else "cid"
+            entry = {keyid: got["identity"][keyid], "nonce": nonce}
+        seen.append((entry, max(date, now) + window))
+        out.append(dict({"result": "valid"}, **got))
+    return {"steps": out}
 
 
 def add_parse_authorization_cases(c):
@@ -1584,7 +1766,56 @@ def build_token_cases():
     c.add(V, "An expired token presented with a stale Date fails on the window, the earlier check, with the expiry as an alternative.",
           ["MULTI_FAULT", "TOKEN_EXPIRY"], vin(th, now=TOKEN_EXPIRY + 3600),
           invalid("DATE_OUT_OF_WINDOW", ["TOKEN_EXPIRED"]))
+
+    # Kill cases (issue 18): a token holding `+` and `/` (URL-safe Base64 differs exactly there), and the genuine
+    # token with its letters' case flipped (Base64 is case-sensitive: another token).
+    plus_slash = token_with_plus_and_slash()
+    with_ps = tokens + [{"token": plus_slash, "expiry": TOKEN_EXPIRY, "cid": TOKEN_CID, "uid": TOKEN_UID}]
+    inp = vin(token_headers(DATE, NONCE, plus_slash))
+    inp["tokens"] = with_ps
+    c.add(V, "A token holding both `+` and `/` is accepted as issued, the standard Base64 alphabet (S-TOKEN-AUTH).",
+          ["TOKEN_ALPHABET", "TOKEN_SHAPE"], inp, valid(ident))
+    c.add(V, "The genuine token with the case of its letters flipped is another token, never issued: UNKNOWN_TOKEN.",
+          ["TOKEN_SHAPE"], vin(token_headers(DATE, NONCE, TOKEN.swapcase())), invalid("UNKNOWN_TOKEN"))
+
+    # Scenarios: one verifier, one replay store.
+    S = "scenario"
+    ok = dict({"result": "valid"}, **ident)
+
+    def use(at, token=TOKEN, nonce=NONCE):
+        return request("GET", "/v1/folder", token_headers(imf_date(NOW + at), nonce, token))
+
+    def add(comment, flags, steps, want, hardened=None):
+        inp = {"tokens": tokens, "start": NOW,
+               "steps": [{"at": at, "request": r, "note": note} for at, r, note in steps]}
+        out = check_scenario(SCHEME_TOKEN, inp)
+        assert out == {"steps": want}, (comment, out)
+        c.add(S, comment, flags, inp, valid(out), hardened=hardened)
+
+    add("A token used, then used again after its expiry with a fresh Date and nonce: accepted, then TOKEN_EXPIRED "
+        "(S-TOKEN).", ["SCENARIO", "TOKEN_EXPIRY"],
+        [(0, use(0), "in its lifetime"), (TOKEN_EXPIRY - NOW + 60, use(TOKEN_EXPIRY - NOW + 60, nonce=NONCE_UUID),
+                                         "60 s after its expiry")],
+        [ok, {"result": "invalid", "error": "TOKEN_EXPIRED"}])
+    add("An unknown token with nonce N, then the genuine token with N: UNKNOWN_TOKEN, then accepted, then its replay "
+        "NONCE_REPLAYED; a verifier that records N before finding the token refuses the genuine request (S5).",
+        ["SCENARIO"],
+        [(0, use(0, token=TOKEN_UNKNOWN), "unknown token, nonce N"), (1, use(1), "genuine token, nonce N"),
+         (2, use(1), "genuine, replayed")],
+        [{"result": "invalid", "error": "UNKNOWN_TOKEN"}, ok, {"result": "invalid", "error": "NONCE_REPLAYED"}],
+        hardened="NONCE_AFTER_SIGNATURE")
+    add("A token request, then the same request again 5 s later: the reference refuses the replay with "
+        "NONCE_REPLAYED (S5, S-TOKEN).", ["SCENARIO", "REPLAY"],
+        [(0, use(0), "genuine"), (5, use(0), "replayed")], [ok, {"result": "invalid", "error": "NONCE_REPLAYED"}])
     return c
+
+
+def token_with_plus_and_slash():
+    for i in range(1000):
+        tok = make_token(f"signupto-token/plus-slash/{i}")
+        if "+" in tok and "/" in tok:
+            return tok
+    raise AssertionError("no token with both + and /")
 
 
 # ----------------------------------------------------------------------------
@@ -1822,6 +2053,8 @@ def check_token_op(op, inp):
 
 def run_checker(scheme, case):
     op, inp = case["op"], case["input"]
+    if op == "scenario":
+        return check_scenario(scheme, inp)
     if scheme == SCHEME_TOKEN:
         return check_token_op(op, inp)
     partner = scheme == SCHEME_PARTNER
@@ -1860,8 +2093,13 @@ def self_check(doc):
         else:
             # THE RULE (issue 12): a valid/invalid verdict rests on a page or a standard.
             assert any(not b.startswith("decision:") for b in case["basis"]), cid
+        if case.get("profile") == "hardened":
+            assert any(b.startswith("hardened:") for b in case["basis"]), cid
+            assert exp["result"] in ("valid", "invalid"), cid
         for b in case["basis"]:
-            if b.startswith("decision:"):
+            if b.startswith("hardened:"):
+                assert case.get("profile") == "hardened" and b[len("hardened:"):] in doc["hardened"], (cid, b)
+            elif b.startswith("decision:"):
                 assert b[len("decision:"):] in doc["decisions"], (cid, b)
             elif b.startswith("page:"):
                 assert b.split(" ", 1)[0][len("page:"):] in doc["sources"], (cid, b)
@@ -1899,6 +2137,7 @@ def file_doc(scheme, description, sources, decision_ids, cases):
         "numberOfTests": len(cases),
         "flags": flags,
         "decisions": {d: D[d] for d in decision_ids},
+        "hardened": {h: HARDENED_ALL[h] for h in HARDENED_BY_SCHEME[scheme]},
         "cases": cases,
     }
 

@@ -372,10 +372,20 @@ def op_parse_error(inp):
             "timestamp": timestamp, "data": root.get("data")}
 
 
+def op_scenario(inp):
+    """Several requests against one verifier; a nonce recorded once its request verified."""
+    from ._scenario import request_header, run_scenario
+    return run_scenario(
+        inp, op_verify, ("keys", "window_seconds", "client_ip"),
+        lambda one, out: {"api_key": out["api_key"], "nonce": request_header(one, "x-nonce")},
+        DEFAULT_WINDOW_SECONDS)
+
+
 SCHEMES = {
     "hmac-sha256": {
         "sign": op_sign,
         "verify": op_verify,
+        "scenario": op_scenario,
         "error-response": op_error_response,
         "parse-error": op_parse_error,
     },

@@ -36,10 +36,21 @@ HASH = _Hash(
 )
 
 
+def _scenario(inp, method_def):
+    """Several requests against one verifier; a nonce recorded once its request verified."""
+    from ._scenario import request_header, run_scenario
+    from .signupto_common import DEFAULT_WINDOW_SECONDS
+    key_field = method_def.key_field
+    return run_scenario(
+        inp, lambda one: verify_signed(one, method_def), ("keys", "window_seconds"),
+        lambda one, out: {key_field: out["identity"][key_field], "nonce": request_header(one, "x-sut-nonce")},
+        DEFAULT_WINDOW_SECONDS)
+
 SCHEMES = {
     "signupto-hash": {
         "sign": lambda inp: sign_signed(inp, HASH),
         "verify": lambda inp: verify_signed(inp, HASH),
+        "scenario": lambda inp: _scenario(inp, HASH),
         "parse-authorization": op_parse_authorization,
         "parse-response": op_parse_response,
     },

@@ -39,10 +39,16 @@ PARTNER_HASH = _PartnerHash(
 )
 
 
+def _scenario(inp, method_def):
+    """Several requests against one verifier; a nonce recorded once its request verified."""
+    from .signupto_hash import _scenario as hash_like_scenario
+    return hash_like_scenario(inp, method_def)
+
 SCHEMES = {
     "signupto-partner-hash": {
         "sign": lambda inp: sign_signed(inp, PARTNER_HASH),
         "verify": lambda inp: verify_signed(inp, PARTNER_HASH),
+        "scenario": lambda inp: _scenario(inp, PARTNER_HASH),
         "parse-authorization": op_parse_authorization,
         "parse-response": op_parse_response,
     },

@@ -115,8 +115,20 @@ def op_verify(inp):
     return {"identity": identity}
 
 
+def op_scenario(inp):
+    """Several requests against one verifier; a nonce recorded once its token verified."""
+    from ._scenario import request_header, run_scenario
+    from .signupto_common import DEFAULT_WINDOW_SECONDS
+
+    def used(one, _out):
+        authorization = request_header(one, "authorization")
+        return {"token": authorization.split(" ", 1)[1], "nonce": request_header(one, "x-sut-nonce")}
+    return run_scenario(inp, op_verify, ("tokens", "window_seconds"), used, DEFAULT_WINDOW_SECONDS)
+
+
 SCHEMES = {
     "signupto-token": {
+        "scenario": op_scenario,
         "token-request": op_token_request,
         "parse-token-response": op_parse_token_response,
         "sign": op_sign,
