@@ -315,7 +315,7 @@ fn probe_of_a_url_that_does_not_answer_is_a_tool_error() {
     let out = text(&o);
     assert_eq!(o.status.code(), Some(2), "{out}");
     assert!(
-        out.contains("'--profile <PROFILE>'") && out.contains("conformance, hardened"),
+        out.contains("'--profile <PROFILE>'") && out.contains("unknown profile `strict`"),
         "{out}"
     );
 }

@@ -61,8 +61,8 @@ pub struct ProbeArgs {
     /// signature comparison, a nonce not burnt by a forged request, empty id lines
     /// refused, …). Under `conformance` a failing hardened case is shown as `INFO` and
     /// does not fail the run.
-    #[arg(long, value_name = "PROFILE", default_value = "conformance", value_parser = ["conformance", "hardened"])]
-    pub profile: String,
+    #[arg(long, value_name = "PROFILE", default_value = "conformance", value_parser = super::check::parse_profile)]
+    pub profile: probe::Profile,
     /// Seconds to wait for each answer (fractions allowed), from 0.001 to 86400.
     #[arg(long, value_name = "SECS", default_value = "10", value_parser = parse_seconds)]
     pub timeout: Duration,
@@ -141,10 +141,7 @@ pub fn run(args: ProbeArgs) -> anyhow::Result<ExitCode> {
         &credentials,
         args.timeout,
     ))?;
-    let profile: probe::Profile = args
-        .profile
-        .parse()
-        .map_err(|e: String| anyhow::anyhow!("--profile: {e}"))?;
+    let profile = args.profile;
     let failed: Vec<&str> = results
         .iter()
         .filter(|r| r.fails_under(profile))
@@ -166,7 +163,7 @@ pub fn run(args: ProbeArgs) -> anyhow::Result<ExitCode> {
             .map(|r| {
                 serde_json::json!({
                     "name": r.name,
-                    "profile": r.profile.name(),
+                    "profile": r.profile.as_str(),
                     "expected": r.expect.to_string(),
                     "got": r.got,
                     "pass": r.pass,
@@ -177,7 +174,7 @@ pub fn run(args: ProbeArgs) -> anyhow::Result<ExitCode> {
         let doc = serde_json::json!({
             "scheme": args.scheme,
             "url": format!("{}{path}", args.url.trim_end_matches('/')),
-            "profile": profile.name(),
+            "profile": profile.as_str(),
             "conformant": failed.is_empty(),
             "passed": results.iter().filter(|r| r.pass).count(),
             "failed": failed,
