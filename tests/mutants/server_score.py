@@ -2,15 +2,16 @@
 """Scores `partner-auth probe` against buggy variants of a small correct server.
 
     python3 tests/mutants/server_score.py PATH/TO/partner-auth [conformance|hardened]
-        [--only ID[,ID…]] [--timeout SECS]
+        [--only ID[,ID…]] [--timeout SECS] [--jobs N]
 
 1. Checks that every variant's `find` occurs exactly once in its file (else exits 2
    naming the variant) before running anything.
 2. Starts the correct server (tests/mutants/server/server.py) on a free port and
    probes it for every scheme: it must pass (else exits 1).
-3. For each variant of tests/mutants/server/variants.json: writes the patched server to
-   a temporary directory, starts it, probes the variant's schemes with `--profile`,
-   and prints one line: caught (by which scheme/case), missed, or, for a variant the
+3. For each variant of tests/mutants/server/variants.json (--jobs N of them side by side,
+   default 2): writes the patched server to a temporary directory, starts it, probes
+   the variant's schemes with `--profile` (each probe run bounded by --timeout SECS,
+   default 60), and prints one line: caught (by which scheme/case), missed, or, for a variant the
    vendor's page allows, passed (and why it is allowed).
 4. Prints the score: bugs caught / bugs the profile must catch. A `bug` variant whose
    `profile` is above the run's is not scored: it must not fail the run (its cases are
@@ -21,6 +22,7 @@ profile) fails the run, or when the correct server fails; 2 on a usage or set-up
 error. Python 3 standard library only; every server and probe is bounded by a timeout.
 """
 
+import concurrent.futures
 import json
 import os
 import selectors
@@ -36,7 +38,9 @@ SCHEMES = ["hmac-sha256", "signupto-hash", "signupto-partner-hash", "signupto-to
 PROFILES = ["conformance", "hardened"]
 TARGET = 0.90  # the score below which the script fails
 STARTUP_SECS = 10  # how long a server may take to print its address
-PROBE_SECS = 60  # how long one probe run may take
+PROBE_SECS = 60  # how long one probe run may take (--timeout)
+JOBS = 2  # variants run side by side (--jobs)
+MAX_JOBS = 16
 EXIT_CONFORMANT, EXIT_NONCONFORMANT = 0, 1
 
 
@@ -50,23 +54,28 @@ def parse_args(argv):
         print(__doc__)
         sys.exit(0 if argv else 2)
     binary, rest = argv[0], argv[1:]
-    profile, only, timeout = "conformance", None, PROBE_SECS
+    profile, only, timeout, jobs = "conformance", None, PROBE_SECS, JOBS
     while rest:
         arg = rest.pop(0)
         if arg in PROFILES:
             profile = arg
         elif arg == "--only" and rest:
             only = set(rest.pop(0).split(","))
+        elif arg == "--jobs" and rest:
+            text = rest.pop(0)
+            if not text.isdigit() or not 1 <= int(text) <= MAX_JOBS:
+                die(f"--jobs: expected a whole number from 1 to {MAX_JOBS}, e.g. 2")
+            jobs = int(text)
         elif arg == "--timeout" and rest:
             try:
                 timeout = float(rest.pop(0))
             except ValueError:
                 die("--timeout: expected a number of seconds, e.g. 60")
         else:
-            die(f"unexpected argument {arg!r}; usage: server_score.py PARTNER_AUTH [conformance|hardened] [--only ID,…] [--timeout SECS]")
+            die(f"unexpected argument {arg!r}; usage: server_score.py PARTNER_AUTH [conformance|hardened] [--only ID,…] [--timeout SECS] [--jobs N]")
     if not os.access(binary, os.X_OK):
         die(f"{binary}: not an executable; give the path of the partner-auth binary (e.g. target/debug/partner-auth)")
-    return binary, profile, only, timeout
+    return binary, profile, only, timeout, jobs
 
 
 def load_variants(only):
@@ -169,7 +178,7 @@ def probe(binary, scheme, url, profile, has_profile, timeout):
 
 
 def main():
-    binary, profile, only, timeout = parse_args(sys.argv[1:])
+    binary, profile, only, timeout, jobs = parse_args(sys.argv[1:])
     variants, sources = load_variants(only)
     helptext = subprocess.run([binary, "probe", "--help"], capture_output=True, text=True, timeout=30).stdout
     has_profile = "--profile" in helptext
@@ -191,21 +200,31 @@ def main():
 
     caught = scored = 0
     missed, violations = [], []
-    for v in variants:
+    def run(v):
+        """Starts the variant and probes its schemes: (error or None, results)."""
         path = os.path.join(SERVER_DIR, v["file"])
         source = sources[path].replace(v["find"], v["replace"], 1)
         try:
             server = Server(source)
         except RuntimeError as e:
-            violations.append(v["id"])
-            print(f"ERROR   {v['id']}: {e}")
-            continue
+            return str(e), []
         results = []
         try:
             for scheme in v["schemes"]:
                 results.append((scheme,) + probe(binary, scheme, server.url, profile, has_profile, timeout))
         finally:
             server.stop()
+        return None, results
+
+    # Variants run side by side (each its own server on its own port); the lines are
+    # printed in the catalogue's order.
+    with concurrent.futures.ThreadPoolExecutor(max_workers=jobs) as pool:
+        runs = list(pool.map(run, variants))
+    for v, (error, results) in zip(variants, runs):
+        if error is not None:
+            violations.append(v["id"])
+            print(f"ERROR   {v['id']}: {error}")
+            continue
         errors = [(s, out) for s, code, _, _, out in results if code not in (EXIT_CONFORMANT, EXIT_NONCONFORMANT)]
         if errors:
             violations.append(v["id"])
