@@ -223,8 +223,8 @@ fn probe_conforms_for_every_signupto_scheme_and_the_log_holds_no_secret() {
         log.contains("POST /v1/token 200 scheme=signupto-token code=-"),
         "{log}"
     );
-    // One line per request: 12 + 11 + 8 probe cases and the token request above.
-    assert_eq!(log.lines().count(), 32, "{log}");
+    // One line per request: 17 + 19 + 8 probe cases and the token request above.
+    assert_eq!(log.lines().count(), 45, "{log}");
     for secret in [
         HASH_KEY,
         PARTNER_KEY,
@@ -267,8 +267,27 @@ fn probe_against_a_server_that_accepts_everything_fails_naming_the_cases() {
     ] {
         assert!(out.contains(&format!("FAIL {case} ")), "{case}: {out}");
     }
+    // An accept-everything server passes a forged-then-genuine pair; the empty id line
+    // it accepts is a hardened case: informational here, a failure under `hardened`.
     assert!(
-        out.contains("non-conformant: 2 passed, 10 failed: replay,"),
+        out.contains("non-conformant: 3 passed, 13 failed: replay,"),
+        "{out}"
+    );
+    assert!(out.contains("INFO empty-uid-line [hardened] "), "{out}");
+    assert!(
+        out.contains("informational under --profile conformance: empty-uid-line"),
+        "{out}"
+    );
+    let o = probe(
+        "signupto-hash",
+        &format!("http://{addr}"),
+        &["--profile", "hardened"],
+    );
+    let out = text(&o);
+    assert_eq!(o.status.code(), Some(1), "{out}");
+    assert!(out.contains("FAIL empty-uid-line [hardened] "), "{out}");
+    assert!(
+        out.contains("non-conformant: 3 passed, 14 failed: replay,"),
         "{out}"
     );
     drop(runtime);
@@ -288,6 +307,17 @@ fn probe_of_a_url_that_does_not_answer_is_a_tool_error() {
     let o = probe("nope", "http://127.0.0.1:1", &[]);
     assert_eq!(o.status.code(), Some(2));
     assert!(text(&o).contains("unknown scheme `nope`"));
+    let o = probe(
+        "hmac-sha256",
+        "http://127.0.0.1:1",
+        &["--profile", "strict"],
+    );
+    let out = text(&o);
+    assert_eq!(o.status.code(), Some(2), "{out}");
+    assert!(
+        out.contains("'--profile <PROFILE>'") && out.contains("unknown profile `strict`"),
+        "{out}"
+    );
 }
 
 #[test]
@@ -659,9 +689,19 @@ fn probe_conforms_for_every_scheme_slug_in_text_and_json() {
             out.contains("conformant:") && !out.contains("FAIL"),
             "{out}"
         );
+        // The sandbox meets the hardened cases too: nothing informational, nothing failed.
+        let o = probe(scheme, &sandbox.url, &["--profile", "hardened"]);
+        let out = text(&o);
+        assert_eq!(o.status.code(), Some(0), "{scheme} (hardened):\n{out}");
+        assert!(
+            out.contains("(profile hardened)") && !out.contains("FAIL") && !out.contains("INFO"),
+            "{out}"
+        );
         let o = probe(scheme, &sandbox.url, &["--format", "json"]);
         assert_eq!(o.status.code(), Some(0), "{scheme}: {}", text(&o));
         let doc: Value = serde_json::from_slice(&o.stdout).unwrap();
+        assert_eq!(doc["profile"], "conformance", "{doc}");
+        assert_eq!(doc["informational"], serde_json::json!([]), "{doc}");
         assert_eq!(doc["scheme"], *scheme);
         assert_eq!(doc["conformant"], true);
         let cases = doc["cases"].as_array().unwrap();
@@ -1285,7 +1325,7 @@ fn hmac_credentials_from_a_file_replace_the_demo_key() {
     assert_eq!(o.status.code(), Some(0), "{out}");
     // No disabled key named: no GA2021 case.
     assert!(!out.contains("disabled-key"), "{out}");
-    assert!(out.contains("conformant: 13 passed"), "{out}");
+    assert!(out.contains("conformant: 25 passed"), "{out}");
     assert!(!out.contains(marker));
     // The demo key is unknown to this sandbox: GA2011 where 200 was expected.
     let o = probe("hmac-sha256", &sandbox.url, &[]);

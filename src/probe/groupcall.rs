@@ -319,6 +319,7 @@ async fn check(
         got: summary(&reply, secrets),
         pass: reason.is_none(),
         reason,
+        profile: super::Profile::Conformance,
     };
     Ok(super::fail_redirect(result, &reply, secrets))
 }
@@ -347,6 +348,7 @@ async fn check_400(
         got: summary(&reply, secrets),
         pass: reason.is_none(),
         reason,
+        profile: super::Profile::Conformance,
     };
     Ok(super::fail_redirect(result, &reply, secrets))
 }

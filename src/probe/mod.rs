@@ -3,6 +3,11 @@
 //! unknown key — sent as real HTTP requests, and each answer graded against what the
 //! spec requires.
 //!
+//! Every case belongs to a [`Profile`]: `conformance` cases check what the vendor's page
+//! requires, `hardened` ones the security properties it leaves unsaid (a forged request
+//! must not burn a nonce, a signature is compared in its exact case, an empty id line is
+//! not an absent one). The caller decides which fail a run ([`CaseResult::fails_under`]).
+//!
 //! Each scheme is one module with one `probe` function that builds its requests with the
 //! reference signer, sends them through a [`Prober`] and grades the answers in its
 //! vendor's terms; a new scheme adds `src/probe/<api>.rs`, its slugs to [`SCHEMES`] and
@@ -62,6 +67,13 @@ impl std::fmt::Display for Expect {
     }
 }
 
+/// Which set of cases a run must pass (the type `check --profile` uses): `conformance`
+/// (the default: what the vendor's page requires) or `hardened` (also the security
+/// properties the page leaves unsaid, such as an exact-case signature comparison or a
+/// nonce recorded only once the signature verified). Under `conformance` a failing
+/// hardened case is reported as informational and does not fail the run.
+pub use crate::vectors::Profile;
+
 /// One case's result.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct CaseResult {
@@ -75,6 +87,22 @@ pub struct CaseResult {
     pub pass: bool,
     /// Why it does not, when it does not.
     pub reason: Option<String>,
+    /// The profile the case belongs to: a failing [`Profile::Hardened`] case fails only
+    /// a hardened run.
+    pub profile: Profile,
+}
+
+impl CaseResult {
+    /// Whether this result fails a run under `profile`.
+    pub fn fails_under(&self, profile: Profile) -> bool {
+        !self.pass && (self.profile == Profile::Conformance || profile == Profile::Hardened)
+    }
+
+    /// The same result, as a case of the hardened profile.
+    pub fn hardened(mut self) -> Self {
+        self.profile = Profile::Hardened;
+        self
+    }
 }
 
 /// Why a probe could not run.
@@ -131,6 +159,12 @@ pub struct Reply {
     pub body: Vec<u8>,
     /// The `Location` header of a 3xx answer (never followed).
     pub location: Option<String>,
+    /// The `Date` header, when the server sent one.
+    pub date: Option<String>,
+    /// This machine's clock, in Unix milliseconds, when the request was sent.
+    pub sent_ms: i64,
+    /// This machine's clock, in Unix milliseconds, when the whole answer was read.
+    pub received_ms: i64,
 }
 
 impl Reply {
@@ -223,6 +257,8 @@ impl Prober {
         let method = reqwest::Method::from_bytes(out.method.as_bytes())
             .map_err(|_| no_answer(format!("`{}` is not a method", out.method)))?;
         let mut request = self.client.request(method, &url).body(out.body.clone());
+        let clock = crate::SystemClock;
+        let sent_ms = crate::Clock::now_millis(&clock);
         for (name, value) in &out.headers {
             request = request.header(name, value);
         }
@@ -237,6 +273,11 @@ impl Prober {
             .headers()
             .get(reqwest::header::LOCATION)
             .map(|v| String::from_utf8_lossy(v.as_bytes()).into_owned());
+        let date = response
+            .headers()
+            .get(reqwest::header::DATE)
+            .and_then(|v| v.to_str().ok())
+            .map(str::to_owned);
         let body = response
             .bytes()
             .await
@@ -247,6 +288,9 @@ impl Prober {
             code,
             body,
             location,
+            date,
+            sent_ms,
+            received_ms: crate::Clock::now_millis(&clock),
         })
     }
 }

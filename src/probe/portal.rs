@@ -309,5 +309,6 @@ fn grade(name: &str, expect: Expect, reply: &Reply, secrets: &[String]) -> CaseR
         got,
         pass: reason.is_none(),
         reason,
+        profile: super::Profile::Conformance,
     }
 }

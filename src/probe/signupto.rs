@@ -6,10 +6,12 @@
 //! an error code ([`crate::serve::ERROR_HEADER`]), it must be the reference's code.
 
 use super::{CaseResult, Expect, Outgoing, ProbeError, Prober};
-use crate::encoding::{base64_encode, format_http_date, random_bytes};
+use crate::encoding::{
+    base64_encode, format_http_date, hex_lower, parse_http_date, random_bytes, sha1_parts,
+};
 use crate::schemes::signupto::{
-    Envelope, Identity, SignRequest, Signer, Token, Variant, generate_nonce, parse_response,
-    parse_token_response, token_headers, token_request,
+    Envelope, Identity, Parts, SignRequest, Signer, Token, Variant, canonical_string,
+    generate_nonce, parse_response, parse_token_response, token_headers, token_request,
 };
 use crate::serve::Credentials;
 use crate::serve::signupto::{HashCredentials, PartnerCredentials, TokenCredentials};
@@ -84,12 +86,13 @@ fn grade(name: &str, expect: Expect, reply: &super::Reply, secrets: &[String]) -
         (_, Err(e)) => Some(e.to_string()),
         (Expect::Accept, Ok(Envelope::Ok { .. })) if (200..300).contains(&reply.status) => None,
         (Expect::Accept, _) => Some("the request is valid and must be accepted".to_owned()),
-        (Expect::Reject { code }, Ok(Envelope::Error { .. })) if reply.status == 401 => {
+        (Expect::Reject { code }, Ok(Envelope::Error { message, .. })) if reply.status == 401 => {
             match &reply.code {
                 Some(named) if named != code => Some(format!(
                     "refused, but with code {named} where the check order gives {code}"
                 )),
-                _ => None,
+                Some(_) => None,
+                None => wrong_reason(code, message),
             }
         }
         (Expect::Reject { .. }, _) => {
@@ -102,6 +105,34 @@ fn grade(name: &str, expect: Expect, reply: &super::Reply, secrets: &[String]) -
         got,
         pass: reason.is_none(),
         reason,
+        profile: super::Profile::Conformance,
+    }
+}
+
+/// The start of the message the real server answers a bad signature with (a captured
+/// answer: `"message": "Bad signature: 9ec6…"`); it documents no other error text.
+pub const BAD_SIGNATURE_TEXT: &str = "Bad signature";
+
+/// Grades a refusal by its message when the server names no code (a real Sign-Up.to
+/// server sends no [`crate::serve::ERROR_HEADER`]): a case whose signature is wrong must
+/// be refused as a bad signature, and a case whose signature is right but whose nonce
+/// was used or whose `Date` is stale must not be (a server that answers those
+/// `Bad signature` built another canonical string, or refuses for the wrong reason).
+/// Other refusals are left ungraded: the vendor documents no text for them, and an
+/// unknown id answered as a bad signature hides which ids exist.
+fn wrong_reason(code: &str, message: &str) -> Option<String> {
+    let says_bad_signature = message
+        .get(..BAD_SIGNATURE_TEXT.len())
+        .is_some_and(|m| m.eq_ignore_ascii_case(BAD_SIGNATURE_TEXT));
+    match code {
+        "SIGNATURE_MISMATCH" if !says_bad_signature => Some(format!(
+            "refused, but not as a bad signature: the vendor answers a wrong signature with the message `{BAD_SIGNATURE_TEXT}…` (the server names no code in {})",
+            crate::serve::ERROR_HEADER
+        )),
+        "NONCE_REPLAYED" | "DATE_OUT_OF_WINDOW" if says_bad_signature => Some(format!(
+            "refused as a bad signature, but the signature is right: the refusal is for the wrong reason ({code} expected)"
+        )),
+        _ => None,
     }
 }
 
@@ -149,6 +180,59 @@ fn reject(code: &'static str) -> Expect {
     Expect::Reject { code }
 }
 
+/// A request with the ids `ids` signed and sent, and `empty` (when given) sent as an
+/// empty header in its canonical place with its line left out of the signature. Built
+/// by hand: the signer rightly refuses an empty id or a user id without its company.
+fn hand_signed(
+    variant: Variant,
+    ids: Identity,
+    empty: Option<&str>,
+    key: &Secret,
+    target: &str,
+    now: i64,
+) -> Outgoing {
+    let date = format_http_date(now);
+    let nonce = generate_nonce();
+    let (pid, cid, uid) = (
+        ids.pid.map(|v| v.to_string()),
+        ids.cid.map(|v| v.to_string()),
+        ids.uid.map(|v| v.to_string()),
+    );
+    let parts = Parts {
+        method: "GET",
+        path: target.split('?').next().unwrap_or(target),
+        date: &date,
+        pid: pid.as_deref().filter(|_| variant == Variant::PartnerHash),
+        cid: cid.as_deref(),
+        uid: uid.as_deref(),
+        nonce: &nonce,
+    };
+    let canonical = canonical_string(variant, &parts).to_string();
+    let signature = hex_lower(&sha1_parts(&[canonical.as_bytes(), b"\r\n", key.expose()]));
+    let mut headers = vec![("Date".to_owned(), date.clone())];
+    for (name, value) in [
+        ("X-SuT-PID", &parts.pid),
+        ("X-SuT-CID", &parts.cid),
+        ("X-SuT-UID", &parts.uid),
+    ] {
+        if Some(name) == empty {
+            headers.push((name.to_owned(), String::new()));
+        } else if let Some(v) = value {
+            headers.push((name.to_owned(), (*v).to_owned()));
+        }
+    }
+    headers.push(("X-SuT-Nonce".to_owned(), nonce.clone()));
+    let scheme = match variant {
+        Variant::Hash => "SuTHash",
+        Variant::PartnerHash => "SuTPartner",
+    };
+    headers.push((
+        "Authorization".to_owned(),
+        format!("{scheme} signature=\"{signature}\""),
+    ));
+    get(target, headers)
+}
+
 async fn signature_cases(
     variant: Variant,
     who: Identity,
@@ -184,6 +268,48 @@ async fn signature_cases(
         )
         .await?,
     );
+
+    // The nonce and the `Date` are signed: the valid request (accepted above) with
+    // another nonce or a `Date` one second on is refused. A server that lets a signature stand for other
+    // values (say, a cache of signatures already verified) lets anyone replay a request
+    // by changing them.
+    // Each with a fresh nonce: the used one could be refused before the signature is
+    // looked at, in whatever order the server checks.
+    for (name, changes_date) in [("nonce-changed", false), ("date-changed", true)] {
+        let mut out = valid.clone();
+        for (n, value) in &mut out.headers {
+            if n == "X-SuT-Nonce" {
+                *value = generate_nonce();
+            } else if n == "Date" && changes_date {
+                *value = parse_http_date(value)
+                    .map_or_else(|| value.clone(), |t| format_http_date(t + 1));
+            }
+        }
+        results.push(check(prober, name, &out, reject("SIGNATURE_MISMATCH"), &secrets).await?);
+    }
+
+    // The page: "If you do not supply the X-SuT-CID header you must not include a
+    // X-SuT-UID header".
+    if variant == Variant::PartnerHash
+        && let Some(uid) = who.uid
+    {
+        let ids = Identity {
+            cid: None,
+            uid: Some(uid),
+            ..who
+        };
+        let out = hand_signed(variant, ids, None, key, target, clock.now_secs());
+        results.push(
+            check(
+                prober,
+                "uid-without-cid",
+                &out,
+                reject("UID_WITHOUT_CID"),
+                &secrets,
+            )
+            .await?,
+        );
+    }
 
     let stale_date = format_http_date(clock.now_secs() - STALE_SECS);
     let stale = signer
@@ -222,6 +348,91 @@ async fn signature_cases(
         )
         .await?,
     );
+
+    // A forged request must not burn its nonce: the genuine request with the same
+    // nonce is still accepted (the nonce is recorded only once the signature verified).
+    let nonce = generate_nonce();
+    let date = format_http_date(clock.now_secs());
+    let genuine = signer
+        .sign(&SignRequest {
+            method: "GET",
+            target,
+            date: &date,
+            nonce: &nonce,
+        })
+        .map_err(bad)?;
+    let genuine = get(target, genuine.headers);
+    let mut forged = genuine.clone();
+    for (name, value) in &mut forged.headers {
+        if name == "Authorization" {
+            *value = format!("{}\"", flip_last(value.trim_end_matches('"'), ('0', '1')));
+        }
+    }
+    results.push(
+        check(
+            prober,
+            "forged-nonce",
+            &forged,
+            reject("SIGNATURE_MISMATCH"),
+            &secrets,
+        )
+        .await?,
+    );
+    results.push(
+        check(
+            prober,
+            "genuine-after-forged",
+            &genuine,
+            Expect::Accept,
+            &secrets,
+        )
+        .await?
+        .hardened(),
+    );
+
+    // The page: the user id "is always optional" for Partner Hash (the company's
+    // administrator is implied), and an absent id leaves no line.
+    if variant == Variant::PartnerHash && who.cid.is_some() && who.uid.is_some() {
+        let without_uid = Identity { uid: None, ..who };
+        let out = Signer::new(variant, without_uid, key.clone())
+            .and_then(|s| s.sign_now("GET", target, &clock))
+            .map_err(bad)?;
+        results.push(
+            check(
+                prober,
+                "partner-without-uid",
+                &get(target, out.headers),
+                Expect::Accept,
+                &secrets,
+            )
+            .await?,
+        );
+    }
+
+    // An id header sent empty while the signature leaves its line out: an empty id is
+    // not an absent one ("each header must be fully omitted"), so a server that reads
+    // it as absent accepts a request whose headers and signature disagree.
+    let empty_lines: &[&str] = match variant {
+        Variant::Hash => &["X-SuT-UID"],
+        Variant::PartnerHash => &["X-SuT-UID", "X-SuT-CID"],
+    };
+    for header in empty_lines {
+        let mut ids = who;
+        if *header == "X-SuT-CID" {
+            ids.cid = None;
+        }
+        ids.uid = None;
+        let out = hand_signed(variant, ids, Some(header), key, target, clock.now_secs());
+        let name = format!(
+            "empty-{}-line",
+            header.trim_start_matches("X-SuT-").to_ascii_lowercase()
+        );
+        results.push(
+            check(prober, &name, &out, reject("MALFORMED_ID"), &secrets)
+                .await?
+                .hardened(),
+        );
+    }
 
     // Another key of the same shape signs a request for the same ids.
     let other_key = match variant {
@@ -377,7 +588,13 @@ async fn token_cases(
     let now = clock.now_secs();
     let valid = with(&token, now)?;
     results.push(check(prober, "valid", &valid, Expect::Accept, &secrets).await?);
-    results.push(check(prober, "replay", &valid, reject("NONCE_REPLAYED"), &secrets).await?);
+    // The Token page requires neither a nonce nor a `Date` (its example has no nonce),
+    // so refusing a replayed or stale token request is a hardened property.
+    results.push(
+        check(prober, "replay", &valid, reject("NONCE_REPLAYED"), &secrets)
+            .await?
+            .hardened(),
+    );
     results.push(
         check(
             prober,
@@ -386,7 +603,8 @@ async fn token_cases(
             reject("DATE_OUT_OF_WINDOW"),
             &secrets,
         )
-        .await?,
+        .await?
+        .hardened(),
     );
     let tampered = Token::parse(&flip_last(token.expose(), ('A', 'B'))).map_err(bad)?;
     results.push(
@@ -427,4 +645,29 @@ async fn token_cases(
         .await?,
     );
     Ok(results)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn refusals_without_a_code_are_graded_by_the_vendors_text() {
+        // A wrong signature must be answered as one.
+        assert_eq!(
+            wrong_reason("SIGNATURE_MISMATCH", "Bad signature: 9ec6"),
+            None
+        );
+        assert_eq!(wrong_reason("SIGNATURE_MISMATCH", "bad signature"), None);
+        assert!(wrong_reason("SIGNATURE_MISMATCH", "Unauthorized").is_some());
+        // A right signature must not be.
+        for code in ["NONCE_REPLAYED", "DATE_OUT_OF_WINDOW"] {
+            let reason = wrong_reason(code, "Bad signature").unwrap();
+            assert!(reason.contains(code), "{reason}");
+            assert_eq!(wrong_reason(code, "Nonce already used"), None);
+        }
+        // No documented text: anything goes, a bad signature included.
+        assert_eq!(wrong_reason("UNKNOWN_CREDENTIALS", "Bad signature"), None);
+        assert_eq!(wrong_reason("MISSING_DATE", "Bad signature"), None);
+    }
 }
