@@ -31,9 +31,10 @@ use std::time::{Duration, Instant};
 
 use criterion::{BatchSize, BenchmarkId, Criterion, Throughput};
 use http::HeaderMap;
-use partner_auth::encoding::{format_http_date, hmac_sha256, sha1};
+use http::HeaderValue;
+use partner_auth::encoding::{format_http_date, hmac_sha256, parse_http_date, sha1};
 use partner_auth::schemes::hmac::{
-    KeyDirectory, KeyRecord, ShardedNonceStore, SignRequest, Signer, Verifier,
+    KeyDirectory, KeyRecord, Parts, ShardedNonceStore, SignRequest, Signer, Verifier, mac,
 };
 use partner_auth::schemes::signupto as sut;
 use partner_auth::{Clock, FixedClock, NonceStore, Request};
@@ -421,54 +422,62 @@ fn bytes_per_nonce(count: usize) -> f64 {
     (after - before) as f64 / count as f64
 }
 
-/// A short, self-timed median of `f` (nanoseconds per call), for the summary ratios;
-/// the clock is read once per 32 calls.
-fn median_ns(mut f: impl FnMut()) -> f64 {
-    let mut samples = Vec::new();
-    for _ in 0..15 {
-        let mut n = 0u32;
-        let start = Instant::now();
-        while start.elapsed() < Duration::from_millis(20) {
-            for _ in 0..32 {
-                f();
-            }
-            n += 32;
-        }
-        samples.push(start.elapsed().as_nanos() as f64 / f64::from(n));
+/// Nanoseconds per call of `f`, over `n` calls timed together.
+fn per_call(f: &mut impl FnMut(), n: u32) -> f64 {
+    let start = Instant::now();
+    for _ in 0..n {
+        f();
     }
-    samples.sort_by(f64::total_cmp);
-    samples[samples.len() / 2]
+    start.elapsed().as_nanos() as f64 / f64::from(n)
 }
 
-/// Median nanoseconds per verify with a fresh nonce, timed a batch at a time (the
-/// requests are signed before each batch, outside the timing).
-fn verify_ns(t: &Traffic, s: &Signer, body: &[u8]) -> f64 {
-    let mut samples = Vec::new();
-    for _ in 0..if body.len() > 4096 { 60 } else { 300 } {
-        let reqs: Vec<Request> = (0..batch(body.len())).map(|_| t.request(s, body)).collect();
-        let start = Instant::now();
-        for r in &reqs {
-            black_box(t.v.verify(black_box(r), None).unwrap());
-        }
-        samples.push(start.elapsed().as_nanos() as f64 / reqs.len() as f64);
-    }
-    samples.sort_by(f64::total_cmp);
-    samples[samples.len() / 2]
+fn median(mut v: Vec<f64>) -> f64 {
+    v.sort_by(f64::total_cmp);
+    v[v.len() / 2]
 }
 
-/// Median nanoseconds per Sign-Up.to verify with a fresh nonce (as [`verify_ns`]).
-fn sut_verify_ns(t: &SutTraffic, s: &sut::Signer, body: &[u8]) -> f64 {
-    let mut samples = Vec::new();
-    for _ in 0..300 {
-        let reqs: Vec<Request> = (0..64).map(|_| t.request(s, body)).collect();
-        let start = Instant::now();
-        for r in &reqs {
-            black_box(t.v.verify(black_box(r)).unwrap());
-        }
-        samples.push(start.elapsed().as_nanos() as f64 / reqs.len() as f64);
+/// Two measurements taken in alternation, `rounds` times (one sample of each per round),
+/// so that both see the same load on a shared machine: the median of each (ns per call)
+/// and the median of the per-round ratios `b / a`, the figure the targets are read on.
+fn paired(
+    rounds: usize,
+    mut a: impl FnMut() -> f64,
+    mut b: impl FnMut() -> f64,
+) -> (f64, f64, f64) {
+    let (mut xa, mut xb, mut ratio) = (Vec::new(), Vec::new(), Vec::new());
+    for _ in 0..rounds {
+        let (ta, tb) = (a(), b());
+        xa.push(ta);
+        xb.push(tb);
+        ratio.push(tb / ta);
     }
-    samples.sort_by(f64::total_cmp);
-    samples[samples.len() / 2]
+    (median(xa), median(xb), median(ratio))
+}
+
+/// Calls per sample when timing a function alone.
+const CALLS: u32 = 256;
+/// Rounds of paired samples.
+const ROUNDS: usize = 201;
+
+/// Nanoseconds per verify with a fresh nonce for one batch (the requests are signed
+/// before the batch, outside the timing).
+fn verify_batch_ns(t: &Traffic, s: &Signer, body: &[u8]) -> f64 {
+    let reqs: Vec<Request> = (0..batch(body.len())).map(|_| t.request(s, body)).collect();
+    let start = Instant::now();
+    for r in &reqs {
+        black_box(t.v.verify(black_box(r), None).unwrap());
+    }
+    start.elapsed().as_nanos() as f64 / reqs.len() as f64
+}
+
+/// As [`verify_batch_ns`], for Sign-Up.to Hash.
+fn sut_verify_batch_ns(t: &SutTraffic, s: &sut::Signer, body: &[u8]) -> f64 {
+    let reqs: Vec<Request> = (0..64).map(|_| t.request(s, body)).collect();
+    let start = Instant::now();
+    for r in &reqs {
+        black_box(t.v.verify(black_box(r)).unwrap());
+    }
+    start.elapsed().as_nanos() as f64 / reqs.len() as f64
 }
 
 /// One measured ratio against its target: a line of the targets table.
@@ -518,8 +527,175 @@ fn targets_of(scheme: &str, label: &str, sign: f64, verify: f64) -> Vec<Target> 
     out
 }
 
+/// Where sign_into's time goes beyond the raw MAC (0 B body), each part timed in
+/// alternation with the raw MAC: the MAC fed piece by piece (what the signer does), and
+/// the header values built and inserted; the rest (method/target/nonce checks,
+/// timestamp digits, Base64) is what remains.
+fn hmac_breakdown(nonce: &str) {
+    let s = signer();
+    let signed = s.sign(&sign_req(nonce, b"")).unwrap();
+    let sts = signed.string_to_sign;
+    let ts = TS.to_string();
+    let parts = Parts {
+        method: "POST",
+        path: TARGET,
+        timestamp: &ts,
+        nonce,
+        body: b"",
+    };
+    let auth = signed.headers[3].1.clone();
+    let api_key = HeaderValue::from_static(KEY);
+    let mut raw = || {
+        black_box(hmac_sha256(SECRET.as_bytes(), black_box(sts.as_bytes())));
+    };
+    let mut pieces = || {
+        black_box(mac(black_box(&parts), SECRET.as_bytes()));
+    };
+    let mut map = HeaderMap::new();
+    let mut values = || {
+        let t = HeaderValue::from_str(black_box(&ts)).unwrap();
+        let n = HeaderValue::from_str(black_box(nonce)).unwrap();
+        let a = HeaderValue::from_str(black_box(&auth)).unwrap();
+        map.insert("x-api-key", api_key.clone());
+        map.insert("x-timestamp", t);
+        map.insert("x-nonce", n);
+        map.insert(http::header::AUTHORIZATION, a);
+    };
+    let mut map2 = HeaderMap::new();
+    let mut sign = || {
+        black_box(
+            s.sign_into(black_box(&sign_req(nonce, b"")), &mut map2)
+                .unwrap(),
+        );
+    };
+    let (raw_ns, pieces_ns, _) = paired(
+        ROUNDS,
+        || per_call(&mut raw, CALLS),
+        || per_call(&mut pieces, CALLS),
+    );
+    let (_, values_ns, _) = paired(
+        ROUNDS,
+        || per_call(&mut raw, CALLS),
+        || per_call(&mut values, CALLS),
+    );
+    let (_, sign_ns, _) = paired(
+        ROUNDS,
+        || per_call(&mut raw, CALLS),
+        || per_call(&mut sign, CALLS),
+    );
+    println!(
+        "hmac-sha256 sign_into at 0 B, where the time goes: raw MAC {raw_ns:.0} ns; MAC fed \
+         its 9 pieces {pieces_ns:.0} ns ({:+.0}); 3 header values built + 4 inserted \
+         {values_ns:.0} ns; the rest (checks, timestamp digits, Base64) {:.0} ns; sign_into {sign_ns:.0} ns",
+        pieces_ns - raw_ns,
+        sign_ns - pieces_ns - values_ns,
+    );
+}
+
+/// As [`hmac_breakdown`] for Sign-Up.to Hash sign_into, and the parts of verify that
+/// are not hashing: the `Date` parse and the replay-store insert.
+fn sut_breakdown(s: &sut::Signer, date: &str) {
+    let bytes = sut_signed_bytes(s, date);
+    let parts = sut::Parts {
+        method: "POST",
+        path: SUT_TARGET,
+        date,
+        pid: None,
+        cid: Some("7654321"),
+        uid: Some("23456789"),
+        nonce: SUT_NONCE,
+    };
+    let auth = format!(
+        "SuTHash signature=\"{}\"",
+        s.sign(&sut_req(date, SUT_NONCE)).unwrap().signature
+    );
+    let (cid, uid) = (
+        HeaderValue::from_static("7654321"),
+        HeaderValue::from_static("23456789"),
+    );
+    let mut raw = || {
+        black_box(sha1(black_box(&bytes)));
+    };
+    let mut pieces = || {
+        black_box(sut::digest_parts(
+            sut::Variant::Hash,
+            black_box(&parts),
+            SUT_KEY.as_bytes(),
+        ));
+    };
+    let mut date_parse = || {
+        black_box(parse_http_date(black_box(date)));
+    };
+    let mut map = HeaderMap::new();
+    let mut values = || {
+        let d = HeaderValue::from_str(black_box(date)).unwrap();
+        let n = HeaderValue::from_str(black_box(SUT_NONCE)).unwrap();
+        let a = HeaderValue::from_str(black_box(&auth)).unwrap();
+        map.insert(http::header::DATE, d);
+        map.remove("x-sut-pid");
+        map.insert("x-sut-cid", cid.clone());
+        map.insert("x-sut-uid", uid.clone());
+        map.insert("x-sut-nonce", n);
+        map.insert(http::header::AUTHORIZATION, a);
+    };
+    let store = ShardedNonceStore::new(4_000_000).with_scope_quota(usize::MAX);
+    let mut k = 0u64;
+    let mut now = TS;
+    let mut insert = || {
+        k += 1;
+        if k.is_multiple_of(SUT_RATE) {
+            now += 1;
+        }
+        let nonce = format!("{k:040}");
+        black_box(store.insert("cid:7654321", &nonce, now, now + 900).unwrap());
+    };
+    for _ in 0..SUT_RATE * 905 {
+        insert();
+    }
+    let mut j = 0u64;
+    let mut format_only = || {
+        j += 1;
+        black_box(format!("{j:040}"));
+    };
+    let (raw_ns, pieces_ns, _) = paired(
+        ROUNDS,
+        || per_call(&mut raw, CALLS),
+        || per_call(&mut pieces, CALLS),
+    );
+    let (_, date_ns, _) = paired(
+        ROUNDS,
+        || per_call(&mut raw, CALLS),
+        || per_call(&mut date_parse, CALLS),
+    );
+    let (_, values_ns, _) = paired(
+        ROUNDS,
+        || per_call(&mut raw, CALLS),
+        || per_call(&mut values, CALLS),
+    );
+    let (_, insert_ns, _) = paired(
+        ROUNDS,
+        || per_call(&mut raw, CALLS),
+        || per_call(&mut insert, CALLS),
+    );
+    let (_, format_ns, _) = paired(
+        ROUNDS,
+        || per_call(&mut raw, CALLS),
+        || per_call(&mut format_only, CALLS),
+    );
+    println!(
+        "signupto-hash, where the time goes: raw SHA-1 {raw_ns:.0} ns; SHA-1 fed its 15 \
+         pieces {pieces_ns:.0} ns ({:+.0}); Date parse {date_ns:.0} ns; 3 header values \
+         built + 5 inserted, 1 removed {values_ns:.0} ns; replay-store insert at ~100k \
+         live {:.0} ns (sign_into = pieces + Date parse + header values + checks; verify \
+         also parses every header it reads and inserts the nonce)",
+        pieces_ns - raw_ns,
+        (insert_ns - format_ns).max(0.0),
+    );
+}
+
 fn summary() {
-    println!("\n== summary (self-timed medians; criterion's figures above) ==");
+    println!("\n== summary (self-timed, paired: each figure is sampled in alternation with");
+    println!("   its raw primitive; ratios are medians of the per-round ratios) ==");
     println!("hmac-sha256: raw = HMAC-SHA256 over the string to sign; sign = sign_into;");
     println!("  owned = sign (Signed); vfy = verify at 100k live nonces, vfy1M at 1M");
     let traffic: Vec<Traffic> = RATES.iter().map(|&(rate, _)| Traffic::new(rate)).collect();
@@ -537,40 +713,52 @@ fn summary() {
         "vfy1M/raw"
     );
     let mut targets = Vec::new();
+    let nonce = "550e8400-e29b-41d4-a716-446655440000";
     for (size, label) in SIZES {
         let body = body(size);
         let s = signer();
-        let nonce = "550e8400-e29b-41d4-a716-446655440000";
         let sts = s.sign(&sign_req(nonce, &body)).unwrap().string_to_sign;
-        let raw = median_ns(|| {
+        let mut raw = || {
             black_box(hmac_sha256(SECRET.as_bytes(), black_box(sts.as_bytes())));
-        });
+        };
         let mut map = HeaderMap::new();
-        let sign = median_ns(|| {
+        let mut sign = || {
             black_box(
                 s.sign_into(black_box(&sign_req(nonce, &body)), &mut map)
                     .unwrap(),
             );
-        });
-        let owned = median_ns(|| {
+        };
+        let mut owned = || {
             black_box(s.sign(black_box(&sign_req(nonce, &body))).unwrap());
-        });
-        let verify = verify_ns(&traffic[0], &s, &body);
-        let verify_1m = verify_ns(&traffic[1], &s, &body);
+        };
+        let calls = if size > 4096 { 8 } else { CALLS };
+        let (raw_ns, sign_ns, sign_r) = paired(
+            ROUNDS,
+            || per_call(&mut raw, calls),
+            || per_call(&mut sign, calls),
+        );
+        let (_, owned_ns, owned_r) = paired(
+            ROUNDS,
+            || per_call(&mut raw, calls),
+            || per_call(&mut owned, calls),
+        );
+        let n = batch(size) as u32;
+        let rounds = if size > 4096 { 60 } else { 300 };
+        let (_, vfy_ns, vfy_r) = paired(
+            rounds,
+            || per_call(&mut raw, n),
+            || verify_batch_ns(&traffic[0], &s, &body),
+        );
+        let (_, vfy1m_ns, vfy1m_r) = paired(
+            rounds,
+            || per_call(&mut raw, n),
+            || verify_batch_ns(&traffic[1], &s, &body),
+        );
         println!(
             "{:<7} {:>8.0} {:>8.0} {:>8.0} {:>8.0} {:>8.0} {:>8.2}x {:>8.2}x {:>10.2}x {:>9.2}x",
-            label,
-            raw,
-            sign,
-            owned,
-            verify,
-            verify_1m,
-            sign / raw,
-            owned / raw,
-            verify / raw,
-            verify_1m / raw
+            label, raw_ns, sign_ns, owned_ns, vfy_ns, vfy1m_ns, sign_r, owned_r, vfy_r, vfy1m_r
         );
-        targets.extend(targets_of("hmac-sha256", label, sign / raw, verify / raw));
+        targets.extend(targets_of("hmac-sha256", label, sign_r, vfy_r));
     }
     for (t, (rate, _)) in traffic.iter().zip(RATES) {
         println!(
@@ -578,6 +766,7 @@ fn summary() {
             t.live()
         );
     }
+    hmac_breakdown(nonce);
 
     println!("signupto-hash: raw = SHA-1 over canonical string, CR LF, key (the body is not");
     println!(
@@ -591,34 +780,39 @@ fn summary() {
     let t = SutTraffic::new();
     let date = format_http_date(TS);
     let bytes = sut_signed_bytes(&s, &date);
+    let mut raw = || {
+        black_box(sha1(black_box(&bytes)));
+    };
     for (size, label) in SUT_SIZES {
         let body = body(size);
-        let raw = median_ns(|| {
-            black_box(sha1(black_box(&bytes)));
-        });
         let mut map = HeaderMap::new();
-        let sign = median_ns(|| {
+        let mut sign = || {
             black_box(
                 s.sign_into(black_box(&sut_req(&date, SUT_NONCE)), &mut map)
                     .unwrap(),
             );
-        });
-        let verify = sut_verify_ns(&t, &s, &body);
+        };
+        let (raw_ns, sign_ns, sign_r) = paired(
+            ROUNDS,
+            || per_call(&mut raw, CALLS),
+            || per_call(&mut sign, CALLS),
+        );
+        let (_, vfy_ns, vfy_r) = paired(
+            300,
+            || per_call(&mut raw, 64),
+            || sut_verify_batch_ns(&t, &s, &body),
+        );
         println!(
             "{:<7} {:>8.0} {:>8.0} {:>8.0} {:>8.2}x {:>10.2}x",
-            label,
-            raw,
-            sign,
-            verify,
-            sign / raw,
-            verify / raw
+            label, raw_ns, sign_ns, vfy_ns, sign_r, vfy_r
         );
-        targets.extend(targets_of("signupto-hash", label, sign / raw, verify / raw));
+        targets.extend(targets_of("signupto-hash", label, sign_r, vfy_r));
     }
     println!(
         "verify store: {} live nonces at the end ({SUT_RATE} requests per simulated second, nonces kept 900 s)",
         t.live()
     );
+    sut_breakdown(&s, &date);
 
     let pool = Arc::new(nonces(1 << 20));
     let mut inserts_1 = 0.0;
