@@ -122,6 +122,11 @@ fn hmac_sign_into_replaces_stale_values_and_writes_nothing_when_refused() {
         body: b"{}",
     };
     let signature = signer.sign_into(&req, &mut map).unwrap();
+    let shown = format!("{signer:?} {signer:#?} {signature:?}");
+    assert!(
+        !shown.contains(SECRET),
+        "the secret shows in Debug: {shown}"
+    );
     assert_eq!(map.get_all("authorization").iter().count(), 1);
     assert_eq!(map["authorization"], format!("HMAC-SHA256 {signature}"));
     assert_eq!(map["x-nonce"], "n-1");
