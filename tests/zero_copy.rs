@@ -63,6 +63,15 @@ fn hmac_target() -> impl Strategy<Value = String> {
 }
 
 proptest! {
+    // Counterexamples are kept in the top-level proptest-regressions/ and replayed first.
+    #![proptest_config(ProptestConfig {
+        failure_persistence: Some(Box::new(
+            proptest::test_runner::FileFailurePersistence::Direct(
+                "proptest-regressions/zero_copy.txt",
+            ),
+        )),
+        ..ProptestConfig::default()
+    })]
     /// The borrowed signer's signature is the HMAC of the page's string to sign, its
     /// headers are the owned signer's, and the request it describes verifies.
     #[test]
@@ -265,6 +274,15 @@ const DATE: &str = "Sat, 09 Sep 1989 11:00:00 GMT";
 const DATE_TS: i64 = 621_342_000;
 
 proptest! {
+    // Counterexamples are kept in the top-level proptest-regressions/ and replayed first.
+    #![proptest_config(ProptestConfig {
+        failure_persistence: Some(Box::new(
+            proptest::test_runner::FileFailurePersistence::Direct(
+                "proptest-regressions/zero_copy.txt",
+            ),
+        )),
+        ..ProptestConfig::default()
+    })]
     /// The borrowed signer's signature is the SHA-1 of the pages' canonical string and
     /// key line, its headers are the owned signer's, and the request verifies with the
     /// same canonical string.
