@@ -35,6 +35,25 @@ pub fn hex_decode(text: &str) -> Option<Vec<u8>> {
         .collect()
 }
 
+/// Decodes hexadecimal in either case into `out`, without allocating: `None` unless
+/// the text is exactly `2 × out.len()` hex digits (as [`hex_decode`] with that length).
+pub fn hex_decode_into(text: &str, out: &mut [u8]) -> Option<()> {
+    let raw = text.as_bytes();
+    if raw.len() != out.len() * 2 {
+        return None;
+    }
+    let nibble = |c: u8| match c {
+        b'0'..=b'9' => Some(c - b'0'),
+        b'a'..=b'f' => Some(c - b'a' + 10),
+        b'A'..=b'F' => Some(c - b'A' + 10),
+        _ => None,
+    };
+    for (o, pair) in out.iter_mut().zip(raw.chunks_exact(2)) {
+        *o = nibble(pair[0])? << 4 | nibble(pair[1])?;
+    }
+    Some(())
+}
+
 /// Standard Base64 (RFC 4648 §4) with padding.
 pub fn base64_encode(bytes: &[u8]) -> String {
     base64::engine::general_purpose::STANDARD.encode(bytes)
@@ -104,6 +123,42 @@ pub fn hmac_sha256_parts(key: &[u8], parts: &[&[u8]]) -> [u8; 32] {
         mac.update(p);
     }
     mac.finalize().into_bytes().into()
+}
+
+/// The decimal digits of an unsigned integer, on the stack: what `to_string` gives,
+/// without the allocation (header values and signed strings are built from it).
+#[derive(Clone, Copy)]
+pub(crate) struct Decimal {
+    digits: [u8; 20],
+    start: usize,
+}
+
+impl Decimal {
+    /// `n` in decimal, no sign, no leading zeros (`0` for zero).
+    pub(crate) fn new(mut n: u64) -> Self {
+        let mut digits = [b'0'; 20];
+        let mut start = digits.len();
+        loop {
+            start -= 1;
+            digits[start] = b'0' + (n % 10) as u8;
+            n /= 10;
+            if n == 0 {
+                break;
+            }
+        }
+        Self { digits, start }
+    }
+
+    /// The digits as text.
+    pub(crate) fn as_str(&self) -> &str {
+        std::str::from_utf8(&self.digits[self.start..]).expect("ASCII digits")
+    }
+}
+
+impl std::fmt::Debug for Decimal {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str(self.as_str())
+    }
 }
 
 /// Equality of two secrets of any length that leaks neither length through timing:
@@ -493,5 +548,27 @@ mod tests {
         assert_eq!(hex_decode("00ABff"), Some(vec![0x00, 0xab, 0xff]));
         assert_eq!(hex_decode("abc"), None);
         assert_eq!(hex_decode("zz"), None);
+        let mut two = [0u8; 2];
+        assert_eq!(hex_decode_into("aBff", &mut two), Some(()));
+        assert_eq!(two, [0xab, 0xff]);
+        for bad in ["abc", "abcdef", "zz00", "ab"] {
+            assert_eq!(hex_decode_into(bad, &mut two), None, "{bad:?}");
+        }
+    }
+
+    #[test]
+    fn decimal_matches_to_string() {
+        for n in [
+            0,
+            1,
+            9,
+            10,
+            99,
+            1_709_337_600,
+            u64::from(u32::MAX),
+            u64::MAX,
+        ] {
+            assert_eq!(Decimal::new(n).as_str(), n.to_string(), "{n}");
+        }
     }
 }

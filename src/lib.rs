@@ -62,6 +62,50 @@
 //! In production, [`Signer::sign_now`](schemes::hmac::Signer::sign_now) takes the
 //! current time and a fresh nonce.
 //!
+//! ### Borrowed: sign into an `http::HeaderMap`
+//!
+//! [`Signer::sign_into`](schemes::hmac::Signer::sign_into) signs a request described by
+//! references into the headers of the request being built: the MAC absorbs the method,
+//! path, timestamp, nonce and body where they lie (the body is not copied, no string to
+//! sign is built), the Base64 is encoded on the stack and each header value is built
+//! once. [`Signer::sign_request`](schemes::hmac::Signer::sign_request) does the same on
+//! an `http::Request`; [`signupto::Signer::sign_into`](schemes::signupto::Signer::sign_into)
+//! is the Sign-Up.to counterpart. The signature is the one `sign` returns:
+//!
+//! ```
+//! use http::HeaderMap;
+//! use partner_auth::schemes::hmac::{SignRequest, Signer};
+//!
+//! let signer = Signer::new("pk_live_4f2a9c7e1b3d", "sk_live_9b1e7d3c5a0f4e8d2c6b1a7f3e9d5c0b")?;
+//! let mut headers = HeaderMap::new();
+//! headers.insert("accept", "application/json".parse().unwrap());
+//! let signature = signer.sign_into(
+//!     &SignRequest {
+//!         method: "GET",
+//!         target: "/api/v1/partner/constants/countries",
+//!         timestamp: 1_709_337_600,
+//!         nonce: "550e8400-e29b-41d4-a716-446655440000",
+//!         body: b"",
+//!     },
+//!     &mut headers,
+//! )?;
+//! assert_eq!(signature.as_str(), "idEjWyU2Z93R0sb/OaFY8dGXidJqGtI/c/QFShUMF+A=");
+//! assert_eq!(
+//!     headers["authorization"],
+//!     "HMAC-SHA256 idEjWyU2Z93R0sb/OaFY8dGXidJqGtI/c/QFShUMF+A="
+//! );
+//! assert_eq!(headers["x-timestamp"], "1709337600");
+//! assert_eq!(headers.len(), 5); // accept, and the four the scheme adds
+//!
+//! // The same on an `http::Request`: method, target and body are read in place.
+//! let mut request = http::Request::post("https://partner.example/api/v1/partner/orders")
+//!     .body(br#"{"reference":"A-1"}"#.to_vec())
+//!     .unwrap();
+//! signer.sign_request(&mut request, 1_709_337_600, "a1c4a9d0-7f3e-4b8e-9d2a-6f1e0c3b5a77")?;
+//! assert!(request.headers()["authorization"].to_str().unwrap().starts_with("HMAC-SHA256 "));
+//! # Ok::<(), partner_auth::schemes::hmac::Error>(())
+//! ```
+//!
 //! ## Server author: verify a request
 //!
 //! The same request as it arrives over the wire, verified against the key directory,

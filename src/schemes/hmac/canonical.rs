@@ -63,19 +63,10 @@ pub fn string_to_sign(parts: &Parts<'_>) -> CanonicalString {
 
 /// HMAC-SHA256 of the string to sign under the secret's bytes: the 32 bytes whose
 /// standard padded Base64 is the signature.
+///
+/// The MAC absorbs [`Parts::pieces`] one after the other (separators included), so
+/// neither the body nor the string to sign is ever copied; the signer and the verifier
+/// both sign through this function, and [`string_to_sign`] concatenates the same pieces.
 pub fn mac(parts: &Parts<'_>, secret: &[u8]) -> [u8; 32] {
-    let pieces = parts.pieces();
-    let (head, body) = pieces.split_at(8);
-    // The four short parts and their separators go in as one piece when they fit a
-    // stack buffer (one MAC update instead of eight); the body is never copied.
-    let mut buf = [0u8; 512];
-    let mut at = 0;
-    for p in head {
-        let Some(dst) = buf.get_mut(at..at + p.len()) else {
-            return crate::encoding::hmac_sha256_parts(secret, &pieces);
-        };
-        dst.copy_from_slice(p);
-        at += p.len();
-    }
-    crate::encoding::hmac_sha256_parts(secret, &[&buf[..at], body[0]])
+    crate::encoding::hmac_sha256_parts(secret, &parts.pieces())
 }

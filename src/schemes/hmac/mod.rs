@@ -87,7 +87,7 @@ pub use canonical::{Parts, mac, string_to_sign};
 pub use credentials::{Credentials, IpRule, KeyDirectory, KeyRecord};
 pub use error::{Error, GA_CODES, PRECEDENCE, describe_code};
 pub use replay::{DEFAULT_GRANULARITY_SECS, DEFAULT_SHARDS, ShardedNonceStore};
-pub use sign::{SignRequest, Signed, Signer, generate_nonce};
+pub use sign::{SignRequest, Signature, Signed, Signer, generate_nonce};
 pub use verify::{DEFAULT_WINDOW_SECS, Verified, Verifier};
 pub use wire::{
     ENVELOPE_VERSION, ErrorEnvelope, error_response, parse_authorization, parse_error_envelope,

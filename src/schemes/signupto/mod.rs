@@ -89,10 +89,10 @@ mod token;
 mod verify;
 mod wire;
 
-pub use canonical::{Parts, canonical_string, digest};
+pub use canonical::{Parts, canonical_string, digest, digest_parts};
 pub use credentials::{ApiKey, Identity, KeyDirectory};
 pub use error::Error;
-pub use sign::{SignRequest, Signed, Signer, generate_nonce};
+pub use sign::{SignRequest, Signature, Signed, Signer, generate_nonce};
 pub use token::{
     DEFAULT_MAX_TOKENS, IssuedToken, Token, TokenFreshness, TokenGrant, TokenRequest,
     TokenStoreFull, TokenVerified, TokenVerifier, parse_token_response, token_headers,

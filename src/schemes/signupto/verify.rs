@@ -1,9 +1,9 @@
 //! The verifier: header look-up, key look-up, Date window, signature, replay.
 
-use super::canonical::{Parts, canonical_string, digest};
+use super::canonical::{Parts, canonical_string, digest_parts};
 use super::wire::{AuthScheme, parse_authorization, parse_date_any_form};
 use super::{Error, Identity, KeyDirectory, Variant, check_nonce};
-use crate::encoding::{ct_eq, hex_decode};
+use crate::encoding::{Decimal, ct_eq, hex_decode_into};
 use crate::replay::{Insert, NonceStore, WindowOutOfRange, check_window_secs};
 use crate::{Clock, Request};
 
@@ -75,6 +75,46 @@ pub(crate) fn check_duplicates(req: &Request) -> Result<(), Error> {
         one(req, header)?;
     }
     Ok(())
+}
+
+/// One pass over the header fields: the single value of each of [`SINGLE_HEADERS`]
+/// (surrounding spaces and tabs removed, as [`one`] reads it), or the first of them, in
+/// that order, that appears more than once (S8): the answer of [`check_duplicates`]
+/// followed by [`one`] for each, without scanning the fields once per header.
+fn read_single_headers(req: &Request) -> Result<[Option<&str>; 6], Error> {
+    let mut found: [Option<&str>; 6] = [None; 6];
+    let mut count = [0usize; 6];
+    for (name, value) in req.headers.iter() {
+        let Some(i) = SINGLE_HEADERS
+            .iter()
+            .position(|h| h.len() == name.len() && h.eq_ignore_ascii_case(name))
+        else {
+            continue;
+        };
+        count[i] += 1;
+        if found[i].is_none() {
+            found[i] = Some(value.trim_matches([' ', '\t']));
+        }
+    }
+    for (header, count) in SINGLE_HEADERS.into_iter().zip(count) {
+        if count > 1 {
+            return Err(Error::DuplicateHeader { header, count });
+        }
+    }
+    Ok(found)
+}
+
+/// The replay scope text of [`Verifier::replay_scope`], written into `buf`.
+fn scope_text(variant: Variant, key_id: u64, buf: &mut [u8; 24]) -> &str {
+    let prefix: &[u8; 4] = match variant {
+        Variant::Hash => b"cid:",
+        Variant::PartnerHash => b"pid:",
+    };
+    let id = Decimal::new(key_id);
+    let len = 4 + id.as_str().len();
+    buf[..4].copy_from_slice(prefix);
+    buf[4..len].copy_from_slice(id.as_str().as_bytes());
+    std::str::from_utf8(&buf[..len]).expect("ASCII")
 }
 
 /// Reads and parses `Date` in any of the three HTTP-date forms (common to every
@@ -154,15 +194,16 @@ impl<C: Clock, S: NonceStore> Verifier<C, S> {
 
     /// The scope a nonce is remembered under: the key id.
     pub fn replay_scope(variant: Variant, key_id: u64) -> String {
-        match variant {
-            Variant::Hash => format!("cid:{key_id}"),
-            Variant::PartnerHash => format!("pid:{key_id}"),
-        }
+        scope_text(variant, key_id, &mut [0; 24]).to_owned()
     }
 
     /// Verifies `req`; checks run in the order vectors/README.md lists.
+    ///
+    /// SHA-1 absorbs the canonical lines the verifier reads from the request and the
+    /// key in place: no canonical string is built (see [`Verifier::verify_detailed`]
+    /// for one).
     pub fn verify(&self, req: &Request) -> Result<Verified, Error> {
-        self.verify_detailed(req).map(|(v, _)| v)
+        self.verify_parts(req).map(|(v, _)| v)
     }
 
     /// As [`Verifier::verify`], also returning the canonical string the verifier built
@@ -171,9 +212,15 @@ impl<C: Clock, S: NonceStore> Verifier<C, S> {
         &self,
         req: &Request,
     ) -> Result<(Verified, crate::CanonicalString), Error> {
+        let (verified, parts) = self.verify_parts(req)?;
+        Ok((verified, canonical_string(self.variant, &parts)))
+    }
+
+    /// The checks of [`Verifier::verify`], and the parts the signature covered.
+    fn verify_parts<'r>(&self, req: &'r Request) -> Result<(Verified, Parts<'r>), Error> {
         let variant = self.variant;
-        check_duplicates(req)?;
-        let auth = one(req, "Authorization")?.ok_or(Error::MissingAuthorization {
+        let [auth, date, pid_raw, cid_raw, uid_raw, nonce] = read_single_headers(req)?;
+        let auth = auth.ok_or(Error::MissingAuthorization {
             expected: variant.auth_scheme(),
         })?;
         let auth = parse_authorization(auth)?;
@@ -183,15 +230,14 @@ impl<C: Clock, S: NonceStore> Verifier<C, S> {
                 found: auth.scheme.token(),
             });
         }
-        let presented = match hex_decode(&auth.credentials) {
-            Some(bytes) if bytes.len() == 20 => bytes,
-            _ => return Err(Error::MalformedSignature),
-        };
-        let (date, date_ts) = read_date(req, self.clock.now_secs())?;
+        let mut presented = [0u8; 20];
+        if hex_decode_into(&auth.credentials, &mut presented).is_none() {
+            return Err(Error::MalformedSignature);
+        }
+        let date = date.ok_or(Error::MissingDate)?;
+        let date_ts =
+            parse_date_any_form(date, self.clock.now_secs()).ok_or(Error::MalformedDate)?;
 
-        let pid_raw = one(req, "X-SuT-PID")?;
-        let cid_raw = one(req, "X-SuT-CID")?;
-        let uid_raw = one(req, "X-SuT-UID")?;
         let pid_raw = if variant == Variant::PartnerHash {
             pid_raw
         } else {
@@ -203,7 +249,8 @@ impl<C: Clock, S: NonceStore> Verifier<C, S> {
             uid: uid_raw.map(|v| parse_id(v, "X-SuT-UID")).transpose()?,
         };
         identity.check(variant)?;
-        let nonce = nonce(req)?;
+        let nonce = nonce.ok_or(Error::MissingNonce)?;
+        check_nonce(nonce)?;
 
         let key_id = identity
             .key_id(variant)
@@ -226,19 +273,18 @@ impl<C: Clock, S: NonceStore> Verifier<C, S> {
             uid: uid_raw,
             nonce,
         };
-        let canonical = canonical_string(variant, &parts);
-        let expected = digest(&canonical, key.secret().expose());
+        let expected = digest_parts(variant, &parts, key.secret().expose());
         if !ct_eq(&expected, &presented) {
             return Err(Error::SignatureMismatch);
         }
         record_nonce(
             &self.store,
-            &Self::replay_scope(variant, key_id),
+            scope_text(variant, key_id, &mut [0; 24]),
             nonce,
             now,
             date_ts,
             self.window_secs,
         )?;
-        Ok((Verified { identity }, canonical))
+        Ok((Verified { identity }, parts))
     }
 }
