@@ -63,7 +63,24 @@ def text_field(entry, name):
     raise CatalogueError(f"mutant {entry.get('id')!r}: {name} must be a string or a list of lines")
 
 
-def load_catalogue(path):
+def hardened_properties(vectors_dir=VECTORS):
+    """{scheme: set of the property ids in its vector file's `hardened` table}."""
+    out = {}
+    for folder, _, files in os.walk(vectors_dir):
+        for name in sorted(files):
+            if not name.endswith(".json") or name == "schema.json":
+                continue
+            try:
+                with open(os.path.join(folder, name), encoding="utf-8") as f:
+                    data = json.load(f)
+            except (OSError, ValueError) as exc:
+                raise CatalogueError(f"cannot read the vector file {name}: {exc}") from None
+            if isinstance(data, dict) and isinstance(data.get("scheme"), str):
+                out.setdefault(data["scheme"], set()).update(data.get("hardened") or {})
+    return out
+
+
+def load_catalogue(path, vectors_dir=VECTORS):
     try:
         with open(path, encoding="utf-8") as f:
             raw = json.load(f)
@@ -74,6 +91,7 @@ def load_catalogue(path):
         raise CatalogueError(f"{path}: expected an object with a non-empty array `mutants`")
     seen = set()
     out = []
+    properties = None  # read from the vector files at the first `hardened` entry
     for index, entry in enumerate(mutants):
         where = f"{path}: mutants[{index}]"
         if not isinstance(entry, dict):
@@ -102,6 +120,16 @@ def load_catalogue(path):
         if "hardened" in entry and "allowed" not in entry:
             raise CatalogueError(f"mutant {mid}: `hardened` only makes sense with `allowed` "
                                  "(a bug under every profile needs neither)")
+        if "hardened" in entry:
+            if properties is None:
+                properties = hardened_properties(vectors_dir)
+            known = set().union(*(properties.get(s, set()) for s in run))
+            if entry["hardened"] not in known:
+                raise CatalogueError(
+                    f"mutant {mid}: hardened {entry['hardened']!r} is no property in the `hardened` tables of "
+                    f"{', '.join(run)} (they have: {', '.join(sorted(known)) or 'none'}); name the property whose "
+                    "hardened case catches the mutant, or drop `hardened` (then the mutant is must-pass under "
+                    "both profiles)")
         find, replace = text_field(entry, "find"), text_field(entry, "replace")
         if not find:
             raise CatalogueError(f"mutant {mid}: find is empty")

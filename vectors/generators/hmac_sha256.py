@@ -767,6 +767,15 @@ def add_verify_cases(c):
         verify_input(request("GET", VENDOR_PATH, replace_header(hb, "Authorization", "HMAC-SHA256 " + flipped)), now),
         invalid("GA2012"), ["rfc4648#4", B_SIGNATURE, B_GA["GA2012"]])
 
+    # A JSON body as a client library with its own formatting sends it: spaces after `:` and `,`, members not in
+    # sorted order. BODY is the bytes sent, so a verifier that signs the body as its framework re-serialised it
+    # (compact, or sorted) computes another string to sign.
+    spaced = b'{"sku": "A-100", "quantity": 2, "notes": ["gift", "fragile"], "address": {"zip": "1000", "city": "X"}}'
+    h = good("POST", ORDERS, body=spaced, nonce=NONCE3)
+    add("POST with a JSON body holding spaces and members in no sorted order, signed over its raw bytes: accepted; "
+        "the verifier signs the bytes received, never a re-serialised body.", ["JSON_BODY"],
+        verify_input(request("POST", ORDERS, h, spaced), now), ok_out, accept + [B_QUICK_BODY])
+
 
 def add_error_response_cases(c):
     # No vendor page gives the HTTP status of a GA code, and the envelope's version and message text
@@ -1333,6 +1342,8 @@ FLAGS = {
     "BINARY_BODY": flag("SPEC_AMBIGUITY", "Acceptable: the body is not UTF-8 (it travels as body_base64, the string "
                         "to sign as string_to_sign_base64). The reference signs the raw bytes (H2); the page's BODY "
                         "is text and never says how other bytes enter it."),
+    "JSON_BODY": flag("CANONICALIZATION", "A JSON body formatted as the client sent it (spaces, member order) is "
+                      "signed and verified as those bytes, never as a re-serialised body."),
     "BACKSLASH_BODY": flag("CANONICALIZATION", "A body holding JSON backslash escapes is signed as the bytes sent; "
                            "a signer that builds the string through a shell's `echo -e` (as the vendor's quickstart "
                            "does) signs other bytes."),

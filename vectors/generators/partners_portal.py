@@ -152,6 +152,7 @@ OTHER_CHOICES = {
     "LENIENT_BROKER_ID": "P1: brokerID read by a lenient number parser (`+12345`, `12345.0`, `0x3039`)",
     "NO_LEADING_ZEROS": "P1: brokerID with leading zeros refused",
     "USERNAME_CASEFOLD": "P-USERNAME: usernames compared without case",
+    "CLIENT_ID_CASEFOLD": "P-USERNAME: xClientID compared without case",
     "SECOND_LOGIN_ENDS_FIRST": "P-SECOND-LOGIN: a login ends the identity's other sessions",
 }
 
@@ -203,8 +204,8 @@ def level_failure(directory, headers, choices=frozenset()):
     broker_id = broker_number(got["brokerID"], choices)
     if broker_id is None:
         return None, "MALFORMED_BROKER_ID"
-    masters = {m["client_id"]: m for m in directory["masters"]}
-    master = masters.get(got["xClientID"])
+    id_fold = (lambda t: t.lower()) if "CLIENT_ID_CASEFOLD" in choices else (lambda t: t)
+    master = next((m for m in directory["masters"] if id_fold(m["client_id"]) == id_fold(got["xClientID"])), None)
     if master is None:
         return None, "MASTER_UNKNOWN"
     if master["client_secret"] != got["xClientSecret"]:
@@ -229,7 +230,7 @@ def level_failure(directory, headers, choices=frozenset()):
         return None, "USER_OF_OTHER_BROKER" if elsewhere else "USER_UNKNOWN"
     if not user["api_access"]:
         return None, "USER_API_ACCESS_OFF"
-    return (got["xClientID"], broker_id, user["username"], tuple(user["permissions"])), None
+    return (master["client_id"], broker_id, user["username"], tuple(user["permissions"])), None
 
 
 def model_token(step_index):
@@ -564,6 +565,10 @@ FLAGS = {
         "description": "Acceptable: the guide does not say whether a new login ends the previous session; the reference keeps both alive (P-SECOND-LOGIN).",
         "bugType": "SPEC_AMBIGUITY",
     },
+    "CLIENT_ID_CASE": {
+        "description": "Acceptable: the guide does not say whether xClientID is case-sensitive; the reference compares it byte for byte and refuses another case (P-USERNAME).",
+        "bugType": "SPEC_AMBIGUITY",
+    },
     "USERNAME_CASE": {
         "description": "Acceptable: usernames are usually e-mail addresses, whose domain part is case-insensitive; the reference compares them byte for byte and refuses another case (P-USERNAME).",
         "bugType": "SPEC_AMBIGUITY",
@@ -606,7 +611,7 @@ DECISIONS = {
     "P5": "The reference client logs in again before the inactivity limit (a configurable margin, 60 s by default) and retries a request once after a 401 with a fresh login; it never retries a 403.",
     "P-AUTH": "`Authorization: Bearer <token>` per RFC 6750 2.1: the scheme case-insensitive, one or more spaces, then a b64token (both decided by the RFCs). Two Authorization headers are refused (`acceptable`). A token in the query string is not accepted (`acceptable`: RFC 6750 2.3 lets a server support it; the guide tells clients never to put tokens in URLs).",
     "P-SECOND-LOGIN": "A second login of the same identity opens a second session and leaves the first alive (`acceptable`: ending it is defensible). The reference bounds live sessions per identity (16) and in all (100 000, then logins answer 503 rather than end live sessions); the vectors do not reach those bounds, which are the reference's, not the guide's.",
-    "P-USERNAME": "Usernames are compared byte for byte, without case folding or Unicode normalisation (`acceptable` for another case of an e-mail address).",
+    "P-USERNAME": "Usernames and the xClientID are compared byte for byte, without case folding or Unicode normalisation (`acceptable` for another case of an e-mail address).",
     "P-ROUTES": "Which permission a resource needs is the server's business; each scenario lists its routes (method, path, permission). A user holding it gets 200, one lacking it 403.",
     "P-LOGIN-BODY": "The login body must be a JSON text (RFC 8259: whitespace around the value and escapes inside strings are fine) that is a string whose content is a b64token (RFC 6750) of at most 8192 bytes (longer: `acceptable`). Tolerated: the token unquoted (a text/plain answer), when the trimmed body is a b64token and is not itself JSON (`acceptable`). An object (the vendor's API reference describes a `sessionToken` member: `acceptable`), an array, a number, null, a boolean, an empty body, other text, or a string that cannot travel in a Bearer header is MALFORMED_LOGIN_RESPONSE, whose message names what was found (member names, never values). A UTF-8 byte-order mark is refused (`acceptable`: RFC 8259 8.1 lets a parser ignore it).",
     "P-ERROR-BODY": "No vendor page documents an error body, so every parse-error-body case is `acceptable`. The reference answers every 401 with the same JSON object and reads error bodies as: empty or whitespace (no code, no message); a JSON object whose `code` is a string or an integer (written in decimal) and whose message is the first present of `message`, `detail`, `title`, `error` (so RFC 9457 problem details read too), each a string when present and not null; a bare JSON string as the message. Other members are ignored; any other shape is MALFORMED_ERROR_BODY.",
@@ -880,6 +885,18 @@ def build_scenarios(c):
              [step(0, login(ids(username=EVA))), step(1, login()), step(2, use(1, username=EVA))], [401, 200, 401], [L],
              [G_USERNAME, G_401_USER, G_PROTECTED],
              want_reasons=["USER_OF_OTHER_BROKER", "LOGGED_IN", "USER_OF_OTHER_BROKER"])
+    # The secret is compared whole: a proper prefix or one extra character is another secret (a 'starts with'
+    # comparison, or one bounded by the shorter length, accepts them).
+    scenario(c, "Level 1: a proper prefix of the master's xClientSecret, then the secret with one extra character: 401 "
+             "each, then the exact secret: 200.",
+             [step(0, login(ids(secret=M1_SECRET[:-1]))), step(1, login(ids(secret=M1_SECRET[:6]))),
+              step(2, login(ids(secret=M1_SECRET + "0"))), step(3, login())], [401, 401, 401, 200], [L],
+             [G_401_MASTER, G_MASTER],
+             want_reasons=["MASTER_SECRET_MISMATCH"] * 3 + ["LOGGED_IN"])
+    scenario(c, "Level 1: the master's xClientID in another case (upper case): the reference compares it byte for "
+             "byte and answers 401; the guide does not say whether it is case-sensitive.",
+             [step(0, login(ids(client_id=M1_ID.upper())))], [401], ["CLIENT_ID_CASE"],
+             [G_MASTER, G_401_MASTER, decision("P-USERNAME")], acceptable=True, want_reasons=["MASTER_UNKNOWN"])
 
 
 def build_login_body_cases(c):

@@ -96,6 +96,21 @@ class CatalogueTest(unittest.TestCase):
         with self.assertRaisesRegex(shim_score.CatalogueError, "duplicate id"):
             shim_score.load_catalogue(self.write([entry(), entry()]))
 
+    def test_hardened_names_a_property_of_the_vector_files(self):
+        ok = shim_score.load_catalogue(self.write([entry(allowed="page", hardened="NONCE_LENGTH")]))[0]
+        self.assertEqual(ok["hardened"], "NONCE_LENGTH")
+        for bad in ("credentials are compared exactly", "EMPTY_ID_LINE"):  # free text; another scheme's property
+            with self.subTest(bad):
+                with self.assertRaisesRegex(shim_score.CatalogueError, "is no property in the `hardened` tables"):
+                    shim_score.load_catalogue(self.write([entry(allowed="page", hardened=bad)]))
+
+    def test_every_hardened_property_has_a_mutant(self):
+        mutants = shim_score.load_catalogue(shim_score.DEFAULT_CATALOGUE)
+        covered = {(s, m["hardened"]) for m in mutants if "hardened" in m for s in m["run"]}
+        for scheme, properties in shim_score.hardened_properties().items():
+            for prop in properties:
+                self.assertIn((scheme, prop), covered, f"no mutant of {scheme}'s hardened property {prop}")
+
     def test_lines_join_with_lf(self):
         m = shim_score.load_catalogue(self.write([entry(find=["a", "b"], replace=["c"])]))[0]
         self.assertEqual((m["find"], m["replace"]), ("a\nb", "c"))
