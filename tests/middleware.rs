@@ -688,3 +688,33 @@ fn debug_output_holds_no_secret() {
     );
     assert!(!p.contains(MOCK_SECRET), "{p}");
 }
+
+/// The README's "Signing with reqwest" example is the module's doctest (which the
+/// compiler checks), minus its hidden lines.
+#[test]
+fn the_readme_example_is_the_compiled_doctest() {
+    let readme = include_str!("../README.md");
+    let section = readme
+        .split_once("## Signing with reqwest")
+        .expect("README.md has a `## Signing with reqwest` section")
+        .1;
+    let block = section
+        .split_once("```rust\n")
+        .and_then(|(_, rest)| rest.split_once("\n```"))
+        .expect("the section has a rust block")
+        .0;
+    let docs = include_str!("../src/middleware/mod.rs");
+    let doctest: Vec<&str> = docs
+        .split_once("//! ```no_run\n")
+        .and_then(|(_, rest)| rest.split_once("//! ```\n"))
+        .expect("src/middleware/mod.rs has a no_run example")
+        .0
+        .lines()
+        .map(|l| {
+            l.strip_prefix("//! ")
+                .unwrap_or(l.trim_start_matches("//!"))
+        })
+        .filter(|l| !(l.starts_with("# ") || *l == "#"))
+        .collect();
+    assert_eq!(block, doctest.join("\n"));
+}
