@@ -718,3 +718,46 @@ fn the_readme_example_is_the_compiled_doctest() {
         .collect();
     assert_eq!(block, doctest.join("\n"));
 }
+
+/// A base URL that is not an absolute http(s) URL is refused when the middleware is
+/// built, naming the field and an example.
+#[test]
+fn portal_refuses_a_base_url_that_is_not_http() {
+    for bad in ["portal.example", "ftp://portal.example", ""] {
+        let err = PortalBearer::new(bad, mock_creds()).unwrap_err();
+        assert!(matches!(err, Error::BaseUrl { .. }), "{bad}: {err:?}");
+        assert!(err.to_string().contains("https://portal.example"), "{err}");
+    }
+}
+
+/// Concurrent first requests share one login (the session lock is held while logging
+/// in), and all of them carry its token.
+#[tokio::test]
+async fn portal_concurrent_requests_share_one_login() {
+    let server = MockServer::start().await;
+    login_mock()
+        .respond_with(
+            ResponseTemplate::new(200)
+                .set_body_string("\"marker-token-1\"")
+                .set_delay(std::time::Duration::from_millis(200)),
+        )
+        .expect(1)
+        .mount(&server)
+        .await;
+    resource_with("GET", 1)
+        .respond_with(ResponseTemplate::new(200))
+        .expect(8)
+        .mount(&server)
+        .await;
+    let (m, client) = portal_client(&server, None).await;
+    let url = format!("{}{RESOURCE}", server.uri());
+    let mut tasks = tokio::task::JoinSet::new();
+    for _ in 0..8 {
+        let (client, url) = (client.clone(), url.clone());
+        tasks.spawn(async move { client.get(url).send().await.unwrap().status().as_u16() });
+    }
+    while let Some(status) = tasks.join_next().await {
+        assert_eq!(status.unwrap(), 200);
+    }
+    assert_eq!(m.login_count(), 1);
+}

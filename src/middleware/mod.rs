@@ -126,6 +126,16 @@ pub enum Error {
     /// The portal login failed (refused, another status, or no token in the answer).
     #[error("partners-portal login: {0}")]
     PortalLogin(#[source] portal::client::ClientError),
+    /// The base URL given to a middleware is not an absolute `http://` or `https://` URL.
+    #[error(
+        "the {scheme} middleware's base URL {url:?} is not an absolute http:// or https:// URL (e.g. https://portal.example)"
+    )]
+    BaseUrl {
+        /// The scheme slug.
+        scheme: &'static str,
+        /// The URL as given.
+        url: String,
+    },
     /// The request goes to another origin than the one the credentials are for.
     #[error(
         "the request goes to {got}, but the {scheme} middleware holds credentials for {expected} only: send it with a client without this middleware"

@@ -82,10 +82,9 @@ impl PortalBearer {
         let base = reqwest::Url::parse(&base_url)
             .ok()
             .filter(|u| matches!(u.scheme(), "http" | "https"))
-            .ok_or_else(|| Error::OtherOrigin {
+            .ok_or_else(|| Error::BaseUrl {
                 scheme: SLUG,
-                expected: "an http:// or https:// base URL".to_owned(),
-                got: base_url.clone(),
+                url: base_url.clone(),
             })?;
         Ok(Self {
             base_url,
