@@ -332,6 +332,169 @@ async fn signupto_token_is_accepted_by_the_sandbox() {
     }
 }
 
+/// `SignUpToToken::login` against the sandbox: the first request asks for a token
+/// (`POST /v1/token` with the demo login), the next reuse it.
+#[tokio::test]
+async fn signupto_token_login_asks_once_and_is_accepted() {
+    let sb = Sandbox::start();
+    let m = Arc::new(SignUpToToken::login(&sb.url, "demo@example.com", "demo-password").unwrap());
+    assert_eq!(m.login_count(), 0);
+    let client = ClientBuilder::new(http_client().unwrap())
+        .with_arc(m.clone())
+        .build();
+    for i in 0..3 {
+        let resp = client.get(sb.at("/v1/list")).send().await.unwrap();
+        let (status, body) = json_of(resp).await;
+        assert_eq!(status, 200, "request {i}: {body}\n{}", sb.log());
+    }
+    assert_eq!(m.login_count(), 1);
+    assert!(!format!("{m:?}").contains("demo-password"));
+}
+
+/// A 96-character token ending in `n`.
+fn sut_token(n: usize) -> String {
+    format!("{}{n}", "A".repeat(95))
+}
+
+/// Answers each `POST /v1/token` with the next token, expiring at `expiry`.
+struct SutTokens {
+    issued: AtomicUsize,
+    expiry: i64,
+}
+
+impl Respond for SutTokens {
+    fn respond(&self, _: &wiremock::Request) -> ResponseTemplate {
+        let n = self.issued.fetch_add(1, Ordering::SeqCst) + 1;
+        ResponseTemplate::new(200).set_body_json(serde_json::json!({
+            "status": "ok",
+            "response": { "data": { "token": sut_token(n), "expiry": self.expiry }, "count": 1, "next": null }
+        }))
+    }
+}
+
+fn sut_login_mock(expiry: i64) -> Mock {
+    Mock::given(method("POST"))
+        .and(path("/v1/token"))
+        .and(wiremock::matchers::body_json(serde_json::json!(
+            { "username": "demo@example.com", "password": MOCK_SECRET }
+        )))
+        .respond_with(SutTokens {
+            issued: AtomicUsize::new(0),
+            expiry,
+        })
+}
+
+fn sut_with(n: usize) -> wiremock::MockBuilder {
+    Mock::given(method("GET")).and(path("/v1/list")).and(header(
+        "Authorization",
+        format!("SuTToken {}", sut_token(n)).as_str(),
+    ))
+}
+
+fn sut_client(
+    server: &MockServer,
+    clock: Arc<FixedClock>,
+) -> (Arc<SignUpToToken>, ClientWithMiddleware) {
+    let m = Arc::new(
+        SignUpToToken::login(&server.uri(), "demo@example.com", MOCK_SECRET)
+            .unwrap()
+            .with_clock(clock),
+    );
+    let client = ClientBuilder::new(http_client().unwrap())
+        .with_arc(m.clone())
+        .build();
+    (m, client)
+}
+
+/// The token is renewed 60 s (the default margin) before the `expiry` the server gave,
+/// on the injected clock: kept at expiry − 61 s, replaced at expiry − 60 s.
+#[tokio::test]
+async fn signupto_token_is_renewed_before_its_expiry() {
+    let server = MockServer::start().await;
+    let t0 = 1_700_000_000;
+    sut_login_mock(t0 + 3600).expect(2).mount(&server).await;
+    sut_with(1)
+        .respond_with(ResponseTemplate::new(200))
+        .expect(2)
+        .mount(&server)
+        .await;
+    sut_with(2)
+        .respond_with(ResponseTemplate::new(200))
+        .expect(1)
+        .mount(&server)
+        .await;
+    let clock = Arc::new(FixedClock::from_secs(t0));
+    let (m, client) = sut_client(&server, clock.clone());
+    let url = format!("{}/v1/list", server.uri());
+    assert_eq!(
+        client.get(&url).send().await.unwrap().status().as_u16(),
+        200
+    );
+    clock.set_secs(t0 + 3600 - 61);
+    assert_eq!(
+        client.get(&url).send().await.unwrap().status().as_u16(),
+        200
+    );
+    assert_eq!(m.login_count(), 1);
+    clock.set_secs(t0 + 3600 - 60);
+    assert_eq!(
+        client.get(&url).send().await.unwrap().status().as_u16(),
+        200
+    );
+    assert_eq!(m.login_count(), 2);
+}
+
+/// A 401 with the held token: a new token, and the request retried once.
+#[tokio::test]
+async fn signupto_token_asks_again_and_retries_once_after_a_401() {
+    let server = MockServer::start().await;
+    let t0 = 1_700_000_000;
+    sut_login_mock(t0 + 3600).expect(2).mount(&server).await;
+    sut_with(1)
+        .respond_with(ResponseTemplate::new(401))
+        .expect(1)
+        .mount(&server)
+        .await;
+    sut_with(2)
+        .respond_with(ResponseTemplate::new(200))
+        .expect(1)
+        .mount(&server)
+        .await;
+    let (m, client) = sut_client(&server, Arc::new(FixedClock::from_secs(t0)));
+    let resp = client
+        .get(format!("{}/v1/list", server.uri()))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(resp.status().as_u16(), 200);
+    assert_eq!(m.login_count(), 2);
+}
+
+/// A refused token request is an error with the server's message, never the password.
+#[tokio::test]
+async fn signupto_token_refused_login_is_a_clear_error() {
+    let server = MockServer::start().await;
+    Mock::given(method("POST"))
+        .and(path("/v1/token"))
+        .respond_with(ResponseTemplate::new(401).set_body_json(serde_json::json!({
+            "status": "error",
+            "response": { "message": "Invalid username or password", "code": 401, "subcode": null, "additional_information": null }
+        })))
+        .mount(&server)
+        .await;
+    let (_, client) = sut_client(&server, Arc::new(FixedClock::from_secs(1_700_000_000)));
+    let err = client
+        .get(format!("{}/v1/list", server.uri()))
+        .send()
+        .await
+        .unwrap_err();
+    let inner = middleware_error(&err);
+    assert!(matches!(inner, Error::SignUpTo(_)), "{err:?}");
+    let text = format!("{inner} {inner:?}");
+    assert!(text.contains("Invalid username or password"), "{text}");
+    assert!(!text.contains(MOCK_SECRET), "{text}");
+}
+
 // ---- Partners portal ----------------------------------------------------------------
 
 fn sandbox_creds() -> LoginCredentials {

@@ -4,7 +4,7 @@
 //! |---|---|---|
 //! | [`HmacSigning`] | `hmac-sha256` | `X-Api-Key`, `X-Timestamp`, `X-Nonce`, `Authorization: HMAC-SHA256 …` over method, path (never the query, H1), time, nonce and the body bytes |
 //! | [`SignUpToSigning`] | `signupto-hash`, `signupto-partner-hash` | `Date`, `X-SuT-PID`/`CID`/`UID`, `X-SuT-Nonce`, `Authorization: SuTHash`/`SuTPartner signature="…"` over method, path (never the query nor the body, S1) |
-//! | [`SignUpToToken`] | `signupto-token` | `Date`, `X-SuT-Nonce`, `Authorization: SuTToken <token>` |
+//! | [`SignUpToToken`] | `signupto-token` | `Date`, `X-SuT-Nonce`, `Authorization: SuTToken <token>`; with [`SignUpToToken::login`], asking for the token lazily, again before its expiry, and once more (with one retry) after a 401 |
 //! | [`PortalBearer`] | `partners-portal` | the four identification headers and `Authorization: Bearer <token>`, logging in lazily, again before the 30-minute inactivity limit, and once more (with one retry) after a 401 |
 //!
 //! Each request is signed as it leaves: its method, its URL's path (and query, for the
@@ -75,8 +75,8 @@ mod portal_mw;
 mod signupto_mw;
 
 pub use hmac_mw::HmacSigning;
-pub use portal_mw::PortalBearer;
-pub use signupto_mw::{SignUpToSigning, SignUpToToken};
+pub use portal_mw::{DEFAULT_REAUTH_MARGIN, PortalBearer};
+pub use signupto_mw::{DEFAULT_RENEW_MARGIN, SignUpToSigning, SignUpToToken};
 
 #[doc(no_inline)]
 pub use crate::Clock;
