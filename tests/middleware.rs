@@ -785,6 +785,20 @@ async fn a_redirect_to_another_origin_is_not_followed() {
     );
     assert!(!text.contains(MOCK_SECRET), "{text}");
 
+    // So is the Sign-Up.to token request (it carries the password).
+    let (_, client) = sut_client(&here, Arc::new(FixedClock::from_secs(1_700_000_000)));
+    let err = client
+        .get(format!("{}/v1/list", here.uri()))
+        .send()
+        .await
+        .unwrap_err();
+    let inner = middleware_error(&err);
+    assert!(
+        matches!(inner, Error::LoginRedirected { status: 307, .. }),
+        "{inner:?}"
+    );
+    assert!(!format!("{inner} {inner:?}").contains(MOCK_SECRET));
+
     assert!(
         there.received_requests().await.unwrap().is_empty(),
         "the other origin was reached"

@@ -148,6 +148,19 @@ pub enum Error {
         /// The request's origin.
         got: String,
     },
+    /// A login the middleware sent itself was answered with a redirection, which is
+    /// never followed (it would re-send the credentials).
+    #[error(
+        "the {scheme} login answered HTTP {status} redirecting to {location}; redirects are not followed (they would re-send the credentials): use the address that answers itself as the base URL"
+    )]
+    LoginRedirected {
+        /// The scheme slug.
+        scheme: &'static str,
+        /// The status (301, 302, 303, 307, 308…).
+        status: u16,
+        /// The `Location` header, or `(no Location header)`.
+        location: String,
+    },
     /// The answer came from another origin: the reqwest client followed a redirect, and
     /// the credentials went along.
     #[error(
@@ -218,4 +231,23 @@ pub(crate) fn check_same_origin(
         });
     }
     Ok(())
+}
+
+/// [`Error::LoginRedirected`] when a login's answer is a redirection.
+pub(crate) fn check_login_not_redirected(
+    scheme: &'static str,
+    resp: &reqwest::Response,
+) -> Result<(), Error> {
+    if !resp.status().is_redirection() {
+        return Ok(());
+    }
+    let location = resp.headers().get(reqwest::header::LOCATION).map_or_else(
+        || "(no Location header)".to_owned(),
+        |v| String::from_utf8_lossy(v.as_bytes()).into_owned(),
+    );
+    Err(Error::LoginRedirected {
+        scheme,
+        status: resp.status().as_u16(),
+        location,
+    })
 }

@@ -7,7 +7,7 @@ use std::time::Duration;
 use http::Extensions;
 use reqwest_middleware::{Middleware, Next};
 
-use super::{Error, check_same_origin, set_headers, target};
+use super::{Error, check_login_not_redirected, check_same_origin, set_headers, target};
 use crate::encoding::format_http_date;
 use crate::schemes::signupto::{
     Identity, Signer, Token, Variant, generate_nonce, parse_token_response, token_headers,
@@ -262,6 +262,7 @@ impl SignUpToToken {
         self.logins.fetch_add(1, Ordering::SeqCst);
         let resp = next.clone().run(req, extensions).await?;
         check_same_origin(TOKEN_SLUG, &url, &resp)?;
+        check_login_not_redirected(TOKEN_SLUG, &resp)?;
         let status = resp.status().as_u16();
         let body = resp.bytes().await?;
         let grant = parse_token_response(status, &body).map_err(Error::SignUpTo)?;
