@@ -257,6 +257,9 @@ pub mod encoding;
 #[doc(hidden)]
 pub mod fuzzing;
 pub mod harness;
+#[cfg(feature = "client")]
+#[cfg_attr(docsrs, doc(cfg(feature = "client")))]
+pub mod middleware;
 #[cfg(all(feature = "client", feature = "server"))]
 #[cfg_attr(docsrs, doc(cfg(all(feature = "client", feature = "server"))))]
 pub mod probe;
