@@ -138,7 +138,7 @@
 //!         "my-hmac 1.0".into()
 //!     }
 //!     fn answer(&mut self, scheme: &str, case: &Case) -> Answer {
-//!         if scheme != "hmac-sha256" {
+//!         if scheme != partner_auth::schemes::hmac::SLUG {
 //!             return Answer::Unsupported(format!("no scheme `{scheme}`"));
 //!         }
 //!         partner_auth::reference::answer(scheme, &case.op, &case.input)
@@ -154,7 +154,7 @@
 //!     &Selection::default(),
 //!     |_scheme, _case| {}, // progress
 //! )?;
-//! let hmac = report.schemes.iter().find(|s| s.scheme == "hmac-sha256").unwrap();
+//! let hmac = report.schemes.iter().find(|s| s.scheme == partner_auth::schemes::hmac::SLUG).unwrap();
 //! assert!(hmac.summary.passed > 0 && hmac.summary.skipped == 0);
 //! assert!(report.conformant(), "failed: {:?}", report.failures().collect::<Vec<_>>());
 //! # Ok::<(), partner_auth::vectors::LoadError>(())
@@ -217,6 +217,7 @@ pub mod harness;
 #[cfg_attr(docsrs, doc(cfg(all(feature = "client", feature = "server"))))]
 pub mod probe;
 pub mod reference;
+pub mod registry;
 pub mod replay;
 pub mod request;
 pub mod schemes;

@@ -6,7 +6,7 @@ use std::time::Duration;
 
 use anyhow::{Context, bail};
 use clap::Args;
-use partner_auth::probe::{self, SCHEMES};
+use partner_auth::probe;
 use partner_auth::serve::Credentials;
 use serde_json::Value;
 
@@ -90,17 +90,14 @@ pub(crate) fn parse_seconds(text: &str) -> Result<Duration, String> {
 
 /// Runs `probe`.
 pub fn run(args: ProbeArgs) -> anyhow::Result<ExitCode> {
-    if !SCHEMES.contains(&args.scheme.as_str()) {
+    let Some(default_path) = probe::default_path(&args.scheme) else {
         bail!(
             "unknown scheme `{}`; probe supports {}",
             args.scheme,
-            SCHEMES.join(", ")
+            probe::schemes().collect::<Vec<_>>().join(", ")
         );
-    }
-    let path = args
-        .path
-        .clone()
-        .unwrap_or_else(|| probe::default_path(&args.scheme).to_owned());
+    };
+    let path = args.path.clone().unwrap_or_else(|| default_path.to_owned());
     if !path.starts_with('/') {
         bail!("--path must start with `/`, e.g. /v1/list");
     }
