@@ -23,6 +23,10 @@
 //! | `partners-portal` | three-level identification (`xClientID`/`xClientSecret`, `brokerID`, `username`) → bearer token, 30-minute sliding inactivity ([`schemes::portal`]) |
 //! | `groupcall-customer`, `groupcall-partner` | Groupcall Messenger `SendMessage_V3`: credentials in the JSON body (`CustomerId` + `Password` per message; `PartnerKey` + `styleClass` at the root), one result per message |
 //! | `hmac-sha256` | Partner API key + HMAC-SHA256: Base64 MAC of `METHOD\nPATH\nTIMESTAMP\nNONCE\nBODY`, ±60 s, single-use nonce, GA20xx codes ([`schemes::hmac`]) |
+//! | `primitives/*` | the published vectors of SHA-1, SHA-256 (FIPS 180), HMAC-SHA1 (RFC 2202), HMAC-SHA256 (RFC 4231) and Base64 (RFC 4648) the schemes build on |
+//!
+//! Every slug is an entry of the [`registry`]: its ops, the reference's answer for them,
+//! its probe and its fuzz seeds (`partner-auth schemes` prints it).
 //!
 //! ## Features
 //!
