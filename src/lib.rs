@@ -182,7 +182,7 @@
 //! # Ok::<(), Box<dyn std::error::Error>>(())
 //! ```
 //!
-//! [`vectors::run`] grades under the `conformance` profile. The files' `hardened` cases
+//! [`vectors::run()`] grades under the `conformance` profile. The files' `hardened` cases
 //! (security properties beyond what the vendors' pages decide; vectors/README.md,
 //! "Profiles") are must-pass under [`vectors::Profile::Hardened`], through
 //! [`vectors::run_profile`] (`partner-auth check --profile hardened`):
