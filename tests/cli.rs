@@ -556,3 +556,23 @@ fn a_secret_needing_json_escapes_never_shows_in_cli_output() {
     assert!(!text(&o).contains("Zq"), "{}", text(&o));
     assert!(text(&o).contains("Data is not valid, no messages sent"));
 }
+
+#[test]
+fn probe_help_names_every_probed_scheme_and_its_default_path() {
+    // The help text is written by hand; the registry decides. A scheme given a probe
+    // module, or a changed default path, fails here until the help says so.
+    let o = run(&["probe", "--help"]);
+    let out = text(&o);
+    assert_eq!(o.status.code(), Some(0), "{out}");
+    for slug in partner_auth::probe::schemes() {
+        assert!(
+            out.contains(slug),
+            "probe --help does not name {slug}:\n{out}"
+        );
+        let path = partner_auth::probe::default_path(slug).unwrap();
+        assert!(
+            out.contains(path),
+            "probe --help does not give {slug}'s default path {path}:\n{out}"
+        );
+    }
+}

@@ -16,7 +16,8 @@ use super::{EXIT_CONFORMANT, EXIT_NONCONFORMANT};
 #[derive(Debug, Args)]
 pub struct ProbeArgs {
     /// The scheme slug: signupto-hash, signupto-partner-hash, signupto-token,
-    /// partners-portal, groupcall-customer, groupcall-partner or hmac-sha256.
+    /// partners-portal, groupcall-customer, groupcall-partner or hmac-sha256 (the
+    /// registry's schemes with a probe: `partner-auth schemes`).
     pub scheme: String,
     /// The server's base URL, e.g. `http://127.0.0.1:8080` (a path prefix is kept and
     /// signed).
