@@ -179,3 +179,22 @@ fn every_probe_module_declares_accept_everything_cases_and_a_default_path() {
         }
     }
 }
+
+#[cfg(feature = "fuzzing")]
+#[test]
+fn every_seed_goes_to_a_fuzz_target_that_exists() {
+    let files = vectors::load_dir(&root().join("vectors")).expect("vector files load");
+    let targets: BTreeSet<&str> = partner_auth::fuzzing::seeds(&files)
+        .into_iter()
+        .map(|(t, _)| t)
+        .collect();
+    assert!(!targets.is_empty());
+    for t in targets {
+        assert!(
+            partner_auth::fuzzing::TARGETS.iter().any(|(n, _)| *n == t),
+            "a seed builder writes seeds for `{t}`, which is not in fuzzing::TARGETS"
+        );
+        let file = root().join("fuzz/fuzz_targets").join(format!("{t}.rs"));
+        assert!(file.exists(), "seeds for `{t}` but no {}", file.display());
+    }
+}
