@@ -308,68 +308,63 @@ pub fn vector_file(data: &[u8]) {
 pub fn seeds(files: &[crate::vectors::LoadedFile]) -> Vec<(&'static str, Vec<u8>)> {
     let mut out = Vec::new();
     for f in files {
-        if f.file.scheme == "partners-portal" {
-            portal_seeds(&f.file, &mut out);
-            continue;
-        }
-        if f.file.scheme == "hmac-sha256" {
-            hmac_seeds(&f.file, &mut out);
-            continue;
-        }
-        if f.file.scheme.starts_with("groupcall-") {
-            out.extend(groupcall_seeds(&f.file));
-            continue;
-        }
-        if !f.file.scheme.starts_with("signupto-") {
-            continue;
-        }
-        for case in &f.file.cases {
-            let input = &case.input;
-            match case.op.as_str() {
-                "parse-authorization" => {
-                    if let Some(v) = input["value"].as_str() {
-                        out.push(("signupto_authorization", v.as_bytes().to_vec()));
-                    }
-                }
-                "parse-response" => {
-                    if let Some(b) = input["body"].as_str() {
-                        out.push(("signupto_response", b.as_bytes().to_vec()));
-                    }
-                }
-                "parse-token-response" => {
-                    if let Some(b) = input["body"].as_str() {
-                        out.push(("signupto_token_response", b.as_bytes().to_vec()));
-                    }
-                }
-                "verify" => {
-                    let r = &input["request"];
-                    let mut http = format!(
-                        "{} {} HTTP/1.1\r\n",
-                        r["method"].as_str().unwrap_or("GET"),
-                        r["target"].as_str().unwrap_or("/")
-                    );
-                    for h in r["headers"].as_array().into_iter().flatten() {
-                        http += &format!(
-                            "{}: {}\r\n",
-                            h[0].as_str().unwrap_or(""),
-                            h[1].as_str().unwrap_or("")
-                        );
-                        if let Some(auth) = h[1].as_str().filter(|_| {
-                            h[0].as_str()
-                                .is_some_and(|n| n.eq_ignore_ascii_case("authorization"))
-                        }) {
-                            out.push(("signupto_authorization", auth.as_bytes().to_vec()));
-                        }
-                    }
-                    http += "\r\n";
-                    http += r["body"].as_str().unwrap_or("");
-                    out.push(("signupto_verify_http", http.into_bytes()));
-                }
-                _ => {}
-            }
+        if let Some(build) = crate::registry::get(&f.file.scheme).and_then(|e| e.fuzz_seeds) {
+            build(&f.file, &mut out);
         }
     }
     out
+}
+
+/// Seeds of the Sign-Up.to targets from one Sign-Up.to vector file (any of the three).
+pub(crate) fn signupto_seeds(
+    file: &crate::vectors::VectorFile,
+    out: &mut Vec<(&'static str, Vec<u8>)>,
+) {
+    for case in &file.cases {
+        let input = &case.input;
+        match case.op.as_str() {
+            "parse-authorization" => {
+                if let Some(v) = input["value"].as_str() {
+                    out.push(("signupto_authorization", v.as_bytes().to_vec()));
+                }
+            }
+            "parse-response" => {
+                if let Some(b) = input["body"].as_str() {
+                    out.push(("signupto_response", b.as_bytes().to_vec()));
+                }
+            }
+            "parse-token-response" => {
+                if let Some(b) = input["body"].as_str() {
+                    out.push(("signupto_token_response", b.as_bytes().to_vec()));
+                }
+            }
+            "verify" => {
+                let r = &input["request"];
+                let mut http = format!(
+                    "{} {} HTTP/1.1\r\n",
+                    r["method"].as_str().unwrap_or("GET"),
+                    r["target"].as_str().unwrap_or("/")
+                );
+                for h in r["headers"].as_array().into_iter().flatten() {
+                    http += &format!(
+                        "{}: {}\r\n",
+                        h[0].as_str().unwrap_or(""),
+                        h[1].as_str().unwrap_or("")
+                    );
+                    if let Some(auth) = h[1].as_str().filter(|_| {
+                        h[0].as_str()
+                            .is_some_and(|n| n.eq_ignore_ascii_case("authorization"))
+                    }) {
+                        out.push(("signupto_authorization", auth.as_bytes().to_vec()));
+                    }
+                }
+                http += "\r\n";
+                http += r["body"].as_str().unwrap_or("");
+                out.push(("signupto_verify_http", http.into_bytes()));
+            }
+            _ => {}
+        }
+    }
 }
 
 /// The partners-portal login-response parser agrees with `serde_json::Value`: a JSON
@@ -519,7 +514,10 @@ pub fn portal_verify(data: &[u8]) {
 
 /// Seeds from the partners-portal vectors: every login body for `portal_login_response`,
 /// every scenario request (its `{{token:N}}` written `{{token}}`) for `portal_verify`.
-fn portal_seeds(file: &crate::vectors::VectorFile, out: &mut Vec<(&'static str, Vec<u8>)>) {
+pub(crate) fn portal_seeds(
+    file: &crate::vectors::VectorFile,
+    out: &mut Vec<(&'static str, Vec<u8>)>,
+) {
     for case in &file.cases {
         let input = &case.input;
         match case.op.as_str() {
@@ -719,7 +717,7 @@ pub fn groupcall_verify(data: &[u8]) {
 
 /// Seeds for the Groupcall targets: response bodies, request bodies of verify cases and
 /// the bodies build cases produce.
-fn groupcall_seeds(file: &crate::vectors::VectorFile) -> Vec<(&'static str, Vec<u8>)> {
+pub(crate) fn groupcall_seeds(file: &crate::vectors::VectorFile) -> Vec<(&'static str, Vec<u8>)> {
     let mut out = Vec::new();
     for case in &file.cases {
         match case.op.as_str() {
@@ -988,7 +986,10 @@ pub fn hmac_verify(data: &[u8]) {
 /// Seeds of the hmac targets: every error body of the vectors (parsed and rendered),
 /// and each verify case's request as raw bytes (the structured target reads them as
 /// its choices).
-fn hmac_seeds(file: &crate::vectors::VectorFile, out: &mut Vec<(&'static str, Vec<u8>)>) {
+pub(crate) fn hmac_seeds(
+    file: &crate::vectors::VectorFile,
+    out: &mut Vec<(&'static str, Vec<u8>)>,
+) {
     for case in &file.cases {
         let input = &case.input;
         match case.op.as_str() {

@@ -23,6 +23,10 @@
 //! | `partners-portal` | three-level identification (`xClientID`/`xClientSecret`, `brokerID`, `username`) → bearer token, 30-minute sliding inactivity ([`schemes::portal`]) |
 //! | `groupcall-customer`, `groupcall-partner` | Groupcall Messenger `SendMessage_V3`: credentials in the JSON body (`CustomerId` + `Password` per message; `PartnerKey` + `styleClass` at the root), one result per message |
 //! | `hmac-sha256` | Partner API key + HMAC-SHA256: Base64 MAC of `METHOD\nPATH\nTIMESTAMP\nNONCE\nBODY`, ±60 s, single-use nonce, GA20xx codes ([`schemes::hmac`]) |
+//! | `primitives/*` | the published vectors of SHA-1, SHA-256 (FIPS 180), HMAC-SHA1 (RFC 2202), HMAC-SHA256 (RFC 4231) and Base64 (RFC 4648) the schemes build on |
+//!
+//! Every slug is an entry of the [`registry`]: its ops, the reference's answer for them,
+//! its probe and its fuzz seeds (`partner-auth schemes` prints it).
 //!
 //! ## Features
 //!
@@ -182,7 +186,7 @@
 //!         "my-hmac 1.0".into()
 //!     }
 //!     fn answer(&mut self, scheme: &str, case: &Case) -> Answer {
-//!         if scheme != "hmac-sha256" {
+//!         if scheme != partner_auth::schemes::hmac::SLUG {
 //!             return Answer::Unsupported(format!("no scheme `{scheme}`"));
 //!         }
 //!         partner_auth::reference::answer(scheme, &case.op, &case.input)
@@ -198,7 +202,7 @@
 //!     &Selection::default(),
 //!     |_scheme, _case| {}, // progress
 //! )?;
-//! let hmac = report.schemes.iter().find(|s| s.scheme == "hmac-sha256").unwrap();
+//! let hmac = report.schemes.iter().find(|s| s.scheme == partner_auth::schemes::hmac::SLUG).unwrap();
 //! assert!(hmac.summary.passed > 0 && hmac.summary.skipped == 0);
 //! assert!(report.conformant(), "failed: {:?}", report.failures().collect::<Vec<_>>());
 //! # Ok::<(), partner_auth::vectors::LoadError>(())
@@ -264,6 +268,7 @@ pub mod middleware;
 #[cfg_attr(docsrs, doc(cfg(all(feature = "client", feature = "server"))))]
 pub mod probe;
 pub mod reference;
+pub mod registry;
 pub mod replay;
 pub mod request;
 pub mod schemes;

@@ -72,13 +72,8 @@ fn check_is_conformant_and_lists_every_scheme() {
     let o = run(&["check"]);
     let out = text(&o);
     assert_eq!(o.status.code(), Some(0), "{out}");
-    for scheme in [
-        "signupto-hash",
-        "signupto-partner-hash",
-        "signupto-token",
-        "primitives/hmac-sha1",
-        "primitives/sha256",
-    ] {
+    // Every registered scheme, from the registry: one added there and not run fails here.
+    for scheme in partner_auth::registry::slugs() {
         assert!(out.contains(scheme), "{scheme} missing from:\n{out}");
     }
     assert!(out.contains("conformant:"), "{out}");
@@ -477,8 +472,40 @@ fn help_explains_commands_and_exit_codes() {
     for word in ["check", "sign", "verify", "Exit status", "0 conformant"] {
         assert!(out.contains(word), "{word}: {out}");
     }
+}
+
+#[test]
+fn schemes_prints_the_registry_with_probe_and_sandbox_support() {
     let o = run(&["schemes"]);
-    assert!(text(&o).contains("signupto-token") && text(&o).contains("parse-token-response"));
+    let out = text(&o);
+    assert_eq!(o.status.code(), Some(0), "{out}");
+    let lines: Vec<&str> = out.lines().collect();
+    assert_eq!(
+        lines[0].split_whitespace().collect::<Vec<_>>(),
+        ["scheme", "probe", "sandbox", "ops"],
+        "{out}"
+    );
+    assert_eq!(
+        lines.len(),
+        1 + partner_auth::registry::SCHEMES.len(),
+        "{out}"
+    );
+    for (line, entry) in lines[1..].iter().zip(partner_auth::registry::SCHEMES) {
+        let words: Vec<&str> = line.split_whitespace().collect();
+        assert_eq!(words[0], entry.slug, "{line}");
+        let yes = |b: bool| if b { "yes" } else { "-" };
+        assert_eq!(words[1], yes(entry.probe.is_some()), "{line}");
+        let served = partner_auth::serve::APIS
+            .iter()
+            .any(|a| a.schemes.contains(&entry.slug));
+        assert_eq!(words[2], yes(served), "{line}");
+        assert!(line.ends_with(&entry.ops.join(", ")), "{line}");
+    }
+    // What the reference implements, spelled out for one scheme.
+    assert!(out.contains(
+        "signupto-token           yes    yes      token-request, parse-token-response, sign,"
+    ));
+    assert!(out.contains("primitives/base64        -      -        encode, decode"));
 }
 
 #[test]
@@ -528,4 +555,24 @@ fn a_secret_needing_json_escapes_never_shows_in_cli_output() {
     assert_eq!(o.status.code(), Some(0), "{}", text(&o));
     assert!(!text(&o).contains("Zq"), "{}", text(&o));
     assert!(text(&o).contains("Data is not valid, no messages sent"));
+}
+
+#[test]
+fn probe_help_names_every_probed_scheme_and_its_default_path() {
+    // The help text is written by hand; the registry decides. A scheme given a probe
+    // module, or a changed default path, fails here until the help says so.
+    let o = run(&["probe", "--help"]);
+    let out = text(&o);
+    assert_eq!(o.status.code(), Some(0), "{out}");
+    for slug in partner_auth::probe::schemes() {
+        assert!(
+            out.contains(slug),
+            "probe --help does not name {slug}:\n{out}"
+        );
+        let path = partner_auth::probe::default_path(slug).unwrap();
+        assert!(
+            out.contains(path),
+            "probe --help does not give {slug}'s default path {path}:\n{out}"
+        );
+    }
 }

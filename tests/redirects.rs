@@ -8,7 +8,7 @@
 
 use std::time::{Duration, Instant};
 
-use partner_auth::probe::{self, SCHEMES};
+use partner_auth::probe;
 use partner_auth::schemes::groupcall::{self, Batch, Message, Recipient};
 use partner_auth::schemes::portal::LoginCredentials;
 use partner_auth::schemes::portal::client::{ClientError, PortalClient};
@@ -46,13 +46,13 @@ async fn assert_untouched(elsewhere: &MockServer) {
 
 #[tokio::test]
 async fn probe_follows_no_redirect_and_fails_naming_the_location() {
-    for &slug in SCHEMES {
+    for slug in probe::schemes() {
         for status in [307, 308, 302] {
             let (first, elsewhere, location) = pair(status).await;
             let results = probe::run(
                 slug,
                 &first.uri(),
-                probe::default_path(slug),
+                probe::default_path(slug).expect("a probed scheme has a default path"),
                 &Credentials::demo(),
                 Duration::from_secs(5),
             )

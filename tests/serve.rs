@@ -681,7 +681,7 @@ fn probe_conforms_for_every_scheme_slug_in_text_and_json() {
         secrets.iter().any(|s| s == "partner-abc-12345"),
         "{secrets:?}"
     );
-    for scheme in partner_auth::probe::SCHEMES {
+    for scheme in partner_auth::probe::schemes() {
         let o = probe(scheme, &sandbox.url, &[]);
         let out = text(&o);
         assert_eq!(o.status.code(), Some(0), "{scheme}:\n{out}");
@@ -702,7 +702,7 @@ fn probe_conforms_for_every_scheme_slug_in_text_and_json() {
         let doc: Value = serde_json::from_slice(&o.stdout).unwrap();
         assert_eq!(doc["profile"], "conformance", "{doc}");
         assert_eq!(doc["informational"], serde_json::json!([]), "{doc}");
-        assert_eq!(doc["scheme"], *scheme);
+        assert_eq!(doc["scheme"], scheme);
         assert_eq!(doc["conformant"], true);
         let cases = doc["cases"].as_array().unwrap();
         assert!(cases.len() >= 7, "{scheme}: {doc}");
@@ -765,71 +765,38 @@ fn accept_everything() -> (tokio::runtime::Runtime, String) {
 
 #[test]
 fn probe_of_an_accept_everything_server_fails_for_every_api() {
+    // Every scheme with a probe, and the cases its probe module declares: the registry,
+    // not a list here, so a scheme added to the probe is checked (or fails) at once.
     let (runtime, url) = accept_everything();
-    for scheme in partner_auth::probe::SCHEMES {
+    let mut probed = 0;
+    for entry in partner_auth::registry::SCHEMES {
+        let Some(module) = entry.probe else { continue };
+        let scheme = entry.slug;
+        probed += 1;
+        let expected = module.accept_everything;
+        assert!(
+            !expected.fail.is_empty(),
+            "{scheme}: its probe module names no case an accept-everything server fails"
+        );
         let o = probe(scheme, &url, &[]);
         let out = text(&o);
         assert_eq!(o.status.code(), Some(1), "{scheme}: {out}");
         assert!(out.contains("non-conformant:"), "{out}");
-        let (first_pass, failing): (&str, &[&str]) = match *scheme {
-            "partners-portal" => (
-                "login-valid",
-                &[
-                    "login-wrong-secret",
-                    "login-unknown-broker",
-                    "login-missing-username",
-                    "bearer-missing",
-                    "bearer-unknown",
-                    "bearer-other-username",
-                    "permission-missing",
-                ],
-            ),
-            "groupcall-customer" => (
-                "valid-send",
-                &[
-                    "wrong-password",
-                    "missing-password",
-                    "mixed-batch",
-                    "malformed-json",
-                ],
-            ),
-            "groupcall-partner" => (
-                "valid-send",
-                &[
-                    "wrong-password",
-                    "bad-partner-key",
-                    "missing-style-class",
-                    "not-a-payload",
-                ],
-            ),
-            "signupto-token" => ("token-issued", &["token-wrong-password"]),
-            "hmac-sha256" => (
-                "valid",
-                &[
-                    "replay",
-                    "stale-timestamp",
-                    "tampered-signature",
-                    "tampered-body",
-                    "missing-x-nonce",
-                    "unknown-key",
-                    "disabled-key",
-                ],
-            ),
-            _ => ("valid", &["replay", "stale-date", "tampered-signature"]),
-        };
-        if *scheme != "signupto-token" {
+        for case in expected.pass {
             assert!(
-                out.contains(&format!("PASS {first_pass} ")),
-                "{scheme}: {out}"
+                out.contains(&format!("PASS {case} ")),
+                "{scheme} {case}: {out}"
             );
         }
-        for case in failing {
+        for case in expected.fail {
             assert!(
                 out.contains(&format!("FAIL {case} ")),
                 "{scheme} {case}: {out}"
             );
         }
     }
+    assert_eq!(probed, partner_auth::probe::schemes().count());
+    assert!(probed >= 7, "only {probed} schemes have a probe");
     drop(runtime);
 }
 

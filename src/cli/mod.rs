@@ -58,7 +58,8 @@ enum Command {
     /// Answer the shim protocol (examples/shims/PROTOCOL.md) on stdin/stdout with the
     /// reference, so other runners can check it or compare with it.
     Shim,
-    /// List the schemes and operations the reference implements.
+    /// List the scheme registry: each slug, whether `probe` and the sandbox (`serve`)
+    /// support it, and the operations the reference implements.
     Schemes,
     /// Run the sandbox: a local server emulating each API's authentication layer with
     /// the reference verifiers and built-in demo credentials.
@@ -84,6 +85,24 @@ pub enum Format {
     Json,
 }
 
+/// The registry as `partner-auth schemes` prints it: one line per slug with whether
+/// `probe` and the sandbox support it, then its ops.
+fn schemes_table() -> String {
+    use partner_auth::registry;
+    let yes_no = |b: bool| if b { "yes" } else { "-" };
+    let mut out = format!("{:<24} {:<6} {:<8} ops\n", "scheme", "probe", "sandbox");
+    for e in registry::SCHEMES {
+        out.push_str(&format!(
+            "{:<24} {:<6} {:<8} {}\n",
+            e.slug,
+            yes_no(e.probe.is_some()),
+            yes_no(registry::sandbox_serves(e.slug)),
+            e.ops.join(", ")
+        ));
+    }
+    out
+}
+
 /// Runs the parsed command line.
 pub fn run(cli: Cli) -> anyhow::Result<ExitCode> {
     match cli.command {
@@ -96,9 +115,7 @@ pub fn run(cli: Cli) -> anyhow::Result<ExitCode> {
         Command::Probe(args) => probe::run(args),
         Command::Matrix(args) => matrix::run(args),
         Command::Schemes => {
-            for (scheme, ops) in partner_auth::reference::OPS {
-                println!("{scheme:<24} {}", ops.join(", "));
-            }
+            print!("{}", schemes_table());
             Ok(ExitCode::from(EXIT_CONFORMANT))
         }
     }

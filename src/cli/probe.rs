@@ -6,7 +6,7 @@ use std::time::Duration;
 
 use anyhow::{Context, bail};
 use clap::Args;
-use partner_auth::probe::{self, SCHEMES};
+use partner_auth::probe;
 use partner_auth::serve::Credentials;
 use serde_json::Value;
 
@@ -16,7 +16,8 @@ use super::{EXIT_CONFORMANT, EXIT_NONCONFORMANT};
 #[derive(Debug, Args)]
 pub struct ProbeArgs {
     /// The scheme slug: signupto-hash, signupto-partner-hash, signupto-token,
-    /// partners-portal, groupcall-customer, groupcall-partner or hmac-sha256.
+    /// partners-portal, groupcall-customer, groupcall-partner or hmac-sha256 (the
+    /// registry's schemes with a probe: `partner-auth schemes`).
     pub scheme: String,
     /// The server's base URL, e.g. `http://127.0.0.1:8080` (a path prefix is kept and
     /// signed).
@@ -90,17 +91,14 @@ pub(crate) fn parse_seconds(text: &str) -> Result<Duration, String> {
 
 /// Runs `probe`.
 pub fn run(args: ProbeArgs) -> anyhow::Result<ExitCode> {
-    if !SCHEMES.contains(&args.scheme.as_str()) {
+    let Some(default_path) = probe::default_path(&args.scheme) else {
         bail!(
             "unknown scheme `{}`; probe supports {}",
             args.scheme,
-            SCHEMES.join(", ")
+            probe::schemes().collect::<Vec<_>>().join(", ")
         );
-    }
-    let path = args
-        .path
-        .clone()
-        .unwrap_or_else(|| probe::default_path(&args.scheme).to_owned());
+    };
+    let path = args.path.clone().unwrap_or_else(|| default_path.to_owned());
     if !path.starts_with('/') {
         bail!("--path must start with `/`, e.g. /v1/list");
     }

@@ -8,7 +8,7 @@ use super::EXIT_CONFORMANT;
 
 /// Runs the reference as a shim until standard input ends.
 pub fn run() -> anyhow::Result<ExitCode> {
-    let schemes: Vec<&str> = reference::OPS.iter().map(|(s, _)| *s).collect();
+    let schemes: Vec<&str> = partner_auth::registry::slugs().collect();
     let name = format!("partner-auth {} (reference)", env!("CARGO_PKG_VERSION"));
     let stdin = std::io::stdin().lock();
     let stdout = std::io::stdout().lock();

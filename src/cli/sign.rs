@@ -89,8 +89,8 @@ pub fn run_op(op: &str, args: OpArgs) -> anyhow::Result<ExitCode> {
 
 /// `run`: any op.
 pub fn run_any(args: RunArgs) -> anyhow::Result<ExitCode> {
-    let Some((_, ops)) = reference::OPS.iter().find(|(s, _)| *s == args.scheme) else {
-        let known: Vec<&str> = reference::OPS.iter().map(|(s, _)| *s).collect();
+    let Some(ops) = reference::ops(&args.scheme) else {
+        let known: Vec<&str> = partner_auth::registry::slugs().collect();
         bail!(
             "unknown scheme `{}`; the reference implements: {}",
             args.scheme,

@@ -28,7 +28,7 @@ pub use crate::schemes::groupcall::{
 };
 use crate::vectors::{Answer, Case, bundled};
 
-const SCHEME: &str = "groupcall-customer";
+const SCHEME: &str = crate::schemes::groupcall::CUSTOMER_SLUG;
 
 /// A recipient: the vendor's `Recipients` entry. A case's bare string is
 /// `{"MobileNumber": <string>}`.

@@ -19,7 +19,7 @@ pub use super::groupcall_customer::{
 use super::groupcall_customer::{build_scheme, parse_response_scheme, verify_scheme};
 use super::{HarnessReport, Refusal};
 
-const SCHEME: &str = "groupcall-partner";
+const SCHEME: &str = crate::schemes::groupcall::PARTNER_SLUG;
 
 /// Runs every bundled `groupcall-partner` `build` case through `builder` and grades the
 /// request it builds. [`BuildInput::route`] is always [`Route::PartnerRoute`].

@@ -28,7 +28,7 @@ use crate::reference::{error_envelope_json, parse_input};
 pub use crate::schemes::hmac::ErrorEnvelope;
 use crate::vectors::{Answer, Case, LoadedFile, bundled};
 
-const SCHEME: &str = "hmac-sha256";
+const SCHEME: &str = crate::schemes::hmac::SLUG;
 
 /// The input of a `sign` case.
 #[derive(Clone, PartialEq, Eq)]

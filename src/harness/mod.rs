@@ -614,16 +614,18 @@ mod tests {
     use super::*;
     use crate::vectors::parse_file;
 
+    /// A one-file bundle from `text`, whose `@SLUG@` stands for the HMAC-SHA256 slug.
     fn file(text: &str) -> Vec<LoadedFile> {
-        let path = PathBuf::from("vectors/hmac-sha256.json");
-        let file = parse_file(&path, text).expect("the test file loads");
+        let text = text.replace("@SLUG@", crate::schemes::hmac::SLUG);
+        let path = PathBuf::from(format!("vectors/{}.json", crate::schemes::hmac::SLUG));
+        let file = parse_file(&path, &text).expect("the test file loads");
         vec![LoadedFile { path, file }]
     }
 
     /// One `sign` case whose input lacks `nonce`.
     const NO_NONCE: &str = r#"{
-        "scheme": "hmac-sha256", "formatVersion": 2, "numberOfTests": 1, "cases": [{
-            "id": "hmac-sha256/sign/001", "op": "sign", "basis": ["rfc2104"],
+        "scheme": "@SLUG@", "formatVersion": 2, "numberOfTests": 1, "cases": [{
+            "id": "@SLUG@/sign/001", "op": "sign", "basis": ["rfc2104"],
             "input": {"method": "GET", "target": "/", "timestamp": 1,
                       "api_key": "k", "secret": "s"},
             "expect": {"result": "invalid", "error": "MALFORMED_NONCE"}
@@ -655,7 +657,7 @@ mod tests {
 
     #[test]
     fn a_run_that_graded_nothing_is_not_conformant() {
-        let report = run_cases(&[], "hmac-sha256", "sign", |_| {
+        let report = run_cases(&[], crate::schemes::hmac::SLUG, "sign", |_| {
             Answer::Unsupported("none".into())
         });
         assert_eq!(report.cases(), 0);

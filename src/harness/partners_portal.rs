@@ -24,7 +24,7 @@ use crate::reference::{error_body_json, parse_input, substitute};
 pub use crate::schemes::portal::ErrorBody;
 use crate::vectors::{Answer, Case, bundled};
 
-const SCHEME: &str = "partners-portal";
+const SCHEME: &str = crate::schemes::portal::SLUG;
 
 /// A user of a broker.
 #[derive(Clone, Debug, PartialEq, Eq, Deserialize)]

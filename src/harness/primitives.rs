@@ -18,6 +18,7 @@ use serde_json::{Value, json};
 use super::{HarnessReport, Refusal, bad, run_op};
 use crate::encoding::{hex_decode, hex_lower};
 use crate::reference::parse_input;
+use crate::registry::primitives;
 use crate::vectors::{Answer, Case, bundled};
 
 /// The input of a `digest` case.
@@ -113,7 +114,7 @@ fn digest(
 /// # Panics
 /// When a bundled case cannot be typed as a [`DigestInput`] (naming case and field).
 pub fn sha1(imp: impl FnMut(&DigestInput) -> Result<Vec<u8>, Refusal>) -> HarnessReport {
-    digest("primitives/sha1", imp)
+    digest(primitives::SHA1, imp)
 }
 
 /// Runs every bundled `primitives/sha256` `digest` case through `imp` (the SHA-256 of
@@ -122,7 +123,7 @@ pub fn sha1(imp: impl FnMut(&DigestInput) -> Result<Vec<u8>, Refusal>) -> Harnes
 /// # Panics
 /// When a bundled case cannot be typed as a [`DigestInput`] (naming case and field).
 pub fn sha256(imp: impl FnMut(&DigestInput) -> Result<Vec<u8>, Refusal>) -> HarnessReport {
-    digest("primitives/sha256", imp)
+    digest(primitives::SHA256, imp)
 }
 
 fn mac_input(case: &Case) -> Result<MacInput, Answer> {
@@ -150,7 +151,7 @@ fn mac_output(case: &Case, mut mac: Vec<u8>) -> Value {
 pub fn hmac_sha1(imp: impl FnMut(&MacInput) -> Result<Vec<u8>, Refusal>) -> HarnessReport {
     run_op(
         bundled(),
-        "primitives/hmac-sha1",
+        primitives::HMAC_SHA1,
         "mac",
         mac_input,
         mac_output,
@@ -166,7 +167,7 @@ pub fn hmac_sha1(imp: impl FnMut(&MacInput) -> Result<Vec<u8>, Refusal>) -> Harn
 pub fn hmac_sha256(imp: impl FnMut(&MacInput) -> Result<Vec<u8>, Refusal>) -> HarnessReport {
     run_op(
         bundled(),
-        "primitives/hmac-sha256",
+        primitives::HMAC_SHA256,
         "mac",
         mac_input,
         mac_output,
@@ -182,7 +183,7 @@ pub fn hmac_sha256(imp: impl FnMut(&MacInput) -> Result<Vec<u8>, Refusal>) -> Ha
 pub fn base64_encode(imp: impl FnMut(&EncodeInput) -> Result<String, Refusal>) -> HarnessReport {
     run_op(
         bundled(),
-        "primitives/base64",
+        primitives::BASE64,
         "encode",
         |case: &Case| {
             let raw: RawEncode = parse_input(&case.input)?;
@@ -203,7 +204,7 @@ pub fn base64_encode(imp: impl FnMut(&EncodeInput) -> Result<String, Refusal>) -
 pub fn base64_decode(imp: impl FnMut(&DecodeInput) -> Result<Vec<u8>, Refusal>) -> HarnessReport {
     run_op(
         bundled(),
-        "primitives/base64",
+        primitives::BASE64,
         "decode",
         |case: &Case| {
             let raw: RawDecode = parse_input(&case.input)?;

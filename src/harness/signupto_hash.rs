@@ -29,7 +29,7 @@ use crate::reference::{envelope_json, parse_input};
 pub use crate::schemes::signupto::Envelope;
 use crate::vectors::{Answer, Case, bundled};
 
-const SCHEME: &str = "signupto-hash";
+const SCHEME: &str = crate::schemes::signupto::HASH_SLUG;
 
 /// The input of a `sign` case.
 #[derive(Clone, PartialEq, Eq)]

@@ -29,7 +29,7 @@ use super::{HarnessReport, Refusal};
 /// # Panics
 /// When a bundled case cannot be typed as a [`SignInput`] (naming case and field).
 pub fn sign(signer: impl FnMut(&SignInput) -> Result<SignOutput, Refusal>) -> HarnessReport {
-    super::signupto_hash::sign_scheme("signupto-partner-hash", signer)
+    super::signupto_hash::sign_scheme(crate::schemes::signupto::PARTNER_HASH_SLUG, signer)
 }
 
 /// Runs every bundled `signupto-partner-hash` `verify` case through `verifier` and
@@ -38,7 +38,11 @@ pub fn sign(signer: impl FnMut(&SignInput) -> Result<SignOutput, Refusal>) -> Ha
 /// # Panics
 /// When a bundled case cannot be typed as a [`VerifyInput`] (naming case and field).
 pub fn verify(verifier: impl FnMut(&VerifyInput) -> Result<Identity, Refusal>) -> HarnessReport {
-    super::signupto_hash::verify_scheme("signupto-partner-hash", "pid", verifier)
+    super::signupto_hash::verify_scheme(
+        crate::schemes::signupto::PARTNER_HASH_SLUG,
+        "pid",
+        verifier,
+    )
 }
 
 /// Runs every bundled `signupto-partner-hash` `scenario` case through `verifier` and
@@ -49,7 +53,11 @@ pub fn verify(verifier: impl FnMut(&VerifyInput) -> Result<Identity, Refusal>) -
 pub fn scenario(
     verifier: impl FnMut(&Scenario<World>) -> Vec<Result<Identity, Refusal>>,
 ) -> HarnessReport {
-    super::signupto_hash::scenario_scheme("signupto-partner-hash", "pid", verifier)
+    super::signupto_hash::scenario_scheme(
+        crate::schemes::signupto::PARTNER_HASH_SLUG,
+        "pid",
+        verifier,
+    )
 }
 
 /// Runs every bundled `signupto-partner-hash` `parse-authorization` case through
@@ -61,5 +69,9 @@ pub fn scenario(
 pub fn parse_authorization(
     parser: impl FnMut(&AuthorizationInput) -> Result<Authorization, Refusal>,
 ) -> HarnessReport {
-    super::serde_op("signupto-partner-hash", "parse-authorization", parser)
+    super::serde_op(
+        crate::schemes::signupto::PARTNER_HASH_SLUG,
+        "parse-authorization",
+        parser,
+    )
 }

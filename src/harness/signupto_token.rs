@@ -33,7 +33,7 @@ pub use super::{HttpRequest, Scenario, ScenarioStep};
 use crate::reference::parse_input;
 use crate::vectors::{Answer, Case, bundled};
 
-const SCHEME: &str = "signupto-token";
+const SCHEME: &str = crate::schemes::signupto::TOKEN_SLUG;
 
 /// The input of a `token-request` case: the credentials a client trades for a token.
 #[derive(Clone, PartialEq, Eq, Deserialize)]

@@ -10,7 +10,9 @@
 
 use serde_json::{Value, json};
 
-use super::{CaseResult, Expect, Outgoing, ProbeError, Prober, Reply};
+use super::{
+    AcceptEverything, CaseResult, Expect, Outgoing, ProbeError, ProbeModule, Prober, Reply,
+};
 use crate::schemes::groupcall::{
     Batch, DATA_NOT_VALID, Message, Outcome, PARTNER_KEY_NOT_VALID, PartnerCredentials, Recipient,
     Route, parse_response,
@@ -22,13 +24,43 @@ use crate::serve::groupcall::{CUSTOMER, CustomerEntry, PARTNER, PartnerEntry};
 /// reserved for drama (never a real phone).
 pub const RECIPIENT: &str = "+447700900123";
 
-/// The default route for `slug`.
-pub fn default_path(slug: &str) -> &'static str {
-    if slug == PARTNER {
-        Route::PartnerRoute.path()
-    } else {
-        Route::Sms.path()
-    }
+/// The probe of `groupcall-customer`: its cases go to the SMS route by default.
+pub const CUSTOMER_PROBE: ProbeModule = ProbeModule {
+    default_path: Route::Sms.path(),
+    run,
+    accept_everything: AcceptEverything {
+        pass: &["valid-send"],
+        fail: &[
+            "wrong-password",
+            "missing-password",
+            "mixed-batch",
+            "malformed-json",
+        ],
+    },
+};
+
+/// The probe of `groupcall-partner`, on the partner route.
+pub const PARTNER_PROBE: ProbeModule = ProbeModule {
+    default_path: Route::PartnerRoute.path(),
+    run,
+    accept_everything: AcceptEverything {
+        pass: &["valid-send"],
+        fail: &[
+            "wrong-password",
+            "bad-partner-key",
+            "missing-style-class",
+            "not-a-payload",
+        ],
+    },
+};
+
+fn run<'a>(
+    slug: &'a str,
+    prober: &'a Prober,
+    path: &'a str,
+    credentials: &'a Credentials,
+) -> super::ProbeFuture<'a> {
+    Box::pin(probe(slug, prober, path, credentials))
 }
 
 /// Runs the cases of `slug` (`groupcall-customer` or `groupcall-partner`) against the

@@ -6,7 +6,9 @@
 //! GA200x/GA201x, 403 for GA2021/GA2022) with the vendor's envelope
 //! (`"success":false`) carrying that code.
 
-use super::{CaseResult, Expect, Outgoing, ProbeError, Prober, Reply};
+use super::{
+    AcceptEverything, CaseResult, Expect, Outgoing, ProbeError, ProbeModule, Prober, Reply,
+};
 use crate::encoding::parse_http_date;
 use crate::schemes::hmac::{
     SignRequest, Signer, describe_code, generate_nonce, parse_error_envelope,
@@ -50,6 +52,33 @@ pub const EDGE_TRIES: usize = 3;
 pub const URL_SAFE_TRIES: usize = 64;
 
 /// Runs the HMAC-SHA256 cases against the GET route `path` (and [`POST_PATH`] for the
+/// The probe of `hmac-sha256`.
+pub const PROBE: ProbeModule = ProbeModule {
+    default_path: crate::serve::hmac::DEFAULT_PATH,
+    run,
+    accept_everything: AcceptEverything {
+        pass: &["valid"],
+        fail: &[
+            "replay",
+            "stale-timestamp",
+            "tampered-signature",
+            "tampered-body",
+            "missing-x-nonce",
+            "unknown-key",
+            "disabled-key",
+        ],
+    },
+};
+
+fn run<'a>(
+    slug: &'a str,
+    prober: &'a Prober,
+    path: &'a str,
+    credentials: &'a Credentials,
+) -> super::ProbeFuture<'a> {
+    Box::pin(probe(slug, prober, path, credentials))
+}
+
 /// body cases).
 pub async fn probe(
     slug: &str,

@@ -10,10 +10,12 @@
 //!
 //! Each scheme is one module with one `probe` function that builds its requests with the
 //! reference signer, sends them through a [`Prober`] and grades the answers in its
-//! vendor's terms; a new scheme adds `src/probe/<api>.rs`, its slugs to [`SCHEMES`] and
-//! one arm in [`run`]. Credentials have the shape of the sandbox's
+//! vendor's terms; a new scheme adds `src/probe/<api>.rs` with a [`ProbeModule`] constant
+//! per slug, named by the slug's [`crate::registry`] entry. Credentials have the shape of the sandbox's
 //! ([`crate::serve::Credentials`]), so a probe of the sandbox needs no flags.
 
+use std::future::Future;
+use std::pin::Pin;
 use std::time::Duration;
 
 use crate::serve::Credentials;
@@ -23,25 +25,64 @@ pub mod hmac;
 pub mod portal;
 pub mod signupto;
 
-/// The schemes `partner-auth probe` can check.
-pub const SCHEMES: &[&str] = &[
-    "signupto-hash",
-    "signupto-partner-hash",
-    "signupto-token",
-    "partners-portal",
-    "groupcall-customer",
-    "groupcall-partner",
-    "hmac-sha256",
-];
+/// The future a [`ProbeFn`] returns.
+pub type ProbeFuture<'a> =
+    Pin<Box<dyn Future<Output = Result<Vec<CaseResult>, ProbeError>> + Send + 'a>>;
 
-/// The endpoint `slug`'s cases go to when none is given.
-pub fn default_path(slug: &str) -> &'static str {
-    match slug {
-        "partners-portal" => crate::serve::portal::DEFAULT_PATH,
-        "groupcall-customer" | "groupcall-partner" => groupcall::default_path(slug),
-        "hmac-sha256" => crate::serve::hmac::DEFAULT_PATH,
-        _ => "/v1/list",
+/// Runs the cases of one scheme: `(slug, prober, path, credentials)`.
+pub type ProbeFn = for<'a> fn(&'a str, &'a Prober, &'a str, &'a Credentials) -> ProbeFuture<'a>;
+
+/// One scheme's probe, as its module declares it and its [`crate::registry`] entry
+/// names it.
+#[derive(Clone, Copy)]
+pub struct ProbeModule {
+    /// The endpoint the cases go to when `--path` is not given.
+    pub default_path: &'static str,
+    /// Runs the cases.
+    pub run: ProbeFn,
+    /// What a server that accepts every request must get: the cases that pass against it
+    /// anyway (the genuine request) and the cases it must fail (at least one, so that a
+    /// probe of it is non-conformant). Tests take "every scheme's" expectations from here.
+    pub accept_everything: AcceptEverything,
+}
+
+impl std::fmt::Debug for ProbeModule {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("ProbeModule")
+            .field("default_path", &self.default_path)
+            .field("accept_everything", &self.accept_everything)
+            .finish_non_exhaustive()
     }
+}
+
+/// The cases of one scheme graded against a server that answers every request with its
+/// API's success shape.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct AcceptEverything {
+    /// Cases such a server passes (a genuine request is accepted, as it should be).
+    pub pass: &'static [&'static str],
+    /// Cases such a server fails (a forged, replayed or stale request is accepted).
+    pub fail: &'static [&'static str],
+}
+
+/// The schemes `partner-auth probe` can check: the [`crate::registry`] entries with a
+/// probe module, in registry order.
+pub fn schemes() -> impl Iterator<Item = &'static str> {
+    crate::registry::SCHEMES
+        .iter()
+        .filter(|e| e.probe.is_some())
+        .map(|e| e.slug)
+}
+
+/// The probe module of `slug`, when it has one.
+pub fn module(slug: &str) -> Option<ProbeModule> {
+    crate::registry::get(slug).and_then(|e| e.probe)
+}
+
+/// The endpoint `slug`'s cases go to when none is given; `None` when probe does not
+/// support `slug`.
+pub fn default_path(slug: &str) -> Option<&'static str> {
+    module(slug).map(|m| m.default_path)
 }
 
 /// What the spec requires of a case.
@@ -315,18 +356,11 @@ pub async fn run(
     timeout: Duration,
 ) -> Result<Vec<CaseResult>, ProbeError> {
     let prober = Prober::new(base, timeout)?;
-    match slug {
-        "signupto-hash" | "signupto-partner-hash" | "signupto-token" => {
-            signupto::probe(slug, &prober, path, credentials).await
-        }
-        "partners-portal" => portal::probe(slug, &prober, path, credentials).await,
-        "groupcall-customer" | "groupcall-partner" => {
-            groupcall::probe(slug, &prober, path, credentials).await
-        }
-        "hmac-sha256" => hmac::probe(slug, &prober, path, credentials).await,
-        _ => Err(ProbeError::Usage(format!(
+    let Some(module) = module(slug) else {
+        return Err(ProbeError::Usage(format!(
             "unknown scheme `{slug}`; probe supports {}",
-            SCHEMES.join(", ")
-        ))),
-    }
+            schemes().collect::<Vec<_>>().join(", ")
+        )));
+    };
+    (module.run)(slug, &prober, path, credentials).await
 }

@@ -9,7 +9,9 @@
 //!
 //! [`Reason`]: crate::schemes::portal::Reason
 
-use super::{CaseResult, Expect, Outgoing, ProbeError, Prober, Reply};
+use super::{
+    AcceptEverything, CaseResult, Expect, Outgoing, ProbeError, ProbeModule, Prober, Reply,
+};
 use crate::encoding::{base64url_encode, random_bytes};
 use crate::schemes::portal::{
     BROKER_ID, CLIENT_ID, CLIENT_SECRET, LOGIN_PATH, LoginCredentials, USERNAME, identity_headers,
@@ -22,6 +24,33 @@ use crate::serve::portal::{FORBIDDEN_PATH, PortalCredentials, SLUG};
 pub const UNKNOWN_BROKER: u64 = 999_999_999_999_999_999;
 
 /// Runs the partners-portal cases against the protected route `path` (a GET the demo
+/// The probe of `partners-portal`.
+pub const PROBE: ProbeModule = ProbeModule {
+    default_path: crate::serve::portal::DEFAULT_PATH,
+    run,
+    accept_everything: AcceptEverything {
+        pass: &["login-valid"],
+        fail: &[
+            "login-wrong-secret",
+            "login-unknown-broker",
+            "login-missing-username",
+            "bearer-missing",
+            "bearer-unknown",
+            "bearer-other-username",
+            "permission-missing",
+        ],
+    },
+};
+
+fn run<'a>(
+    slug: &'a str,
+    prober: &'a Prober,
+    path: &'a str,
+    credentials: &'a Credentials,
+) -> super::ProbeFuture<'a> {
+    Box::pin(probe(slug, prober, path, credentials))
+}
+
 /// user may call); the permission case uses [`FORBIDDEN_PATH`].
 pub async fn probe(
     slug: &str,

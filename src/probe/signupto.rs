@@ -5,13 +5,14 @@
 //! refused one gets HTTP 401 with a `"status":"error"` envelope; when the server names
 //! an error code ([`crate::serve::ERROR_HEADER`]), it must be the reference's code.
 
-use super::{CaseResult, Expect, Outgoing, ProbeError, Prober};
+use super::{AcceptEverything, CaseResult, Expect, Outgoing, ProbeError, ProbeModule, Prober};
 use crate::encoding::{
     base64_encode, format_http_date, hex_lower, parse_http_date, random_bytes, sha1_parts,
 };
 use crate::schemes::signupto::{
-    Envelope, Identity, Parts, SignRequest, Signer, Token, Variant, canonical_string,
-    generate_nonce, parse_response, parse_token_response, token_headers, token_request,
+    Envelope, HASH_SLUG, Identity, PARTNER_HASH_SLUG, Parts, SignRequest, Signer, TOKEN_SLUG,
+    Token, Variant, canonical_string, generate_nonce, parse_response, parse_token_response,
+    token_headers, token_request,
 };
 use crate::serve::Credentials;
 use crate::serve::signupto::{HashCredentials, PartnerCredentials, TokenCredentials};
@@ -24,6 +25,50 @@ pub const STALE_SECS: i64 = 3600;
 /// A key id no server is expected to know.
 pub const UNKNOWN_ID: u64 = 999_999_999_999_999;
 
+/// Where the Sign-Up.to cases go by default: a protected PMAPI list endpoint.
+pub const DEFAULT_PATH: &str = "/v1/list";
+
+/// The signature cases an accept-everything server still passes and those it must fail
+/// (Hash and Partner Hash alike).
+const SIGNATURE_ACCEPT_EVERYTHING: AcceptEverything = AcceptEverything {
+    pass: &["valid"],
+    fail: &["replay", "stale-date", "tampered-signature"],
+};
+
+/// The probe of `signupto-hash`.
+pub const HASH: ProbeModule = ProbeModule {
+    default_path: DEFAULT_PATH,
+    run,
+    accept_everything: SIGNATURE_ACCEPT_EVERYTHING,
+};
+
+/// The probe of `signupto-partner-hash`.
+pub const PARTNER_HASH: ProbeModule = ProbeModule {
+    default_path: DEFAULT_PATH,
+    run,
+    accept_everything: SIGNATURE_ACCEPT_EVERYTHING,
+};
+
+/// The probe of `signupto-token`: an accept-everything server answers `POST /v1/token`
+/// with a list envelope that holds no token, so even the genuine token request fails.
+pub const TOKEN: ProbeModule = ProbeModule {
+    default_path: DEFAULT_PATH,
+    run,
+    accept_everything: AcceptEverything {
+        pass: &[],
+        fail: &["token-wrong-password"],
+    },
+};
+
+fn run<'a>(
+    slug: &'a str,
+    prober: &'a Prober,
+    path: &'a str,
+    credentials: &'a Credentials,
+) -> super::ProbeFuture<'a> {
+    Box::pin(probe(slug, prober, path, credentials))
+}
+
 /// Runs the cases of `slug` (`signupto-hash`, `signupto-partner-hash` or `signupto-token`).
 pub async fn probe(
     slug: &str,
@@ -34,7 +79,7 @@ pub async fn probe(
     let usage = |e: crate::serve::CredentialsError| ProbeError::Usage(e.to_string());
     let target = format!("{}{path}", prober.prefix());
     match slug {
-        "signupto-hash" => {
+        HASH_SLUG => {
             let c: HashCredentials = credentials.entry(slug).map_err(usage)?;
             let who = Identity {
                 pid: None,
@@ -43,7 +88,7 @@ pub async fn probe(
             };
             signature_cases(Variant::Hash, who, &c.key, prober, &target).await
         }
-        "signupto-partner-hash" => {
+        PARTNER_HASH_SLUG => {
             let c: PartnerCredentials = credentials.entry(slug).map_err(usage)?;
             let who = Identity {
                 pid: Some(c.pid),
@@ -52,7 +97,7 @@ pub async fn probe(
             };
             signature_cases(Variant::PartnerHash, who, &c.key, prober, &target).await
         }
-        "signupto-token" => {
+        TOKEN_SLUG => {
             let c: TokenCredentials = credentials.entry(slug).map_err(usage)?;
             let token_target = format!("{}/v1/token", prober.prefix());
             token_cases(&c, prober, &target, &token_target).await

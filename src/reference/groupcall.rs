@@ -185,7 +185,7 @@ struct ResponseInput {
 /// The route of a case: `route` must be `SMS` or `Email` on the customer scheme and
 /// absent (or `PartnerRoute`) on the partner scheme.
 pub(crate) fn route_of(scheme: &str, route: Option<&str>) -> Result<Route, Answer> {
-    let partner = scheme == "groupcall-partner";
+    let partner = scheme == crate::schemes::groupcall::PARTNER_SLUG;
     match (partner, route) {
         (true, None | Some("PartnerRoute")) => Ok(Route::PartnerRoute),
         (false, Some("SMS")) => Ok(Route::Sms),
@@ -198,7 +198,7 @@ pub(crate) fn route_of(scheme: &str, route: Option<&str>) -> Result<Route, Answe
     }
 }
 
-pub(super) fn answer(scheme: &str, op: &str, input: &Value) -> Result<Answer, Answer> {
+pub(crate) fn answer(scheme: &str, op: &str, input: &Value) -> Result<Answer, Answer> {
     let result = match op {
         "build" => {
             let i: BuildInput = parse_input(input)?;

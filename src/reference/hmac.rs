@@ -198,7 +198,7 @@ struct ParseErrorInput {
     body_base64: Option<String>,
 }
 
-pub(super) fn answer(scheme: &str, op: &str, input: &Value) -> Result<Answer, Answer> {
+pub(crate) fn answer(scheme: &str, op: &str, input: &Value) -> Result<Answer, Answer> {
     let result = match op {
         "sign" => sign(parse_input(input)?)?,
         "verify" => verify(parse_input(input)?)?,

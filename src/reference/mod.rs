@@ -10,94 +10,34 @@ use serde_json::Value;
 use crate::Request;
 use crate::vectors::{Answer, Case, Implementation};
 
-mod groupcall;
-mod hmac;
-mod portal;
-mod primitives;
-mod signupto;
+pub(crate) mod groupcall;
+pub(crate) mod hmac;
+pub(crate) mod portal;
+pub(crate) mod primitives;
+pub(crate) mod signupto;
 
 pub(crate) use groupcall::{Counter, outcome_json, route_of};
 pub(crate) use hmac::{body_bytes, error_envelope_json};
 pub(crate) use portal::{error_body_json, substitute};
 pub(crate) use signupto::envelope_json;
 
-/// The operations of each scheme, for `partner-auth schemes` and error messages.
-pub const OPS: &[(&str, &[&str])] = &[
-    (
-        "signupto-hash",
-        &[
-            "sign",
-            "verify",
-            "scenario",
-            "parse-authorization",
-            "parse-response",
-        ],
-    ),
-    (
-        "signupto-partner-hash",
-        &[
-            "sign",
-            "verify",
-            "scenario",
-            "parse-authorization",
-            "parse-response",
-        ],
-    ),
-    (
-        "signupto-token",
-        &[
-            "token-request",
-            "parse-token-response",
-            "sign",
-            "verify",
-            "scenario",
-            "parse-authorization",
-            "parse-response",
-        ],
-    ),
-    ("primitives/sha1", &["digest"]),
-    ("primitives/sha256", &["digest"]),
-    ("primitives/hmac-sha1", &["mac"]),
-    ("primitives/hmac-sha256", &["mac"]),
-    ("primitives/base64", &["encode", "decode"]),
-    (
-        "partners-portal",
-        &["scenario", "parse-login-response", "parse-error-body"],
-    ),
-    ("groupcall-customer", &["build", "verify", "parse-response"]),
-    ("groupcall-partner", &["build", "verify", "parse-response"]),
-    (
-        "hmac-sha256",
-        &[
-            "sign",
-            "verify",
-            "scenario",
-            "error-response",
-            "parse-error",
-        ],
-    ),
-];
-
-/// True when the reference implements `scheme`.
+/// True when the reference implements `scheme` (every [`registry`](crate::registry) entry).
 pub fn supports(scheme: &str) -> bool {
-    OPS.iter().any(|(s, _)| *s == scheme)
+    crate::registry::get(scheme).is_some()
 }
 
-/// Answers one operation of one scheme for an `input` object.
+/// The operations of `scheme`, from its registry entry; `None` for an unknown slug.
+pub fn ops(scheme: &str) -> Option<&'static [&'static str]> {
+    crate::registry::get(scheme).map(|e| e.ops)
+}
+
+/// Answers one operation of one scheme for an `input` object, through the scheme's
+/// registry entry.
 pub fn answer(scheme: &str, op: &str, input: &Value) -> Answer {
-    let result = match scheme {
-        "signupto-hash" | "signupto-partner-hash" | "signupto-token" => {
-            signupto::answer(scheme, op, input)
-        }
-        "partners-portal" => portal::answer(op, input),
-        "hmac-sha256" => hmac::answer(scheme, op, input),
-        s if s.starts_with("primitives/") => {
-            primitives::answer(&s["primitives/".len()..], op, input)
-        }
-        "groupcall-customer" | "groupcall-partner" => groupcall::answer(scheme, op, input),
-        _ => return Answer::Unsupported(format!("the reference has no scheme `{scheme}`")),
-    };
-    result.unwrap_or_else(|a| a)
+    match crate::registry::get(scheme) {
+        Some(entry) => (entry.answer)(scheme, op, input),
+        None => Answer::Unsupported(format!("the reference has no scheme `{scheme}`")),
+    }
 }
 
 /// The built-in reference as an [`Implementation`].

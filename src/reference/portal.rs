@@ -94,7 +94,7 @@ struct ErrorBodyInput {
     body: String,
 }
 
-pub(super) fn answer(op: &str, input: &Value) -> Result<Answer, Answer> {
+pub(crate) fn answer(_slug: &str, op: &str, input: &Value) -> Result<Answer, Answer> {
     let fail = |e: pp::Error| error(e.code(), e);
     Ok(match op {
         "scenario" => Answer::Output(scenario(parse_input(input)?)?),
@@ -112,7 +112,7 @@ pub(super) fn answer(op: &str, input: &Value) -> Result<Answer, Answer> {
                 Err(e) => fail(e),
             }
         }
-        _ => return Err(unknown_op("partners-portal", op)),
+        _ => return Err(unknown_op(pp::SLUG, op)),
     })
 }
 

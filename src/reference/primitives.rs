@@ -7,6 +7,7 @@ use super::{error, parse_input, unknown_op};
 use crate::encoding::{
     base64_decode, base64_encode, hex_decode, hex_lower, hmac_sha1, hmac_sha256, sha1, sha256,
 };
+use crate::registry::primitives::{BASE64, HMAC_SHA1, HMAC_SHA256, SHA1, SHA256};
 use crate::vectors::Answer;
 
 fn hex(field: &str, text: &str) -> Result<Vec<u8>, Answer> {
@@ -45,22 +46,22 @@ struct DecodeInput {
     text: String,
 }
 
-pub(super) fn answer(name: &str, op: &str, input: &Value) -> Result<Answer, Answer> {
-    let out = match (name, op) {
-        ("sha1" | "sha256", "digest") => {
+pub(crate) fn answer(slug: &str, op: &str, input: &Value) -> Result<Answer, Answer> {
+    let out = match (slug, op) {
+        (SHA1 | SHA256, "digest") => {
             let i: DigestInput = parse_input(input)?;
             let data = hex("data_hex", &i.data_hex)?.repeat(i.repeat.unwrap_or(1));
-            let digest = if name == "sha1" {
+            let digest = if slug == SHA1 {
                 sha1(&data).to_vec()
             } else {
                 sha256(&data).to_vec()
             };
             json!({ "digest_hex": hex_lower(&digest) })
         }
-        ("hmac-sha1" | "hmac-sha256", "mac") => {
+        (HMAC_SHA1 | HMAC_SHA256, "mac") => {
             let i: MacInput = parse_input(input)?;
             let (key, data) = (hex("key_hex", &i.key_hex)?, hex("data_hex", &i.data_hex)?);
-            let mut mac = if name == "hmac-sha1" {
+            let mut mac = if slug == HMAC_SHA1 {
                 hmac_sha1(&key, &data).to_vec()
             } else {
                 hmac_sha256(&key, &data).to_vec()
@@ -70,11 +71,11 @@ pub(super) fn answer(name: &str, op: &str, input: &Value) -> Result<Answer, Answ
             }
             json!({ "mac_hex": hex_lower(&mac) })
         }
-        ("base64", "encode") => {
+        (BASE64, "encode") => {
             let i: EncodeInput = parse_input(input)?;
             json!({ "text": base64_encode(&hex("data_hex", &i.data_hex)?) })
         }
-        ("base64", "decode") => {
+        (BASE64, "decode") => {
             let i: DecodeInput = parse_input(input)?;
             match base64_decode(&i.text) {
                 Some(bytes) => json!({ "data_hex": hex_lower(&bytes) }),
@@ -86,7 +87,7 @@ pub(super) fn answer(name: &str, op: &str, input: &Value) -> Result<Answer, Answ
                 }
             }
         }
-        _ => return Err(unknown_op(&format!("primitives/{name}"), op)),
+        _ => return Err(unknown_op(slug, op)),
     };
     Ok(Answer::Output(out))
 }

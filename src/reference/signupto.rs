@@ -174,10 +174,10 @@ fn bad(field: &str, message: impl ToString) -> Answer {
     }
 }
 
-pub(super) fn answer(scheme: &str, op: &str, input: &Value) -> Result<Answer, Answer> {
+pub(crate) fn answer(scheme: &str, op: &str, input: &Value) -> Result<Answer, Answer> {
     let variant = match scheme {
-        "signupto-hash" => Some(Variant::Hash),
-        "signupto-partner-hash" => Some(Variant::PartnerHash),
+        sut::HASH_SLUG => Some(Variant::Hash),
+        sut::PARTNER_HASH_SLUG => Some(Variant::PartnerHash),
         _ => None,
     };
     let result = match (variant, op) {
@@ -529,7 +529,7 @@ mod tests {
             "nonce": "0123456789abcdef0123456789abcdef01234567",
             "key": "2b2d77e014a30792d5048e262e306783",
         });
-        answer("signupto-hash", "sign", &input)
+        answer(crate::schemes::signupto::HASH_SLUG, "sign", &input)
     }
 
     #[test]
@@ -578,7 +578,7 @@ mod tests {
             "start": 621342000,
             "steps": [{"at": 5, "request": request}, {"at": 4, "request": request}],
         });
-        match answer("signupto-hash", "scenario", &input) {
+        match answer(crate::schemes::signupto::HASH_SLUG, "scenario", &input) {
             Err(Answer::BadInput { field, .. }) => assert_eq!(field, "steps[1].at"),
             other => panic!("expected bad input for steps[1].at, got {other:?}"),
         }
@@ -587,13 +587,13 @@ mod tests {
             "start": 621342000,
             "steps": [{"at": 0, "request": {"method": "GET", "target": "/", "body": "a", "body_base64": "YQ=="}}],
         });
-        match answer("signupto-hash", "scenario", &input) {
+        match answer(crate::schemes::signupto::HASH_SLUG, "scenario", &input) {
             Err(Answer::BadInput { field, .. }) => assert_eq!(field, "steps[0].request.body"),
             other => panic!("expected bad input naming the step, got {other:?}"),
         }
         // A Token scenario takes tokens, not keys.
         match answer(
-            "signupto-token",
+            crate::schemes::signupto::TOKEN_SLUG,
             "scenario",
             &json!({"keys": [{"cid": 1, "key": "k"}], "start": 0, "steps": []}),
         ) {
@@ -621,7 +621,9 @@ mod tests {
             "start": 621342000,
             "steps": [{"at": 0, "request": request}, {"at": 1, "request": request}],
         });
-        let Ok(Answer::Output(out)) = answer("signupto-hash", "scenario", &input) else {
+        let Ok(Answer::Output(out)) =
+            answer(crate::schemes::signupto::HASH_SLUG, "scenario", &input)
+        else {
             panic!("expected an output")
         };
         assert_eq!(

@@ -805,9 +805,9 @@ mod tests {
             schemes: vec!["primitives".into()],
             filter: None,
         };
-        assert!(s.takes_scheme("primitives/sha1"));
+        assert!(s.takes_scheme(crate::registry::primitives::SHA1));
         assert!(!s.takes_scheme("primitives-x"));
-        assert!(!s.takes_scheme("signupto-hash"));
+        assert!(!s.takes_scheme(crate::schemes::signupto::HASH_SLUG));
     }
 
     fn case(expect: serde_json::Value) -> Case {

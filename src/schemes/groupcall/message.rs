@@ -21,7 +21,7 @@ pub enum Route {
 
 impl Route {
     /// The request path.
-    pub fn path(self) -> &'static str {
+    pub const fn path(self) -> &'static str {
         match self {
             Route::Sms => "/api/SendMessage_V3/SMS",
             Route::Email => "/api/SendMessage_V3/Email",

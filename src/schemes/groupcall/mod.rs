@@ -116,6 +116,12 @@ pub use verify::{
     PARTNER_NOT_AUTHORIZED, PARTNER_NOT_ENABLED, RandomIds, ResponseElement, SMS_NOT_ALLOWED,
     SeededIds, Verifier, queued, response_json,
 };
+
+/// The slug of Groupcall customer authentication in vectors, the CLI and the registry.
+pub const CUSTOMER_SLUG: &str = "groupcall-customer";
+/// The slug of Groupcall partner authentication.
+pub const PARTNER_SLUG: &str = "groupcall-partner";
+
 pub use wire::{
     Accepted, MAX_FRACTION_DIGITS, Outcome, Refused, TransmitTime, UNKNOWN_ERROR, classify,
     parse_response,

@@ -85,6 +85,9 @@ mod session;
 mod verify;
 mod wire;
 
+/// The scheme slug used in vectors, the CLI and the registry.
+pub const SLUG: &str = "partners-portal";
+
 pub use credentials::{Directory, Identity, LoginCredentials};
 pub use error::{Error, Reason};
 pub use headers::{

@@ -101,6 +101,13 @@ pub use token::{
 pub use verify::{DEFAULT_WINDOW_SECS, Verified, Verifier};
 pub use wire::{AuthScheme, Authorization, Envelope, parse_authorization, parse_response};
 
+/// The slug of Sign-Up.to Hash in vectors, the CLI and the registry.
+pub const HASH_SLUG: &str = "signupto-hash";
+/// The slug of Sign-Up.to Partner Hash.
+pub const PARTNER_HASH_SLUG: &str = "signupto-partner-hash";
+/// The slug of Sign-Up.to Token.
+pub const TOKEN_SLUG: &str = "signupto-token";
+
 /// Which of the two signature schemes.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
 pub enum Variant {
@@ -122,8 +129,8 @@ impl Variant {
     /// The scheme slug used in vectors and the CLI.
     pub fn slug(self) -> &'static str {
         match self {
-            Variant::Hash => "signupto-hash",
-            Variant::PartnerHash => "signupto-partner-hash",
+            Variant::Hash => HASH_SLUG,
+            Variant::PartnerHash => PARTNER_HASH_SLUG,
         }
     }
 
