@@ -248,12 +248,27 @@ impl RedisStore {
         format!("{}:{}:identity:", self.prefix, key_part(kind))
     }
 
-    /// Runs one command or script invocation within the deadline.
-    async fn run<T: redis::FromRedisValue>(
-        &self,
-        call: impl std::future::Future<Output = redis::RedisResult<T>>,
-    ) -> Result<T, Unavailable> {
-        match tokio::time::timeout(self.deadline, call).await {
+    /// Runs one command or script invocation within the deadline. A connection
+    /// error (the manager still holding a connection that died while Redis was away)
+    /// makes the manager reconnect; the call is then tried once more on the new
+    /// connection, within the same deadline, so the first request after Redis returns
+    /// is served. A retried call whose first try did reach Redis fails closed: a
+    /// nonce it recorded reads as a replay.
+    async fn run<T, F, Fut>(&self, call: F) -> Result<T, Unavailable>
+    where
+        T: redis::FromRedisValue,
+        F: Fn(ConnectionManager) -> Fut,
+        Fut: std::future::Future<Output = redis::RedisResult<T>>,
+    {
+        let twice = async {
+            match call(self.conn.clone()).await {
+                Err(e) if e.is_io_error() || e.is_unrecoverable_error() => {
+                    call(self.conn.clone()).await
+                }
+                other => other,
+            }
+        };
+        match tokio::time::timeout(self.deadline, twice).await {
             Ok(Ok(v)) => Ok(v),
             Ok(Err(e)) => Err(Unavailable {
                 reason: describe(&e),
@@ -296,8 +311,12 @@ impl RedisStore {
             })
             .arg(&member)
             .arg(self.record_prefix(kind));
-        let mut conn = self.conn.clone();
-        let stored: i64 = self.run(inv.invoke_async(&mut conn)).await?;
+        let stored: i64 = self
+            .run(|mut conn| {
+                let inv = &inv;
+                async move { inv.invoke_async(&mut conn).await }
+            })
+            .await?;
         Ok(if stored == 1 {
             Opened::Stored
         } else {
@@ -326,8 +345,12 @@ impl RedisStore {
             .arg(&member)
             .arg(self.index_prefix(kind))
             .arg(expected);
-        let mut conn = self.conn.clone();
-        let found: Option<(String, i64)> = self.run(inv.invoke_async(&mut conn)).await?;
+        let found: Option<(String, i64)> = self
+            .run(|mut conn| {
+                let inv = &inv;
+                async move { inv.invoke_async(&mut conn).await }
+            })
+            .await?;
         Ok(found.map(|(value, extended)| Touched {
             identity: value.get(64..).unwrap_or("").to_owned(),
             extended: extended == 1,
@@ -338,10 +361,14 @@ impl RedisStore {
     /// tests and diagnostics.
     pub async fn session_ttl(&self, kind: &str, token: &str) -> Result<Option<u64>, Unavailable> {
         let member = hex_lower(&sha256(token.as_bytes()));
-        let mut conn = self.conn.clone();
         let mut cmd = redis::cmd("PTTL");
         cmd.arg(format!("{}{member}", self.record_prefix(kind)));
-        let ttl: i64 = self.run(cmd.query_async(&mut conn)).await?;
+        let ttl: i64 = self
+            .run(|mut conn| {
+                let cmd = cmd.clone();
+                async move { cmd.query_async(&mut conn).await }
+            })
+            .await?;
         Ok(u64::try_from(ttl).ok())
     }
 }
@@ -374,9 +401,11 @@ impl AsyncNonceStore for RedisStore {
                 .arg("NX")
                 .arg("PX")
                 .arg(p.retention_ms());
-            let mut conn = self.conn.clone();
             let answer: Option<String> = self
-                .run(cmd.query_async(&mut conn))
+                .run(|mut conn| {
+                    let cmd = cmd.clone();
+                    async move { cmd.query_async(&mut conn).await }
+                })
                 .await
                 .map_err(StoreError::Unavailable)?;
             Ok(match answer {

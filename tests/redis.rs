@@ -306,6 +306,29 @@ async fn with_redis_down_requests_get_503_and_service_resumes_when_it_returns() 
         assert_eq!((status, code.as_str()), (503, "STORE_UNAVAILABLE"));
     }
 
+    // Nothing that needs the store is served: no token, no session, no login.
+    let login = send(
+        "POST",
+        &format!("{a}/API/partnersPortal/authentication"),
+        &portal_levels("ana@example.pt"),
+    )
+    .await;
+    assert_eq!(
+        (login.0, login.1.as_str()),
+        (503, "STORE_UNAVAILABLE"),
+        "{login:?}"
+    );
+    let client = reqwest::Client::new();
+    let token = client
+        .post(format!("{b}/v1/token"))
+        .body(r#"{"username":"demo@example.com","password":"demo-password"}"#)
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(token.status().as_u16(), 503);
+    let body: Value = token.json().await.unwrap();
+    assert_eq!(body["status"], "error", "the vendor's envelope: {body}");
+
     redis.restart();
     let started = Instant::now();
     let mut last = (0, String::new(), Value::Null);
@@ -339,4 +362,58 @@ fn a_bad_redis_url_exits_2_naming_the_flag_without_the_password() {
         assert!(!stderr.contains("hunter2"), "{stderr}");
         assert!(out.stdout.is_empty(), "nothing served: {:?}", out.stdout);
     }
+}
+
+fn portal_levels(user: &str) -> Vec<(&'static str, String)> {
+    vec![
+        ("xClientID", "network_abc123".into()),
+        ("xClientSecret", "secret_xyz789".into()),
+        ("brokerID", "12345".into()),
+        ("username", user.into()),
+    ]
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 4)]
+async fn a_portal_session_from_a_works_on_b_and_use_on_b_slides_its_expiry() {
+    let redis = Redis::start();
+    // Sessions end after 3 s without use.
+    let a = sandbox(Some(&redis), 3600, 3000).await;
+    let b = sandbox(Some(&redis), 3600, 3000).await;
+    let (status, _, body) = send(
+        "POST",
+        &format!("{a}/API/partnersPortal/authentication"),
+        &portal_levels("ana@example.pt"),
+    )
+    .await;
+    assert_eq!(status, 200, "{body}");
+    let token = body
+        .as_str()
+        .expect("the token as a bare JSON string")
+        .to_owned();
+    let started = Instant::now();
+    let use_on = |base: String, user: &'static str| {
+        let mut h = portal_levels(user);
+        h.push(("Authorization", format!("Bearer {token}")));
+        async move { send("GET", &format!("{base}/API/partnersPortal/simulations"), &h).await }
+    };
+    let (status, _, body) = use_on(b.clone(), "ana@example.pt").await;
+    assert_eq!(status, 200, "opened on A, accepted by B: {body}");
+    assert_eq!(body["username"], "ana@example.pt");
+    // Bound to its identity on every instance (P4).
+    assert_eq!(use_on(a.clone(), "rui@example.pt").await.0, 401);
+    tokio::time::sleep(Duration::from_millis(2000).saturating_sub(started.elapsed())).await;
+    assert_eq!(use_on(b.clone(), "ana@example.pt").await.0, 200);
+    // 4 s after login: past the first 3 s, alive because B's use at 2 s slid it.
+    tokio::time::sleep(Duration::from_millis(4000).saturating_sub(started.elapsed())).await;
+    assert_eq!(
+        use_on(a.clone(), "ana@example.pt").await.0,
+        200,
+        "B's use slid the expiry A sees"
+    );
+    tokio::time::sleep(Duration::from_millis(7500).saturating_sub(started.elapsed())).await;
+    assert_eq!(
+        use_on(b.clone(), "ana@example.pt").await.0,
+        401,
+        "idle 3 s: ended"
+    );
 }
