@@ -417,3 +417,147 @@ async fn a_portal_session_from_a_works_on_b_and_use_on_b_slides_its_expiry() {
         "idle 3 s: ended"
     );
 }
+
+/// `partner-auth serve --redis URL` as a process, killed on drop.
+struct Served {
+    child: Child,
+    url: String,
+}
+
+impl Served {
+    fn start(redis: &Redis) -> Self {
+        use std::io::BufRead;
+        let mut child = Command::new(env!("CARGO_BIN_EXE_partner-auth"))
+            .args(["serve", "--addr", "127.0.0.1:0", "--redis", &redis.url()])
+            .stdout(Stdio::piped())
+            .stderr(Stdio::null())
+            .spawn()
+            .unwrap();
+        let mut first = String::new();
+        let mut out = std::io::BufReader::new(child.stdout.take().unwrap());
+        out.read_line(&mut first).unwrap();
+        // The rest (the credentials list) is drained: a closed pipe would stop it.
+        std::thread::spawn(move || std::io::copy(&mut out, &mut std::io::sink()));
+        let url = first
+            .trim()
+            .strip_prefix("listening on ")
+            .unwrap_or_else(|| panic!("first line: {first:?}"))
+            .to_owned();
+        Self { child, url }
+    }
+}
+
+impl Drop for Served {
+    fn drop(&mut self) {
+        let _ = self.child.kill();
+        let _ = self.child.wait();
+    }
+}
+
+#[test]
+fn the_readme_redis_example_really_works() {
+    let readme =
+        std::fs::read_to_string(concat!(env!("CARGO_MANIFEST_DIR"), "/README.md")).unwrap();
+    let script = readme
+        .split("<!-- redis-example")
+        .nth(1)
+        .expect("README.md has a redis-example block")
+        .split("```sh\n")
+        .nth(1)
+        .and_then(|s| s.split("```").next())
+        .unwrap()
+        .to_owned();
+    let redis = Redis::start();
+    let a = Served::start(&redis);
+    let b = Served::start(&redis);
+    let script = script
+        .replace("http://127.0.0.1:8080", &a.url)
+        .replace("http://127.0.0.1:8081", &b.url);
+    let o = Command::new("sh").arg("-c").arg(&script).output().unwrap();
+    let out = String::from_utf8_lossy(&o.stdout);
+    assert!(
+        o.status.success(),
+        "{out}{}",
+        String::from_utf8_lossy(&o.stderr)
+    );
+    let lines: Vec<&str> = out.lines().collect();
+    assert_eq!(lines.len(), 2, "{out}");
+    let accepted: Value = serde_json::from_str(lines[0]).unwrap();
+    assert_eq!(accepted["status"], "ok", "B accepted A's token: {out}");
+    assert_eq!(accepted["response"]["data"][0]["scheme"], "signupto-token");
+    assert_eq!(
+        lines[1].trim().to_ascii_lowercase(),
+        "x-partner-auth-error: nonce_replayed",
+        "{out}"
+    );
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 4)]
+async fn per_identity_bounds_hold_across_instances() {
+    let redis = Redis::start();
+    let mut bases = Vec::new();
+    for _ in 0..2 {
+        let settings = Settings {
+            log_requests: false,
+            signupto_max_tokens: 2,
+            redis: Some(RedisStore::connect(&redis.url(), Duration::from_secs(2)).unwrap()),
+            ..Settings::default()
+        };
+        let app = serve::app(&settings, &Credentials::demo()).unwrap();
+        let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
+        bases.push(format!("http://{}", listener.local_addr().unwrap()));
+        tokio::spawn(serve::serve(
+            listener,
+            app,
+            std::future::pending(),
+            Duration::from_secs(1),
+        ));
+    }
+    // Sign-Up.to: two live tokens for the demo company and user, wherever issued; the
+    // third is refused.
+    let client = reqwest::Client::new();
+    let mut statuses = Vec::new();
+    for i in 0..3 {
+        let resp = client
+            .post(format!("{}/v1/token", bases[i % 2]))
+            .body(r#"{"username":"demo@example.com","password":"demo-password"}"#)
+            .send()
+            .await
+            .unwrap();
+        let code = resp
+            .headers()
+            .get(serve::ERROR_HEADER)
+            .map(|v| v.to_str().unwrap().to_owned());
+        statuses.push((resp.status().as_u16(), code));
+    }
+    assert_eq!(
+        statuses,
+        [
+            (200, None),
+            (200, None),
+            (503, Some("TOKEN_STORE_FULL".to_owned()))
+        ]
+    );
+    // Portal: 16 sessions per user; the 17th login, on the other instance, ends the
+    // oldest.
+    let mut tokens = Vec::new();
+    for i in 0..17 {
+        let (status, _, body) = send(
+            "POST",
+            &format!("{}/API/partnersPortal/authentication", bases[i % 2]),
+            &portal_levels("ana@example.pt"),
+        )
+        .await;
+        assert_eq!(status, 200, "{body}");
+        tokens.push(body.as_str().unwrap().to_owned());
+    }
+    let simulate = |token: &str| {
+        let mut h = portal_levels("ana@example.pt");
+        h.push(("Authorization", format!("Bearer {token}")));
+        let url = format!("{}/API/partnersPortal/simulations", bases[0]);
+        async move { send("GET", &url, &h).await.0 }
+    };
+    assert_eq!(simulate(&tokens[0]).await, 401, "the oldest was ended");
+    assert_eq!(simulate(&tokens[1]).await, 200);
+    assert_eq!(simulate(&tokens[16]).await, 200);
+}
