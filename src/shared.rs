@@ -270,10 +270,11 @@ impl RedisStore {
         };
         match tokio::time::timeout(self.deadline, twice).await {
             Ok(Ok(v)) => Ok(v),
-            Ok(Err(e)) => Err(Unavailable {
+            Ok(Err(e)) if !e.is_timeout() => Err(Unavailable {
                 reason: describe(&e),
             }),
-            Err(_) => Err(Unavailable {
+            // The connection's own timeout (the same deadline) or this one.
+            _ => Err(Unavailable {
                 reason: format!(
                     "Redis did not answer within {} ms (--redis-deadline-ms)",
                     self.deadline.as_millis()
@@ -382,8 +383,6 @@ fn ms(d: Duration) -> u64 {
 fn describe(e: &redis::RedisError) -> String {
     if e.is_connection_refusal() {
         "the connection to Redis was refused".to_owned()
-    } else if e.is_timeout() {
-        "Redis did not answer in time".to_owned()
     } else if e.is_io_error() || e.is_connection_dropped() {
         "the connection to Redis failed".to_owned()
     } else {

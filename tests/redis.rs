@@ -72,6 +72,17 @@ impl Redis {
         }
     }
 
+    /// Sends `signal` (`STOP`, `CONT`) to the server: a stopped Redis accepts
+    /// connections and never answers, a slow Redis at its worst.
+    fn signal(&self, signal: &str) {
+        let pid = self.child.as_ref().expect("running").id().to_string();
+        let ok = Command::new("kill")
+            .args([&format!("-{signal}"), &pid])
+            .status()
+            .is_ok_and(|s| s.success());
+        assert!(ok, "kill -{signal} {pid}");
+    }
+
     fn kill(&mut self) {
         if let Some(mut c) = self.child.take() {
             let _ = c.kill();
@@ -560,4 +571,54 @@ async fn per_identity_bounds_hold_across_instances() {
     assert_eq!(simulate(&tokens[0]).await, 401, "the oldest was ended");
     assert_eq!(simulate(&tokens[1]).await, 200);
     assert_eq!(simulate(&tokens[16]).await, 200);
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 4)]
+async fn a_redis_slower_than_the_deadline_gets_503_then_service_resumes() {
+    let redis = Redis::start();
+    let settings = Settings {
+        log_requests: false,
+        redis: Some(RedisStore::connect(&redis.url(), Duration::from_millis(300)).unwrap()),
+        ..Settings::default()
+    };
+    let app = serve::app(&settings, &Credentials::demo()).unwrap();
+    let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
+    let base = format!("http://{}", listener.local_addr().unwrap());
+    tokio::spawn(serve::serve(
+        listener,
+        app,
+        std::future::pending(),
+        Duration::from_secs(1),
+    ));
+    assert_eq!(hmac(&base, &hmac_headers("slow-0")).await.0, 200);
+    redis.signal("STOP");
+    let started = Instant::now();
+    let (status, code, body) = hmac(&base, &hmac_headers("slow-1")).await;
+    let waited = started.elapsed();
+    redis.signal("CONT");
+    assert_eq!(
+        (status, code.as_str()),
+        (503, "STORE_UNAVAILABLE"),
+        "{body}"
+    );
+    assert!(
+        body["message"].as_str().unwrap().contains("300 ms"),
+        "names the deadline: {body}"
+    );
+    assert!(waited < Duration::from_secs(2), "answered after {waited:?}");
+    let started = Instant::now();
+    let mut last = 0;
+    while started.elapsed() < Duration::from_secs(10) {
+        last = hmac(
+            &base,
+            &hmac_headers(&format!("slow-2-{}", started.elapsed().as_millis())),
+        )
+        .await
+        .0;
+        if last == 200 {
+            break;
+        }
+        tokio::time::sleep(Duration::from_millis(50)).await;
+    }
+    assert_eq!(last, 200, "service did not resume after Redis caught up");
 }
