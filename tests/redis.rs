@@ -29,15 +29,25 @@ const HASH_KEY: &str = "2b2d77e014a30792d5048e262e306783";
 struct Redis {
     port: u16,
     child: Option<Child>,
+    /// More `redis-server` arguments (`--requirepass …`).
+    extra: Vec<String>,
 }
 
 impl Redis {
     fn start() -> Self {
+        Self::start_with(&[])
+    }
+
+    fn start_with(extra: &[&str]) -> Self {
         let port = std::net::TcpListener::bind("127.0.0.1:0")
             .and_then(|l| l.local_addr())
             .expect("a free port")
             .port();
-        let mut r = Self { port, child: None };
+        let mut r = Self {
+            port,
+            child: None,
+            extra: extra.iter().map(|a| (*a).to_owned()).collect(),
+        };
         r.restart();
         r
     }
@@ -51,6 +61,7 @@ impl Redis {
             .args(["--port", &self.port.to_string(), "--bind", "127.0.0.1"])
             .args(["--save", "", "--appendonly", "no"])
             .args(["--maxmemory-policy", "noeviction"])
+            .args(&self.extra)
             .stdout(Stdio::null())
             .stderr(Stdio::null())
             .spawn()
@@ -437,11 +448,15 @@ struct Served {
 
 impl Served {
     fn start(redis: &Redis) -> Self {
+        Self::start_url(&redis.url(), Stdio::null())
+    }
+
+    fn start_url(url: &str, stderr: Stdio) -> Self {
         use std::io::BufRead;
         let mut child = Command::new(env!("CARGO_BIN_EXE_partner-auth"))
-            .args(["serve", "--addr", "127.0.0.1:0", "--redis", &redis.url()])
+            .args(["serve", "--addr", "127.0.0.1:0", "--redis", url])
             .stdout(Stdio::piped())
-            .stderr(Stdio::null())
+            .stderr(stderr)
             .spawn()
             .unwrap();
         let mut first = String::new();
@@ -621,4 +636,36 @@ async fn a_redis_slower_than_the_deadline_gets_503_then_service_resumes() {
         tokio::time::sleep(Duration::from_millis(50)).await;
     }
     assert_eq!(last, 200, "service did not resume after Redis caught up");
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 4)]
+async fn the_redis_password_is_used_and_never_shown() {
+    const PASSWORD: &str = "hunter2-redis-pass";
+    let mut redis = Redis::start_with(&["--requirepass", PASSWORD]);
+    let log = tempfile::NamedTempFile::new().unwrap();
+    let good = format!("redis://:{PASSWORD}@127.0.0.1:{}", redis.port);
+    let wrong = format!("redis://:wrong-{PASSWORD}@127.0.0.1:{}", redis.port);
+    let a = Served::start_url(&good, Stdio::from(log.reopen().unwrap()));
+    let b = Served::start_url(&wrong, Stdio::from(log.reopen().unwrap()));
+    let mut seen = String::new();
+    let h = hmac_headers("password-1");
+    let (status, _, body) = hmac(&a.url, &h).await;
+    assert_eq!(status, 200, "authenticated with the URL's password: {body}");
+    seen.push_str(&body.to_string());
+    // A wrong password: refused by Redis, so 503, never accepted.
+    let (status, code, body) = hmac(&b.url, &hmac_headers("password-2")).await;
+    assert_eq!(
+        (status, code.as_str()),
+        (503, "STORE_UNAVAILABLE"),
+        "{body}"
+    );
+    seen.push_str(&body.to_string());
+    redis.kill();
+    let (status, _, body) = hmac(&a.url, &hmac_headers("password-3")).await;
+    assert_eq!(status, 503, "{body}");
+    seen.push_str(&body.to_string());
+    drop((a, b));
+    seen.push_str(&std::fs::read_to_string(log.path()).unwrap());
+    assert!(seen.contains("Redis at redis://***@127.0.0.1"), "{seen}");
+    assert!(!seen.contains(PASSWORD), "{seen}");
 }

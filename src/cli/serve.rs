@@ -171,6 +171,13 @@ pub fn run(args: ServeArgs) -> anyhow::Result<ExitCode> {
         }
         out.flush()?;
         drop(out);
+        if let Some(url) = &args.redis {
+            // The URL as typed, its user and password replaced by `***`.
+            eprintln!(
+                "partner-auth serve: replay nonces, Sign-Up.to tokens and portal sessions in Redis at {}",
+                partner_auth::shared::redact_url(url)
+            );
+        }
         if !bound.ip().is_loopback() {
             eprintln!(
                 "partner-auth serve: warning: listening on {bound}, reachable from other machines; the sandbox holds demo credentials and is meant for local testing"
