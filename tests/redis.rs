@@ -669,3 +669,26 @@ async fn the_redis_password_is_used_and_never_shown() {
     assert!(seen.contains("Redis at redis://***@127.0.0.1"), "{seen}");
     assert!(!seen.contains(PASSWORD), "{seen}");
 }
+
+#[test]
+fn the_prober_finds_a_redis_backed_sandbox_conformant() {
+    // Every scheme's probe (valid, replay, tampered, unknown token, other user's
+    // session, …) grades a `--redis` sandbox as it grades the in-memory one.
+    let redis = Redis::start();
+    let served = Served::start(&redis);
+    for scheme in [
+        "hmac-sha256",
+        "signupto-hash",
+        "signupto-partner-hash",
+        "signupto-token",
+        "partners-portal",
+    ] {
+        let o = Command::new(env!("CARGO_BIN_EXE_partner-auth"))
+            .args(["probe", scheme, "--url", &served.url])
+            .output()
+            .unwrap();
+        let out = String::from_utf8_lossy(&o.stdout);
+        assert_eq!(o.status.code(), Some(0), "{scheme}: {out}");
+        assert!(out.contains("conformant:"), "{scheme}: {out}");
+    }
+}
