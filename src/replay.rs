@@ -544,6 +544,31 @@ mod tests {
     }
 
     #[test]
+    fn local_runs_a_sync_store_behind_the_async_interface() {
+        let store = Local(InMemoryNonceStore::new(1));
+        let pending = |nonce: &str| PendingNonce {
+            scope: "k".into(),
+            nonce: nonce.into(),
+            now: 0,
+            keep_until: 60,
+        };
+        let now = |f: InsertFuture<'_>| {
+            let mut f = f;
+            let mut cx = std::task::Context::from_waker(std::task::Waker::noop());
+            match f.as_mut().poll(&mut cx) {
+                std::task::Poll::Ready(r) => r,
+                std::task::Poll::Pending => panic!("a local store answers at once"),
+            }
+        };
+        assert_eq!(now(store.insert("s", &pending("a"))), Ok(Insert::Fresh));
+        assert_eq!(now(store.insert("s", &pending("a"))), Ok(Insert::Replayed));
+        assert_eq!(
+            now(store.insert("s", &pending("b"))),
+            Err(StoreError::Full(StoreFull::Total { capacity: 1 }))
+        );
+    }
+
+    #[test]
     fn windows_in_range_only() {
         for ok in [1, 60, 900, 86_400] {
             assert_eq!(check_window_secs(ok), Ok(ok));
