@@ -1,5 +1,7 @@
 //! The partner API's HMAC-SHA256 scheme under `/api/v1/partner/`, answered by the
-//! reference [`Verifier`] with a bounded [`ShardedNonceStore`].
+//! reference [`Verifier`] with a bounded [`ShardedNonceStore`] (with `--redis`, a
+//! [`DeferredNonceStore`] whose nonce is then recorded in Redis: 503
+//! `STORE_UNAVAILABLE` when Redis does not answer in time).
 //!
 //! - `GET /api/v1/partner/constants/countries` and `POST /api/v1/partner/leads` (any
 //!   JSON body) answer 200 `{"version":"2.0.0","timestamp":<ms>,"success":true,

@@ -20,6 +20,11 @@
 //! `/api/SendMessage_V3/…` for the Groupcall schemes), reads the request with
 //! [`read_request`] and tags each response with `tag` for the log.
 //!
+//! With `Settings::redis` (`--redis`, feature `redis`) the replay nonces, Sign-Up.to
+//! tokens and portal sessions live in Redis (module `shared`), shared by every
+//! instance on it; when it does not answer, a request that needs it gets 503
+//! [`STORE_UNAVAILABLE`] in the scheme's envelope.
+//!
 //! Requests are answered in each vendor's documented envelope; a rejected request also
 //! carries its stable error code in the [`ERROR_HEADER`] response header, so tools such as
 //! `partner-auth probe` can grade it without parsing the message.
