@@ -5,6 +5,21 @@
 //! that one key filling its share fails closed for itself while the others go on. The
 //! freshness window that decides how long a nonce is kept is validated once, by
 //! [`check_window_secs`], for every verifier.
+//!
+//! # Stores shared by several instances (async)
+//!
+//! The verifiers are synchronous and call [`NonceStore::insert`] last, once the
+//! signature verified. A store shared by several instances (Redis, the `redis`
+//! feature) answers over the network, so it cannot sit behind that synchronous call.
+//! The decision: the verifier is split into a *check* step and a *record* step without
+//! changing it. It runs with a [`DeferredNonceStore`] inside [`defer`], which captures
+//! the insert the verifier would have made as a [`PendingNonce`] instead of recording
+//! it; the caller then awaits an [`AsyncNonceStore`] with that pending nonce, and acts
+//! on the verifier's proof only when the store answered [`Insert::Fresh`]. Fail
+//! closed: a store that is unreachable or slow answers [`StoreError::Unavailable`]
+//! (the sandbox: 503), and a [`DeferredNonceStore`] used outside [`defer`] refuses
+//! every nonce. [`Local`] runs any synchronous store behind the same async interface,
+//! so a server has one code path whichever store it holds.
 
 use std::cmp::Reverse;
 use std::collections::{BinaryHeap, HashMap};
@@ -277,6 +292,154 @@ impl NonceStore for InMemoryNonceStore {
     }
 }
 
+/// An insert a verifier asked for inside [`defer`], not yet recorded: the arguments
+/// of [`NonceStore::insert`].
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct PendingNonce {
+    /// The credential the nonce was presented under (a key id, a token's digest).
+    pub scope: String,
+    /// The nonce.
+    pub nonce: String,
+    /// The verifier's clock, Unix seconds.
+    pub now: i64,
+    /// Remember the nonce until then, Unix seconds.
+    pub keep_until: i64,
+}
+
+impl PendingNonce {
+    /// How long to remember the nonce from now, in milliseconds (at least 1).
+    pub fn retention_ms(&self) -> u64 {
+        let secs = self.keep_until.saturating_sub(self.now).max(0);
+        u64::try_from(secs).unwrap_or(0).saturating_mul(1000).max(1)
+    }
+}
+
+thread_local! {
+    /// `Some(slot)` while [`defer`] runs on this thread.
+    static CAPTURE: std::cell::RefCell<Option<Option<PendingNonce>>> =
+        const { std::cell::RefCell::new(None) };
+}
+
+/// A [`NonceStore`] that records nothing: inside [`defer`] it captures the insert as a
+/// [`PendingNonce`] and answers [`Insert::Fresh`], so the verifier finishes and returns
+/// its proof; the caller must then record the pending nonce in the real store before
+/// acting on that proof. Outside [`defer`] (or on a second insert in one call) it
+/// refuses with [`StoreFull::Total`] of capacity 0: fail closed.
+#[derive(Clone, Copy, Debug, Default)]
+pub struct DeferredNonceStore;
+
+impl NonceStore for DeferredNonceStore {
+    fn insert(
+        &self,
+        scope: &str,
+        nonce: &str,
+        now: i64,
+        keep_until: i64,
+    ) -> Result<Insert, StoreFull> {
+        CAPTURE.with(|c| match &mut *c.borrow_mut() {
+            Some(slot @ None) => {
+                *slot = Some(PendingNonce {
+                    scope: scope.to_owned(),
+                    nonce: nonce.to_owned(),
+                    now,
+                    keep_until,
+                });
+                Ok(Insert::Fresh)
+            }
+            _ => Err(StoreFull::Total { capacity: 0 }),
+        })
+    }
+}
+
+/// Runs `verify` (a synchronous verifier holding a [`DeferredNonceStore`]) and returns
+/// its result with the insert it asked for, if any. `None` means the verifier recorded
+/// nothing: it refused before the nonce step, or the request carried no nonce (a
+/// Sign-Up.to token request without `X-SuT-Nonce` where that is allowed).
+///
+/// ```
+/// use partner_auth::replay::{DeferredNonceStore, NonceStore, defer};
+/// let store = DeferredNonceStore;
+/// let (answer, pending) = defer(|| store.insert("key", "n-1", 100, 220));
+/// assert!(answer.is_ok());
+/// assert_eq!(pending.unwrap().retention_ms(), 120_000);
+/// // Outside `defer` nothing can be captured: refused.
+/// assert!(store.insert("key", "n-1", 100, 220).is_err());
+/// ```
+pub fn defer<R>(verify: impl FnOnce() -> R) -> (R, Option<PendingNonce>) {
+    struct Reset(Option<Option<PendingNonce>>);
+    impl Drop for Reset {
+        fn drop(&mut self) {
+            let outer = self.0.take();
+            CAPTURE.with(|c| *c.borrow_mut() = outer);
+        }
+    }
+    // A nested `defer` keeps the outer capture aside and puts it back.
+    let outer = CAPTURE.with(|c| c.borrow_mut().replace(None));
+    let reset = Reset(outer);
+    let result = verify();
+    let pending = CAPTURE.with(|c| c.borrow_mut().take()).flatten();
+    // Puts the outer capture (or none) back; on a panic in `verify` too.
+    drop(reset);
+    (result, pending)
+}
+
+/// Why an [`AsyncNonceStore`] could not record a nonce. Either way the request is
+/// refused: a nonce is never accepted unrecorded.
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+pub enum StoreError {
+    /// The store holds its bound of live nonces.
+    #[error(transparent)]
+    Full(#[from] StoreFull),
+    /// The store did not answer in time or at all (a server answers 503 and the client
+    /// may retry once it is back).
+    #[error("{0}")]
+    Unavailable(Unavailable),
+}
+
+/// A store that did not answer: what happened, without any secret (never the URL's
+/// password).
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+#[error(
+    "the shared store is unavailable: {reason}; refusing rather than accepting an unrecorded nonce or an unchecked token"
+)]
+pub struct Unavailable {
+    /// What failed, e.g. "no answer within 250 ms" or "connection refused".
+    pub reason: String,
+}
+
+/// The future an [`AsyncNonceStore`] returns.
+pub type InsertFuture<'a> =
+    std::pin::Pin<Box<dyn std::future::Future<Output = Result<Insert, StoreError>> + Send + 'a>>;
+
+/// A nonce store awaited after the verifier's check step (see the module docs): the
+/// record step of [`defer`]. `scheme` namespaces the entries (a scheme slug such as
+/// `hmac-sha256`), so that one store serves every verifier.
+pub trait AsyncNonceStore: Send + Sync {
+    /// Atomically checks and records `pending` under `scheme`.
+    fn insert<'a>(&'a self, scheme: &'a str, pending: &'a PendingNonce) -> InsertFuture<'a>;
+}
+
+impl<S: AsyncNonceStore + ?Sized> AsyncNonceStore for std::sync::Arc<S> {
+    fn insert<'a>(&'a self, scheme: &'a str, pending: &'a PendingNonce) -> InsertFuture<'a> {
+        (**self).insert(scheme, pending)
+    }
+}
+
+/// Any synchronous [`NonceStore`] as an [`AsyncNonceStore`] (answers at once). The
+/// scheme is ignored: keep one `Local` store per scheme.
+#[derive(Debug, Default)]
+pub struct Local<S>(pub S);
+
+impl<S: NonceStore> AsyncNonceStore for Local<S> {
+    fn insert<'a>(&'a self, _scheme: &'a str, p: &'a PendingNonce) -> InsertFuture<'a> {
+        let answer = self
+            .0
+            .insert(&p.scope, &p.nonce, p.now, p.keep_until)
+            .map_err(StoreError::Full);
+        Box::pin(std::future::ready(answer))
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -346,6 +509,63 @@ mod tests {
         assert_eq!(s.insert("A", "d", 11, 21), Ok(Insert::Fresh));
         assert_eq!(s.scope_len("A"), 1);
         assert_eq!(s.scope_len("B"), 1);
+    }
+
+    #[test]
+    fn defer_captures_one_insert_and_restores_an_outer_capture() {
+        let d = DeferredNonceStore;
+        let (outer, pending) = defer(|| {
+            let (inner, p) = defer(|| d.insert("a", "1", 0, 10));
+            assert_eq!(
+                (inner, p.map(|p| p.nonce)),
+                (Ok(Insert::Fresh), Some("1".into()))
+            );
+            // A second insert in one capture is refused, not silently dropped.
+            let first = d.insert("b", "2", 0, 5);
+            let second = d.insert("b", "3", 0, 5);
+            (first, second)
+        });
+        assert_eq!(
+            outer,
+            (Ok(Insert::Fresh), Err(StoreFull::Total { capacity: 0 }))
+        );
+        let p = pending.unwrap();
+        assert_eq!(
+            (p.scope.as_str(), p.nonce.as_str(), p.retention_ms()),
+            ("b", "2", 5000)
+        );
+        assert_eq!(
+            d.insert("c", "4", 0, 5),
+            Err(StoreFull::Total { capacity: 0 })
+        );
+        // A verifier that refused before the nonce step leaves nothing pending.
+        let (r, p) = defer(|| Err::<(), ()>(()));
+        assert_eq!((r, p), (Err(()), None));
+    }
+
+    #[test]
+    fn local_runs_a_sync_store_behind_the_async_interface() {
+        let store = Local(InMemoryNonceStore::new(1));
+        let pending = |nonce: &str| PendingNonce {
+            scope: "k".into(),
+            nonce: nonce.into(),
+            now: 0,
+            keep_until: 60,
+        };
+        let now = |f: InsertFuture<'_>| {
+            let mut f = f;
+            let mut cx = std::task::Context::from_waker(std::task::Waker::noop());
+            match f.as_mut().poll(&mut cx) {
+                std::task::Poll::Ready(r) => r,
+                std::task::Poll::Pending => panic!("a local store answers at once"),
+            }
+        };
+        assert_eq!(now(store.insert("s", &pending("a"))), Ok(Insert::Fresh));
+        assert_eq!(now(store.insert("s", &pending("a"))), Ok(Insert::Replayed));
+        assert_eq!(
+            now(store.insert("s", &pending("b"))),
+            Err(StoreError::Full(StoreFull::Total { capacity: 1 }))
+        );
     }
 
     #[test]

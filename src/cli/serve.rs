@@ -87,6 +87,21 @@ pub struct ServeArgs {
     #[arg(long, value_name = "N", default_value_t = serve::DEFAULT_MAX_CONNECTIONS,
           value_parser = clap::builder::RangedU64ValueParser::<usize>::new().range(1..=serve::MAX_MAX_CONNECTIONS as u64))]
     pub max_connections: usize,
+    /// Keep replay nonces, Sign-Up.to tokens and partners-portal sessions in this Redis
+    /// (redis://HOST:PORT, optionally redis://:PASSWORD@HOST:PORT/DB) instead of in
+    /// memory, so that several sandboxes behind one load balancer refuse each other's
+    /// replays and accept each other's tokens. Token and session expiry then slide with
+    /// each use. When Redis is down or slower than --redis-deadline-ms, requests are
+    /// refused with 503 STORE_UNAVAILABLE (never accepted unrecorded) and served again
+    /// once it is back. Run Redis with `maxmemory-policy noeviction`. The password is
+    /// never printed.
+    #[arg(long, value_name = "URL")]
+    pub redis: Option<String>,
+    /// Milliseconds one Redis command may take, connecting included, before the request
+    /// is refused with 503 (1 to 60000).
+    #[arg(long, value_name = "MS", default_value_t = partner_auth::shared::DEFAULT_DEADLINE.as_millis() as u64,
+          value_parser = clap::value_parser!(u64).range(1..=60_000))]
+    pub redis_deadline_ms: u64,
 }
 
 /// `--signupto-token-freshness`.
@@ -123,11 +138,20 @@ pub fn run(args: ServeArgs) -> anyhow::Result<ExitCode> {
         clock: Arc::new(SystemClock),
         ..Settings::default()
     };
-    let app = serve::app(&settings, &credentials)?;
     let runtime = tokio::runtime::Builder::new_multi_thread()
         .enable_all()
         .build()
         .context("starting the async runtime")?;
+    // The Redis connection manager is set up inside the runtime (it connects lazily:
+    // the sandbox starts with Redis down and refuses requests until it is up).
+    let entered = runtime.enter();
+    let mut settings = settings;
+    if let Some(url) = &args.redis {
+        let deadline = Duration::from_millis(args.redis_deadline_ms);
+        settings.redis = Some(partner_auth::shared::RedisStore::connect(url, deadline)?);
+    }
+    let app = serve::app(&settings, &credentials)?;
+    drop(entered);
     runtime.block_on(async move {
         let listener = tokio::net::TcpListener::bind(args.addr)
             .await
@@ -147,6 +171,13 @@ pub fn run(args: ServeArgs) -> anyhow::Result<ExitCode> {
         }
         out.flush()?;
         drop(out);
+        if let Some(url) = &args.redis {
+            // The URL as typed, its user and password replaced by `***`.
+            eprintln!(
+                "partner-auth serve: replay nonces, Sign-Up.to tokens and portal sessions in Redis at {}",
+                partner_auth::shared::redact_url(url)
+            );
+        }
         if !bound.ip().is_loopback() {
             eprintln!(
                 "partner-auth serve: warning: listening on {bound}, reachable from other machines; the sandbox holds demo credentials and is meant for local testing"

@@ -1,5 +1,7 @@
 //! The partner API's HMAC-SHA256 scheme under `/api/v1/partner/`, answered by the
-//! reference [`Verifier`] with a bounded [`ShardedNonceStore`].
+//! reference [`Verifier`] with a bounded [`ShardedNonceStore`] (with `--redis`, a
+//! [`DeferredNonceStore`] whose nonce is then recorded in Redis: 503
+//! `STORE_UNAVAILABLE` when Redis does not answer in time).
 //!
 //! - `GET /api/v1/partner/constants/countries` and `POST /api/v1/partner/leads` (any
 //!   JSON body) answer 200 `{"version":"2.0.0","timestamp":<ms>,"success":true,
@@ -34,8 +36,12 @@ use axum::routing::any;
 use serde::{Deserialize, Deserializer};
 use serde_json::{Value, json};
 
-use super::{Api, Credentials, CredentialsError, Settings, json_body, read_request, tag};
+use super::{
+    Api, Credentials, CredentialsError, Recorded, STORE_UNAVAILABLE, Settings, json_body,
+    read_request, record, tag,
+};
 use crate::encoding::{ct_eq, hex_decode, hmac_sha256};
+use crate::replay::{AsyncNonceStore, DeferredNonceStore, NonceStore, defer};
 use crate::schemes::hmac::{
     DEFAULT_WINDOW_SECS, ENVELOPE_VERSION, Error, KeyDirectory, KeyRecord, ShardedNonceStore,
     Verifier, error_response,
@@ -95,7 +101,9 @@ struct Sandbox {
     max_body: usize,
     skip_auth: bool,
     clock: Arc<dyn Clock>,
-    verifier: Verifier<Arc<dyn Clock>, ShardedNonceStore>,
+    verifier: Verifier<Arc<dyn Clock>, Arc<dyn NonceStore>>,
+    /// With `--redis`: where nonces are recorded after the verifier's check.
+    shared: Option<Arc<dyn AsyncNonceStore>>,
     keys: KeyDirectory,
     leads: AtomicU64,
 }
@@ -119,8 +127,15 @@ fn router(settings: &Settings, creds: &Credentials) -> Result<Router, Credential
         keys.insert(disabled.clone(), record.enabled(false))
             .map_err(|e| bad("disabled_api_key", e))?;
     }
-    let store = ShardedNonceStore::new(settings.replay_capacity)
-        .with_scope_quota(settings.replay_scope_quota);
+    let shared = settings.shared_nonces();
+    let store: Arc<dyn NonceStore> = if shared.is_some() {
+        Arc::new(DeferredNonceStore)
+    } else {
+        Arc::new(
+            ShardedNonceStore::new(settings.replay_capacity)
+                .with_scope_quota(settings.replay_scope_quota),
+        )
+    };
     let state = Sandbox {
         explain: settings.explain,
         max_body: settings.max_body,
@@ -129,6 +144,7 @@ fn router(settings: &Settings, creds: &Credentials) -> Result<Router, Credential
         verifier: Verifier::new(keys.clone(), settings.clock.clone(), store)
             .with_window_secs(DEFAULT_WINDOW_SECS)
             .map_err(|e| CredentialsError(format!("{SLUG}: {e}")))?,
+        shared,
         keys,
         leads: AtomicU64::new(0),
     };
@@ -187,8 +203,21 @@ async fn partner(State(s): State<Arc<Sandbox>>, req: HttpRequest) -> Response {
         Err(u) => return plain(&s, u.status, u.code, u.message),
     };
     if !s.skip_auth {
-        match s.verifier.verify(&req, peer) {
-            Ok(_) => {}
+        let (verified, pending) = defer(|| s.verifier.verify(&req, peer));
+        match verified {
+            Ok(_) => match record(s.shared.as_ref(), SLUG, pending).await {
+                Recorded::Fresh => {}
+                Recorded::Replayed => return refuse(&s, &Error::NonceReused, Value::Null, None),
+                Recorded::Full => return refuse(&s, &Error::ReplayStoreFull, Value::Null, None),
+                Recorded::Unavailable(u) => {
+                    return plain(
+                        &s,
+                        StatusCode::SERVICE_UNAVAILABLE,
+                        STORE_UNAVAILABLE,
+                        u.to_string(),
+                    );
+                }
+            },
             Err(e @ Error::SignatureMismatch { .. }) if s.explain => {
                 let (data, hint) = explain(&req, &s.keys);
                 return refuse(&s, &e, data, Some(hint));

@@ -20,6 +20,11 @@
 //! `/api/SendMessage_V3/…` for the Groupcall schemes), reads the request with
 //! [`read_request`] and tags each response with `tag` for the log.
 //!
+//! With `Settings::redis` (`--redis`, feature `redis`) the replay nonces, Sign-Up.to
+//! tokens and portal sessions live in Redis (module `shared`), shared by every
+//! instance on it; when it does not answer, a request that needs it gets 503
+//! [`STORE_UNAVAILABLE`] in the scheme's envelope.
+//!
 //! Requests are answered in each vendor's documented envelope; a rejected request also
 //! carries its stable error code in the [`ERROR_HEADER`] response header, so tools such as
 //! `partner-auth probe` can grade it without parsing the message.
@@ -120,6 +125,15 @@ pub struct Settings {
     /// Write the one-line-per-request log on stderr (on by default; the load benchmark
     /// turns it off so that it measures the verifiers, not the terminal).
     pub log_requests: bool,
+    /// A partners-portal session ends after this many milliseconds without use
+    /// (default [`crate::schemes::portal::IDLE_TIMEOUT_MS`], the vendor's 30 minutes).
+    pub portal_idle_timeout_ms: i64,
+    /// Keep replay nonces, Sign-Up.to tokens and portal sessions in this Redis instead
+    /// of in memory, so that several sandboxes share them (`--redis`; see
+    /// [`crate::shared`]). Token and session expiry then slide with each use and follow
+    /// Redis's clock.
+    #[cfg(feature = "redis")]
+    pub redis: Option<crate::shared::RedisStore>,
 }
 
 impl std::fmt::Debug for Settings {
@@ -136,6 +150,7 @@ impl std::fmt::Debug for Settings {
             .field("replay_scope_quota", &self.replay_scope_quota)
             .field("skip_auth", &self.skip_auth)
             .field("log_requests", &self.log_requests)
+            .field("portal_idle_timeout_ms", &self.portal_idle_timeout_ms)
             .finish_non_exhaustive()
     }
 }
@@ -155,9 +170,59 @@ impl Default for Settings {
             replay_scope_quota: crate::replay::DEFAULT_SCOPE_QUOTA,
             skip_auth: false,
             log_requests: true,
+            portal_idle_timeout_ms: crate::schemes::portal::IDLE_TIMEOUT_MS,
+            #[cfg(feature = "redis")]
+            redis: None,
         }
     }
 }
+
+impl Settings {
+    /// The shared nonce store when `--redis` is set: verifiers then run with a
+    /// [`crate::replay::DeferredNonceStore`] and [`record`] stores the nonce there.
+    pub(crate) fn shared_nonces(&self) -> Option<Arc<dyn crate::replay::AsyncNonceStore>> {
+        #[cfg(feature = "redis")]
+        if let Some(r) = &self.redis {
+            return Some(Arc::new(r.clone()));
+        }
+        None
+    }
+}
+
+/// What became of the nonce a verifier accepted, once recorded in the shared store.
+#[derive(Debug)]
+pub(crate) enum Recorded {
+    /// New (or nothing to record): the request goes on.
+    Fresh,
+    /// Seen before, by this instance or another: refuse as the scheme's replay.
+    Replayed,
+    /// The store is at its bound: refuse as the scheme's full store.
+    Full,
+    /// The store did not answer: 503.
+    Unavailable(crate::replay::Unavailable),
+}
+
+/// The record step for a verifier run inside [`crate::replay::defer`]: without a shared
+/// store the verifier already recorded the nonce in memory.
+pub(crate) async fn record(
+    shared: Option<&Arc<dyn crate::replay::AsyncNonceStore>>,
+    scheme: &str,
+    pending: Option<crate::replay::PendingNonce>,
+) -> Recorded {
+    use crate::replay::{Insert, StoreError};
+    let (Some(store), Some(pending)) = (shared, pending) else {
+        return Recorded::Fresh;
+    };
+    match store.insert(scheme, &pending).await {
+        Ok(Insert::Fresh) => Recorded::Fresh,
+        Ok(Insert::Replayed) => Recorded::Replayed,
+        Err(StoreError::Full(_)) => Recorded::Full,
+        Err(StoreError::Unavailable(u)) => Recorded::Unavailable(u),
+    }
+}
+
+/// The stable code of a request refused because the shared store did not answer.
+pub const STORE_UNAVAILABLE: &str = "STORE_UNAVAILABLE";
 
 /// What the request log records about a request, set by the API that answered it as a
 /// response extension. Holds no secret by construction: two static strings.

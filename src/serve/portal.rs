@@ -41,7 +41,9 @@ use super::{
     Api, Credentials, CredentialsError, ERROR_HEADER, Settings, Unreadable, json_body,
     read_request, tag,
 };
-use crate::schemes::portal::{Directory, Portal, Reason, Response as PortalResponse};
+use crate::schemes::portal::{
+    Directory, Portal, Reason, Response as PortalResponse, SessionConfig,
+};
 use crate::{Clock, Secret};
 
 /// The scheme slug.
@@ -108,6 +110,30 @@ struct Sandbox {
     explain: bool,
     max_body: usize,
     portal: Portal<Arc<dyn Clock>>,
+    /// With `--redis`: where sessions live (by digest, sliding expiry).
+    #[cfg(feature = "redis")]
+    redis: Option<crate::shared::RedisStore>,
+}
+
+/// The kind under which sessions are kept in Redis.
+#[cfg(feature = "redis")]
+const SESSION_KIND: &str = "partners-portal";
+
+/// An identity as kept in Redis: the JSON array `[client_id, broker_id, username]`.
+#[cfg(feature = "redis")]
+fn identity_text(id: &crate::schemes::portal::Identity) -> String {
+    json!([id.client_id, id.broker_id, id.username]).to_string()
+}
+
+/// 503 with the reference's body: the shared store did not answer. It names no level,
+/// so the [`ERROR_HEADER`] is always sent.
+#[cfg(feature = "redis")]
+fn unavailable() -> Response {
+    answer(
+        503,
+        crate::schemes::portal::UNAVAILABLE_BODY.as_bytes().to_vec(),
+        Some(super::STORE_UNAVAILABLE),
+    )
 }
 
 fn router(settings: &Settings, creds: &Credentials) -> Result<Router, CredentialsError> {
@@ -133,12 +159,28 @@ fn router(settings: &Settings, creds: &Credentials) -> Result<Router, Credential
     let state = Sandbox {
         explain: settings.explain,
         max_body: settings.max_body,
-        portal: Portal::new(dir, settings.clock.clone()),
+        portal: Portal::with_sessions(
+            dir,
+            settings.clock.clone(),
+            SessionConfig {
+                idle_timeout_ms: settings.portal_idle_timeout_ms,
+                ..SessionConfig::default()
+            },
+        ),
+        #[cfg(feature = "redis")]
+        redis: settings.redis.clone(),
     };
     Ok(Router::new()
         .route("/API/partnersPortal/authentication", any(login))
         .route("/API/partnersPortal/{*rest}", any(protected))
         .with_state(Arc::new(state)))
+}
+
+/// The session idle timeout as a Redis lifetime.
+#[cfg(feature = "redis")]
+fn idle(s: &Sandbox) -> std::time::Duration {
+    let ms = s.portal.sessions().config().idle_timeout_ms.max(1);
+    std::time::Duration::from_millis(ms.unsigned_abs())
 }
 
 fn answer(status: u16, body: Vec<u8>, code: Option<&'static str>) -> Response {
@@ -193,6 +235,34 @@ async fn login(State(s): State<Arc<Sandbox>>, req: HttpRequest) -> Response {
         Ok(r) => r,
         Err(u) => return unreadable(u),
     };
+    #[cfg(feature = "redis")]
+    if let Some(redis) = &s.redis {
+        use crate::shared::{Opened, WhenFull};
+        let identity = match s.portal.check_login(&req) {
+            Ok(i) => i,
+            Err(reason) => return refused(reason, s.explain),
+        };
+        let token = crate::schemes::portal::SessionToken::generate();
+        let opened = redis
+            .open_session(
+                SESSION_KIND,
+                token.expose(),
+                &identity_text(&identity),
+                idle(&s),
+                s.portal.sessions().config().max_sessions_per_identity,
+                WhenFull::EvictOldest,
+            )
+            .await;
+        return match opened {
+            Ok(Opened::Stored) => answer(
+                200,
+                crate::schemes::portal::login_response_body(token.expose()).into_bytes(),
+                None,
+            ),
+            Ok(Opened::Full) => refused(Reason::SessionStoreFull, s.explain),
+            Err(_) => unavailable(),
+        };
+    }
     let (r, reason) = s.portal.handle_login(&req);
     reasoned(
         answer(r.status, r.body, reason.map(Reason::code)),
@@ -234,7 +304,28 @@ async fn protected(State(s): State<Arc<Sandbox>>, req: HttpRequest) -> Response 
         Ok(r) => r,
         Err(u) => return unreadable(u),
     };
-    match s.portal.authenticate(&req, permission) {
+    #[cfg(feature = "redis")]
+    let verdict = match &s.redis {
+        Some(redis) => match s.portal.check_bearer(&req) {
+            Err(reason) => Err(reason),
+            Ok((identity, token)) => {
+                let expected = identity_text(&identity);
+                match redis
+                    .touch_session(SESSION_KIND, token, idle(&s), Some(&expected))
+                    .await
+                {
+                    Err(_) => return unavailable(),
+                    Ok(None) => Err(Reason::TokenUnknown),
+                    Ok(Some(t)) if !t.extended => Err(Reason::TokenIdentityMismatch),
+                    Ok(Some(_)) => s.portal.authorize(identity, permission),
+                }
+            }
+        },
+        None => s.portal.authenticate(&req, permission),
+    };
+    #[cfg(not(feature = "redis"))]
+    let verdict = s.portal.authenticate(&req, permission);
+    match verdict {
         Ok(who) => {
             let id = who.identity();
             let body = json!({

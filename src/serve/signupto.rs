@@ -26,9 +26,11 @@ use serde::{Deserialize, Deserializer};
 use serde_json::{Value, json};
 
 use super::{
-    Api, Credentials, CredentialsError, Settings, Unreadable, json_body, read_request, tag,
+    Api, Credentials, CredentialsError, Recorded, STORE_UNAVAILABLE, Settings, Unreadable,
+    json_body, read_request, record, tag,
 };
 use crate::encoding::{base64_encode, ct_eq, digest_eq, hex_decode, random_bytes, sha1_parts};
+use crate::replay::{AsyncNonceStore, DeferredNonceStore, NonceStore, defer};
 use crate::schemes::signupto::{
     ApiKey, AuthScheme, Error, Identity, IssuedToken, KeyDirectory, Parts, Token, TokenVerifier,
     Variant, Verifier, canonical_string, parse_authorization,
@@ -113,18 +115,36 @@ fn demo() -> Vec<(&'static str, Value)> {
 
 type Clocked = Arc<dyn Clock>;
 
+type Nonces = Arc<dyn NonceStore>;
+
 struct Sandbox {
     explain: bool,
     max_body: usize,
     token_lifetime_secs: i64,
     clock: Clocked,
-    hash: Verifier<Clocked, InMemoryNonceStore>,
+    hash: Verifier<Clocked, Nonces>,
     hash_keys: KeyDirectory,
-    partner: Verifier<Clocked, InMemoryNonceStore>,
+    partner: Verifier<Clocked, Nonces>,
     partner_keys: KeyDirectory,
-    tokens: RwLock<TokenVerifier<Clocked, InMemoryNonceStore>>,
+    tokens: RwLock<TokenVerifier<Clocked, Nonces>>,
     login: TokenCredentials,
+    /// With `--redis`: where nonces are recorded after the verifier's check.
+    shared: Option<Arc<dyn AsyncNonceStore>>,
+    /// With `--redis`: where tokens live (by digest, sliding expiry).
+    #[cfg(feature = "redis")]
+    redis: Option<crate::shared::RedisStore>,
+    // Read only to build the per-request token verifier of `--redis`.
+    #[cfg_attr(not(feature = "redis"), allow(dead_code))]
+    window_secs: i64,
+    #[cfg_attr(not(feature = "redis"), allow(dead_code))]
+    freshness: crate::schemes::signupto::TokenFreshness,
+    #[cfg_attr(not(feature = "redis"), allow(dead_code))]
+    max_tokens: usize,
 }
+
+/// The kind under which tokens are kept in Redis.
+#[cfg(feature = "redis")]
+const TOKEN_KIND: &str = "signupto-token";
 
 fn keys(
     creds: &Credentials,
@@ -176,9 +196,16 @@ fn router(settings: &Settings, creds: &Credentials) -> Result<Router, Credential
     let clock = settings.clock.clone();
     let window = settings.window_secs;
     let bad_window = |e| CredentialsError(format!("the Sign-Up.to Date window (--window): {e}"));
-    let store = || {
-        InMemoryNonceStore::new(settings.replay_capacity)
-            .with_scope_quota(settings.replay_scope_quota)
+    let shared = settings.shared_nonces();
+    let store = || -> Nonces {
+        if shared.is_some() {
+            Arc::new(DeferredNonceStore)
+        } else {
+            Arc::new(
+                InMemoryNonceStore::new(settings.replay_capacity)
+                    .with_scope_quota(settings.replay_scope_quota),
+            )
+        }
     };
     let verifier = |variant, keys: &KeyDirectory| {
         Verifier::new(variant, keys.clone(), clock.clone(), store())
@@ -202,6 +229,12 @@ fn router(settings: &Settings, creds: &Credentials) -> Result<Router, Credential
         ),
         clock,
         login,
+        shared: shared.clone(),
+        #[cfg(feature = "redis")]
+        redis: settings.redis.clone(),
+        window_secs: window,
+        freshness: settings.signupto_token_freshness,
+        max_tokens: settings.signupto_max_tokens,
     };
     Ok(Router::new()
         .route("/v1/token", any(token))
@@ -265,7 +298,7 @@ async fn protected(State(s): State<Arc<Sandbox>>, req: HttpRequest) -> Response 
         Ok(r) => r,
         Err(u) => return unreadable(u),
     };
-    let scheme = match req.headers.get_one("Authorization") {
+    let (scheme, credentials) = match req.headers.get_one("Authorization") {
         Err(d) => {
             let e = Error::DuplicateHeader {
                 header: "Authorization",
@@ -280,27 +313,23 @@ async fn protected(State(s): State<Arc<Sandbox>>, req: HttpRequest) -> Response 
             return refused("signupto", &e);
         }
         Ok(Some(value)) => match parse_authorization(value) {
-            Ok(a) => a.scheme,
+            Ok(a) => (a.scheme, a.credentials),
             Err(e) => return refused("signupto", &e),
         },
     };
     let (variant, verifier, keys) = match scheme {
         AuthScheme::Hash => (Variant::Hash, &s.hash, &s.hash_keys),
         AuthScheme::Partner => (Variant::PartnerHash, &s.partner, &s.partner_keys),
-        AuthScheme::Token => {
-            let verified = s
-                .tokens
-                .read()
-                .unwrap_or_else(|p| p.into_inner())
-                .verify(&req);
-            return match verified {
-                Ok(v) => authenticated("signupto-token", &req, v.identity()),
-                Err(e) => refused("signupto-token", &e),
-            };
-        }
+        AuthScheme::Token => return token_request(&s, &req, &credentials).await,
     };
-    match verifier.verify(&req) {
-        Ok(v) => authenticated(variant.slug(), &req, v.identity()),
+    let (verified, pending) = defer(|| verifier.verify(&req));
+    match verified {
+        Ok(v) => match record(s.shared.as_ref(), variant.slug(), pending).await {
+            Recorded::Fresh => authenticated(variant.slug(), &req, v.identity()),
+            Recorded::Replayed => refused(variant.slug(), &Error::NonceReplayed),
+            Recorded::Full => refused(variant.slug(), &Error::ReplayStoreFull),
+            Recorded::Unavailable(u) => unavailable(variant.slug(), &u),
+        },
         Err(Error::SignatureMismatch) if s.explain => {
             let (message, canonical) = explain(variant, &req, keys);
             refuse(
@@ -313,6 +342,114 @@ async fn protected(State(s): State<Arc<Sandbox>>, req: HttpRequest) -> Response 
         }
         Err(e) => refused(variant.slug(), &e),
     }
+}
+
+/// 503 in the vendor's envelope: the shared store did not answer.
+fn unavailable(scheme: &'static str, u: &crate::replay::Unavailable) -> Response {
+    refuse(
+        StatusCode::SERVICE_UNAVAILABLE,
+        scheme,
+        STORE_UNAVAILABLE,
+        u.to_string(),
+        None,
+    )
+}
+
+/// A `SuTToken` request: the token verifier's check, then the nonce recorded. With
+/// `--redis` the token is looked up in Redis first (the look-up slides its expiry) and
+/// checked by a verifier holding that one token.
+async fn token_request(s: &Sandbox, req: &Request, presented: &str) -> Response {
+    #[cfg(not(feature = "redis"))]
+    let _ = presented;
+    #[cfg(feature = "redis")]
+    if let Some(redis) = &s.redis {
+        const SLUG: &str = "signupto-token";
+        let lifetime = std::time::Duration::from_secs(s.token_lifetime_secs.max(1).unsigned_abs());
+        let mut one =
+            match TokenVerifier::new(s.clock.clone(), Arc::new(DeferredNonceStore) as Nonces)
+                .with_window_secs(s.window_secs)
+            {
+                Ok(v) => v.with_freshness(s.freshness),
+                Err(e) => {
+                    return refuse(
+                        StatusCode::INTERNAL_SERVER_ERROR,
+                        SLUG,
+                        "INTERNAL",
+                        e.to_string(),
+                        None,
+                    );
+                }
+            };
+        if let Ok(token) = Token::parse(presented) {
+            match redis
+                .touch_session(TOKEN_KIND, presented, lifetime, None)
+                .await
+            {
+                Err(u) => return unavailable(SLUG, &u),
+                Ok(Some(found)) => {
+                    if let Some(identity) = parse_identity(&found.identity) {
+                        one.insert(IssuedToken {
+                            token,
+                            expiry: s.clock.now_secs().saturating_add(s.token_lifetime_secs),
+                            identity,
+                        });
+                    }
+                }
+                Ok(None) => {}
+            }
+        }
+        let (verified, pending) = defer(|| one.verify(req));
+        return finish_token(s, req, verified, pending).await;
+    }
+    let (verified, pending) = defer(|| {
+        s.tokens
+            .read()
+            .unwrap_or_else(|p| p.into_inner())
+            .verify(req)
+    });
+    finish_token(s, req, verified, pending).await
+}
+
+async fn finish_token(
+    s: &Sandbox,
+    req: &Request,
+    verified: Result<crate::schemes::signupto::TokenVerified, Error>,
+    pending: Option<crate::replay::PendingNonce>,
+) -> Response {
+    const SLUG: &str = "signupto-token";
+    match verified {
+        Ok(v) => match record(s.shared.as_ref(), SLUG, pending).await {
+            Recorded::Fresh => authenticated(SLUG, req, v.identity()),
+            Recorded::Replayed => refused(SLUG, &Error::NonceReplayed),
+            Recorded::Full => refused(SLUG, &Error::ReplayStoreFull),
+            Recorded::Unavailable(u) => unavailable(SLUG, &u),
+        },
+        Err(e) => refused(SLUG, &e),
+    }
+}
+
+/// An identity as kept in Redis: `pid:cid:uid`, absent ones empty.
+#[cfg(feature = "redis")]
+fn identity_text(id: Identity) -> String {
+    let part = |v: Option<u64>| v.map(|v| v.to_string()).unwrap_or_default();
+    format!("{}:{}:{}", part(id.pid), part(id.cid), part(id.uid))
+}
+
+#[cfg(feature = "redis")]
+fn parse_identity(text: &str) -> Option<Identity> {
+    let mut it = text.split(':').map(|p| {
+        if p.is_empty() {
+            Ok(None)
+        } else {
+            p.parse::<u64>().map(Some)
+        }
+    });
+    let id = Identity {
+        pid: it.next()?.ok()?,
+        cid: it.next()?.ok()?,
+        uid: it.next()?.ok()?,
+    };
+    it.next().is_none().then_some(id)
 }
 
 #[derive(Deserialize)]
@@ -384,6 +521,48 @@ async fn token(State(s): State<Arc<Sandbox>>, req: HttpRequest) -> Response {
     };
     let expiry = s.clock.now_secs() + s.token_lifetime_secs;
     let text = token.expose().to_owned();
+    let identity = Identity {
+        pid: None,
+        cid: Some(s.login.cid),
+        uid: Some(s.login.uid),
+    };
+    #[cfg(feature = "redis")]
+    if let Some(redis) = &s.redis {
+        use crate::shared::{Opened, WhenFull};
+        let lifetime = std::time::Duration::from_secs(s.token_lifetime_secs.max(1).unsigned_abs());
+        let opened = redis
+            .open_session(
+                TOKEN_KIND,
+                &text,
+                &identity_text(identity),
+                lifetime,
+                s.max_tokens,
+                WhenFull::Refuse,
+            )
+            .await;
+        match opened {
+            Ok(Opened::Stored) => {}
+            Ok(Opened::Full) => {
+                let full = crate::schemes::signupto::TokenStoreFull {
+                    limit: s.max_tokens,
+                };
+                return refuse(
+                    StatusCode::SERVICE_UNAVAILABLE,
+                    SLUG,
+                    full.code(),
+                    format!(
+                        "{full} for this company and user (this sandbox's limit, --signupto-max-tokens)"
+                    ),
+                    None,
+                );
+            }
+            Err(u) => return unavailable(SLUG, &u),
+        }
+        let body = json!({ "status": "ok", "response": { "data": { "token": text, "expiry": expiry }, "count": 1, "next": null } });
+        let mut response = (StatusCode::OK, json_body(&body)).into_response();
+        tag(&mut response, SLUG, None);
+        return response;
+    }
     let issued = s
         .tokens
         .write()
@@ -391,11 +570,7 @@ async fn token(State(s): State<Arc<Sandbox>>, req: HttpRequest) -> Response {
         .issue(IssuedToken {
             token,
             expiry,
-            identity: Identity {
-                pid: None,
-                cid: Some(s.login.cid),
-                uid: Some(s.login.uid),
-            },
+            identity,
         });
     if let Err(full) = issued {
         return refuse(

@@ -31,6 +31,17 @@ impl SessionToken {
     }
 }
 
+impl SessionToken {
+    /// A fresh random token ([`TOKEN_BYTES`] bytes, unpadded base64url), for a server
+    /// that keeps its sessions in another store (the `redis` feature's
+    /// `shared::RedisStore`); [`SessionStore::open`] makes its own.
+    pub fn generate() -> Self {
+        let mut raw = [0u8; TOKEN_BYTES];
+        random_bytes(&mut raw);
+        Self(Secret::from(base64url_encode(&raw)))
+    }
+}
+
 /// Limits of a [`SessionStore`].
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub struct SessionConfig {

@@ -161,6 +161,35 @@ impl<C: Clock> Portal<C> {
         Ok(identity)
     }
 
+    /// The check step of a login for a server that keeps sessions in another store:
+    /// the three levels (P2). The caller then opens the session (for example with
+    /// [`SessionToken::generate`] and a shared store) and answers with
+    /// [`super::login_response_body`].
+    pub fn check_login(&self, req: &Request) -> Result<Identity, Reason> {
+        self.levels(req)
+    }
+
+    /// The check step of a protected request for a server that keeps sessions in
+    /// another store: the three levels, then `Authorization: Bearer <token>` parsed.
+    /// The caller must then find the token live and bound to exactly this identity in
+    /// its store (P3, P4) before calling [`Portal::authorize`].
+    pub fn check_bearer<'r>(&self, req: &'r Request) -> Result<(Identity, &'r str), Reason> {
+        let identity = self.levels(req)?;
+        let auth = one(req, "Authorization")?.ok_or(Reason::MissingAuthorization)?;
+        let token = parse_bearer(auth).ok_or(Reason::MalformedAuthorization)?;
+        Ok((identity, token))
+    }
+
+    /// The last step after [`Portal::check_bearer`] and the caller's session check:
+    /// the permission (403 when the user lacks it). Call it only once the token was
+    /// found live for `identity`: the proof it returns says so.
+    pub fn authorize(&self, identity: Identity, permission: &str) -> Result<Authenticated, Reason> {
+        if !self.directory.has_permission(&identity, permission) {
+            return Err(Reason::PermissionDenied);
+        }
+        Ok(Authenticated { identity })
+    }
+
     /// A login: checks the three levels and opens a session (P2). A refusal's
     /// [`Reason`] is for diagnostics; the response never shows it.
     pub fn login(&self, req: &Request) -> Result<LoggedIn, Reason> {
