@@ -5,8 +5,8 @@ use std::sync::Arc;
 use http::Extensions;
 use reqwest_middleware::{Middleware, Next};
 
-use super::{Error, check_same_origin, set_headers, target};
-use crate::schemes::hmac::{SLUG, Signer};
+use super::{Error, check_same_origin, put_signed, target};
+use crate::schemes::hmac::{SLUG, SignRequest, Signer, generate_nonce};
 use crate::{Clock, SystemClock};
 
 /// Signs every request with [`Signer`]: `X-Api-Key`, `X-Timestamp` (the clock's Unix
@@ -45,22 +45,30 @@ impl HmacSigning {
         self
     }
 
-    /// Adds the four headers to `req`, signed now.
+    /// Adds the four headers to `req`, signed now. The MAC reads the body where the
+    /// request holds it ([`Signer::sign_into`]): nothing is copied.
     pub fn sign(&self, req: &mut reqwest::Request) -> Result<(), Error> {
+        let target = target(req.url());
+        let nonce = generate_nonce();
+        let mut signed = http::HeaderMap::new();
         let body: &[u8] = match req.body() {
             None => b"",
             Some(b) => b.as_bytes().ok_or(Error::StreamingBody { scheme: SLUG })?,
         };
-        let signed = self
-            .signer
-            .sign_now(
-                req.method().as_str(),
-                &target(req.url()),
-                body,
-                self.clock.as_ref(),
+        self.signer
+            .sign_into(
+                &SignRequest {
+                    method: req.method().as_str(),
+                    target: &target,
+                    timestamp: self.clock.now_secs(),
+                    nonce: &nonce,
+                    body,
+                },
+                &mut signed,
             )
             .map_err(Error::Hmac)?;
-        set_headers(req, SLUG, signed.headers.map(|(n, v)| (n.to_owned(), v)))
+        put_signed(req, signed);
+        Ok(())
     }
 }
 

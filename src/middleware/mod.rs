@@ -216,6 +216,22 @@ pub(crate) fn set_headers(
     Ok(())
 }
 
+/// Moves the headers a signer wrote into `req`, replacing earlier values;
+/// `Authorization` is marked sensitive (left out of reqwest's and http's `Debug`).
+pub(crate) fn put_signed(req: &mut reqwest::Request, signed: http::HeaderMap) {
+    let mut name = None;
+    for (next, mut value) in signed {
+        if next.is_some() {
+            name = next;
+        }
+        let Some(header) = name.clone() else { continue };
+        if header == reqwest::header::AUTHORIZATION {
+            value.set_sensitive(true);
+        }
+        req.headers_mut().insert(header, value);
+    }
+}
+
 /// [`Error::FollowedRedirect`] when `resp` came from another origin than `sent_to`.
 pub(crate) fn check_same_origin(
     scheme: &'static str,

@@ -7,7 +7,9 @@ use std::time::Duration;
 use http::Extensions;
 use reqwest_middleware::{Middleware, Next};
 
-use super::{Error, check_login_not_redirected, check_same_origin, set_headers, target};
+use super::{
+    Error, check_login_not_redirected, check_same_origin, put_signed, set_headers, target,
+};
 use crate::encoding::format_http_date;
 use crate::schemes::signupto::{
     Identity, Signer, Token, Variant, generate_nonce, parse_token_response, token_headers,
@@ -60,17 +62,24 @@ impl SignUpToSigning {
         self
     }
 
-    /// Adds the headers to `req`, signed now.
+    /// Adds the headers to `req`, signed now ([`Signer::sign_into`]).
     pub fn sign(&self, req: &mut reqwest::Request) -> Result<(), Error> {
-        let signed = self
-            .signer
-            .sign_now(
-                req.method().as_str(),
-                &target(req.url()),
-                self.clock.as_ref(),
+        let date = format_http_date(self.clock.now_secs());
+        let nonce = generate_nonce();
+        let mut signed = http::HeaderMap::new();
+        self.signer
+            .sign_into(
+                &crate::schemes::signupto::SignRequest {
+                    method: req.method().as_str(),
+                    target: &target(req.url()),
+                    date: &date,
+                    nonce: &nonce,
+                },
+                &mut signed,
             )
             .map_err(Error::SignUpTo)?;
-        set_headers(req, self.variant.slug(), signed.headers)
+        put_signed(req, signed);
+        Ok(())
     }
 }
 
