@@ -1,6 +1,6 @@
 //! The scheme registry: one entry per scheme slug, naming everything the role modules
 //! need of it — its operations and the reference's answer for them
-//! ([`crate::reference`]), its probe module ([`probe`](mod@crate::probe)),
+//! ([`crate::reference`]), its probe module (`probe`, features `client` and `server`),
 //! and the builder of its fuzz seeds (`fuzzing`). `check`, `run`, `sign`, `verify`,
 //! `schemes`, `shim`, `probe`, the vector runner's callers and the fuzz seed builder
 //! iterate [`SCHEMES`]; no other code outside `src/schemes/` (and the sandbox, which
