@@ -1,10 +1,10 @@
 //! The scheme registry: one entry per scheme slug, naming everything the role modules
 //! need of it — its operations and the reference's answer for them
-//! ([`crate::reference`]), its probe module (`probe`, features `client` and `server`),
-//! and the builder of its fuzz seeds (`fuzzing`). `check`, `run`, `sign`, `verify`,
-//! `schemes`, `shim`, `probe`, the vector runner's callers and the fuzz seed builder
-//! iterate [`SCHEMES`]; no other code outside `src/schemes/` (and the sandbox, which
-//! still lists its own slugs in `serve::APIS`) names a slug.
+//! ([`crate::reference`]), its probe module (`probe`, features `client` and `server`), its
+//! sandbox API (`serve`, feature `server`) and the builder of its fuzz seeds (`fuzzing`).
+//! `check`, `run`, `sign`, `verify`, `schemes`, `shim`, `serve`, `probe`, the vector
+//! runner's callers and the fuzz seed builder iterate [`SCHEMES`]; no other code outside
+//! `src/schemes/` names a slug.
 //!
 //! The code stays by role (`reference/`, `probe/`, `fuzzing.rs`, `serve/`), and the
 //! registry is the seam between the roles: adding a scheme is its module under
@@ -48,6 +48,13 @@ pub struct Entry {
     #[cfg(all(feature = "client", feature = "server"))]
     #[cfg_attr(docsrs, doc(cfg(all(feature = "client", feature = "server"))))]
     pub probe: Option<crate::probe::ProbeModule>,
+    /// The sandbox API that serves the scheme (`partner-auth serve`), when it has one:
+    /// its mount, demo credentials and routes. Several entries may name one API
+    /// (Sign-Up.to's three schemes share `/v1/`). Every entry with a probe has one, and
+    /// the other way round (tests/registry.rs).
+    #[cfg(feature = "server")]
+    #[cfg_attr(docsrs, doc(cfg(feature = "server")))]
+    pub sandbox: Option<&'static crate::serve::Api>,
     /// The builder of the fuzz seeds derived from the scheme's vector file, when a fuzz
     /// target takes them.
     #[cfg(feature = "fuzzing")]
@@ -112,6 +119,8 @@ pub static SCHEMES: &[Entry] = &[
         answer: answer!(reference::signupto::answer),
         #[cfg(all(feature = "client", feature = "server"))]
         probe: Some(crate::probe::signupto::HASH),
+        #[cfg(feature = "server")]
+        sandbox: Some(&crate::serve::signupto::API),
         #[cfg(feature = "fuzzing")]
         fuzz_seeds: Some(crate::fuzzing::signupto_seeds),
     },
@@ -122,6 +131,8 @@ pub static SCHEMES: &[Entry] = &[
         answer: answer!(reference::signupto::answer),
         #[cfg(all(feature = "client", feature = "server"))]
         probe: Some(crate::probe::signupto::PARTNER_HASH),
+        #[cfg(feature = "server")]
+        sandbox: Some(&crate::serve::signupto::API),
         #[cfg(feature = "fuzzing")]
         fuzz_seeds: Some(crate::fuzzing::signupto_seeds),
     },
@@ -140,6 +151,8 @@ pub static SCHEMES: &[Entry] = &[
         answer: answer!(reference::signupto::answer),
         #[cfg(all(feature = "client", feature = "server"))]
         probe: Some(crate::probe::signupto::TOKEN),
+        #[cfg(feature = "server")]
+        sandbox: Some(&crate::serve::signupto::API),
         #[cfg(feature = "fuzzing")]
         fuzz_seeds: Some(crate::fuzzing::signupto_seeds),
     },
@@ -159,6 +172,8 @@ pub static SCHEMES: &[Entry] = &[
         answer: answer!(reference::portal::answer),
         #[cfg(all(feature = "client", feature = "server"))]
         probe: Some(crate::probe::portal::PROBE),
+        #[cfg(feature = "server")]
+        sandbox: Some(&crate::serve::portal::API),
         #[cfg(feature = "fuzzing")]
         fuzz_seeds: Some(crate::fuzzing::portal_seeds),
     },
@@ -169,6 +184,8 @@ pub static SCHEMES: &[Entry] = &[
         answer: answer!(reference::groupcall::answer),
         #[cfg(all(feature = "client", feature = "server"))]
         probe: Some(crate::probe::groupcall::CUSTOMER_PROBE),
+        #[cfg(feature = "server")]
+        sandbox: Some(&crate::serve::groupcall::API),
         #[cfg(feature = "fuzzing")]
         fuzz_seeds: Some(|file, out| out.extend(crate::fuzzing::groupcall_seeds(file))),
     },
@@ -179,6 +196,8 @@ pub static SCHEMES: &[Entry] = &[
         answer: answer!(reference::groupcall::answer),
         #[cfg(all(feature = "client", feature = "server"))]
         probe: Some(crate::probe::groupcall::PARTNER_PROBE),
+        #[cfg(feature = "server")]
+        sandbox: Some(&crate::serve::groupcall::API),
         #[cfg(feature = "fuzzing")]
         fuzz_seeds: Some(|file, out| out.extend(crate::fuzzing::groupcall_seeds(file))),
     },
@@ -195,6 +214,8 @@ pub static SCHEMES: &[Entry] = &[
         answer: answer!(reference::hmac::answer),
         #[cfg(all(feature = "client", feature = "server"))]
         probe: Some(crate::probe::hmac::PROBE),
+        #[cfg(feature = "server")]
+        sandbox: Some(&crate::serve::hmac::API),
         #[cfg(feature = "fuzzing")]
         fuzz_seeds: Some(crate::fuzzing::hmac_seeds),
     },
@@ -213,6 +234,8 @@ const fn primitive(
         answer: answer!(reference::primitives::answer),
         #[cfg(all(feature = "client", feature = "server"))]
         probe: None,
+        #[cfg(feature = "server")]
+        sandbox: None,
         #[cfg(feature = "fuzzing")]
         fuzz_seeds: None,
     }
@@ -228,12 +251,20 @@ pub fn slugs() -> impl Iterator<Item = &'static str> {
     SCHEMES.iter().map(|e| e.slug)
 }
 
-/// Whether the sandbox (`partner-auth serve`) serves `slug`: read from the sandbox's own
-/// API list.
+/// Whether the sandbox (`partner-auth serve`) serves `slug`: its entry names a sandbox
+/// API.
 #[cfg(feature = "server")]
 #[cfg_attr(docsrs, doc(cfg(feature = "server")))]
 pub fn sandbox_serves(slug: &str) -> bool {
-    crate::serve::APIS.iter().any(|a| a.schemes.contains(&slug))
+    get(slug).is_some_and(|e| e.sandbox.is_some())
+}
+
+/// The entries the sandbox serves, in registry order: the slugs of its credentials file
+/// and of the `serve` banner.
+#[cfg(feature = "server")]
+#[cfg_attr(docsrs, doc(cfg(feature = "server")))]
+pub fn sandboxed() -> impl Iterator<Item = &'static Entry> {
+    SCHEMES.iter().filter(|e| e.sandbox.is_some())
 }
 
 #[cfg(test)]

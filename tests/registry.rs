@@ -180,6 +180,56 @@ fn every_probe_module_declares_accept_everything_cases_and_a_default_path() {
     }
 }
 
+/// The probe drives the sandbox with its demo credentials, and `probe --help` promises a
+/// probe for every scheme the sandbox serves: the two lists are one.
+#[cfg(all(feature = "client", feature = "server"))]
+#[test]
+fn every_probed_scheme_has_a_sandbox_and_every_sandboxed_scheme_a_probe() {
+    for e in registry::SCHEMES {
+        assert_eq!(
+            e.probe.is_some(),
+            e.sandbox.is_some(),
+            "`{}`: {} (src/registry.rs: set both `probe` and `sandbox`, or neither)",
+            e.slug,
+            if e.probe.is_some() {
+                "has a probe module but no sandbox API"
+            } else {
+                "has a sandbox API but no probe module"
+            }
+        );
+    }
+}
+
+/// Each sandbox API's demo credentials are keyed by exactly the slugs whose registry
+/// entries name that API, and no two APIs share a mount.
+#[cfg(feature = "server")]
+#[test]
+fn every_sandbox_api_has_demo_credentials_for_exactly_its_schemes() {
+    let apis = partner_auth::serve::apis();
+    assert!(!apis.is_empty(), "no registry entry names a sandbox API");
+    let mut mounts = BTreeSet::new();
+    for api in &apis {
+        assert!(mounts.insert(api.mount), "two APIs mount {}", api.mount);
+        let demo: BTreeSet<&str> = (api.demo)().into_iter().map(|(s, _)| s).collect();
+        let registered: BTreeSet<&str> = api.schemes().collect();
+        assert_eq!(
+            demo, registered,
+            "the API mounted at {}: demo credentials for {demo:?}, registry entries {registered:?}",
+            api.mount
+        );
+    }
+    let served: BTreeSet<&str> = apis.iter().flat_map(|a| a.schemes()).collect();
+    let sandboxed: BTreeSet<&str> = registry::sandboxed().map(|e| e.slug).collect();
+    assert_eq!(served, sandboxed);
+    for slug in registry::slugs() {
+        assert_eq!(
+            registry::sandbox_serves(slug),
+            sandboxed.contains(slug),
+            "{slug}"
+        );
+    }
+}
+
 #[cfg(feature = "fuzzing")]
 #[test]
 fn every_seed_goes_to_a_fuzz_target_that_exists() {

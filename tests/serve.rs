@@ -64,11 +64,8 @@ impl Sandbox {
             .unwrap_or_else(|| panic!("first line is not the address: {first:?}"))
             .to_owned();
         let mut banner = Vec::new();
-        // One banner line per scheme slug.
-        let slugs: usize = partner_auth::serve::APIS
-            .iter()
-            .map(|a| a.schemes.len())
-            .sum();
+        // One banner line per scheme the registry says the sandbox serves.
+        let slugs = partner_auth::registry::sandboxed().count();
         for _ in 0..slugs {
             let mut line = String::new();
             stdout.read_line(&mut line).unwrap();

@@ -11,7 +11,7 @@ use std::time::Duration;
 use anyhow::Context;
 use clap::Args;
 use partner_auth::schemes::signupto::TokenFreshness;
-use partner_auth::serve::{self, APIS, Credentials, Settings, demo};
+use partner_auth::serve::{self, Credentials, Settings, demo};
 use partner_auth::{SystemClock, replay};
 
 use super::EXIT_CONFORMANT;
@@ -161,12 +161,10 @@ pub fn run(args: ServeArgs) -> anyhow::Result<ExitCode> {
         let shutdown = serve::shutdown_signal();
         let mut out = std::io::stdout().lock();
         writeln!(out, "listening on http://{bound}")?;
-        for api in APIS {
-            for slug in api.schemes {
-                match credentials.printable(slug) {
-                    Some(v) => writeln!(out, "  {slug} (demo credentials): {v}")?,
-                    None => writeln!(out, "  {slug}: credentials from the file (not shown)")?,
-                }
+        for slug in partner_auth::registry::sandboxed().map(|e| e.slug) {
+            match credentials.printable(slug) {
+                Some(v) => writeln!(out, "  {slug} (demo credentials): {v}")?,
+                None => writeln!(out, "  {slug}: credentials from the file (not shown)")?,
             }
         }
         out.flush()?;

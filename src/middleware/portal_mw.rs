@@ -16,7 +16,7 @@ use crate::schemes::portal::{
 use crate::{Clock, Secret, SystemClock};
 
 /// The scheme slug.
-const SLUG: &str = "partners-portal";
+const SLUG: &str = crate::schemes::portal::SLUG;
 
 /// How long before the server's inactivity limit [`PortalBearer`] logs in again,
 /// unless [`PortalBearer::reauth_margin`] says otherwise.

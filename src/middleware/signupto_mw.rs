@@ -18,7 +18,7 @@ use crate::schemes::signupto::{
 use crate::{Clock, Secret, SystemClock};
 
 /// The Token method's slug.
-const TOKEN_SLUG: &str = "signupto-token";
+const TOKEN_SLUG: &str = crate::schemes::signupto::TOKEN_SLUG;
 
 /// Signs every request with the Sign-Up.to Hash or Partner Hash method: `Date` (the
 /// clock's time as an IMF-fixdate), the `X-SuT-PID`/`CID`/`UID` headers the identity

@@ -1,12 +1,12 @@
 //! The sandbox's credentials: built-in demo values, or a JSON file of the same shape.
 //!
-//! The shape is one object keyed by scheme slug, each API reading its own entries:
+//! The shape is one object keyed by scheme slug (the slugs the registry says the sandbox
+//! serves), each API reading its own entries; `partner-auth serve --demo-credentials`
+//! prints every one. For example the Sign-Up.to Hash entry:
 //!
 //! ```json
 //! {
-//!   "signupto-hash": { "cid": 7654321, "uid": 23456789, "key": "2b2d77e014a30792d5048e262e306783" },
-//!   "signupto-partner-hash": { "pid": 4567, "cid": 12345, "uid": 678, "key": "abcdefghijABCDEFGHIJabcdefghijABCDEFGHIJ" },
-//!   "signupto-token": { "username": "demo@example.com", "password": "demo-password", "cid": 7654321, "uid": 23456789 }
+//!   "<signupto::HASH_SLUG>": { "cid": 7654321, "uid": 23456789, "key": "2b2d77e014a30792d5048e262e306783" }
 //! }
 //! ```
 //!
@@ -19,7 +19,7 @@ use std::path::Path;
 use serde::de::DeserializeOwned;
 use serde_json::{Map, Value};
 
-use super::APIS;
+use super::apis;
 
 /// Why credentials could not be used. Messages name the file, the slug and the field,
 /// and never hold a value from the file.
@@ -57,7 +57,7 @@ impl std::fmt::Debug for Credentials {
 /// (`partner-auth serve --demo-credentials`).
 pub fn demo_json() -> Value {
     let mut entries = Map::new();
-    for api in APIS {
+    for api in apis() {
         for (slug, value) in (api.demo)() {
             entries.insert(slug.to_owned(), value);
         }
@@ -117,10 +117,7 @@ impl Credentials {
 
     /// Refuses slugs no API serves.
     pub fn check_known(&self) -> Result<(), CredentialsError> {
-        let known: Vec<&str> = APIS
-            .iter()
-            .flat_map(|a| a.schemes.iter().copied())
-            .collect();
+        let known: Vec<&str> = crate::registry::sandboxed().map(|e| e.slug).collect();
         for slug in self.entries.keys() {
             if !known.contains(&slug.as_str()) {
                 return Err(CredentialsError(format!(
@@ -198,25 +195,26 @@ fn quoted_values(v: &Value, out: &mut Vec<String>) {
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::schemes::signupto::{HASH_SLUG, TOKEN_SLUG};
 
     #[test]
     fn file_entries_replace_demo_ones_and_errors_hide_values() {
         let c = Credentials::from_json(
-            r#"{"signupto-hash": {"cid": 1, "uid": 2, "key": "SECRETSECRET"}}"#,
+            &format!(r#"{{"{HASH_SLUG}": {{"cid": 1, "uid": 2, "key": "SECRETSECRET"}}}}"#),
             "f.json",
         )
         .unwrap();
-        assert_eq!(c.source("signupto-hash"), Source::File);
-        assert_eq!(c.source("signupto-token"), Source::Demo);
-        assert!(c.printable("signupto-hash").is_none());
+        assert_eq!(c.source(HASH_SLUG), Source::File);
+        assert_eq!(c.source(TOKEN_SLUG), Source::Demo);
+        assert!(c.printable(HASH_SLUG).is_none());
         #[derive(Debug, serde::Deserialize)]
         #[allow(dead_code)]
         struct K {
             key: u64,
         }
-        let e = c.entry::<K>("signupto-hash").unwrap_err().to_string();
+        let e = c.entry::<K>(HASH_SLUG).unwrap_err().to_string();
         assert!(
-            e.contains("credentials file f.json: `signupto-hash`"),
+            e.contains(&format!("credentials file f.json: `{HASH_SLUG}`")),
             "{e}"
         );
         assert!(!e.contains("SECRETSECRET"), "{e}");
@@ -226,8 +224,11 @@ mod tests {
     fn unknown_slugs_and_bad_shapes_are_named() {
         let e = Credentials::from_json(r#"{"nope": {}}"#, "f.json").unwrap_err();
         assert!(e.0.contains("unknown scheme `nope`"), "{e}");
-        let e = Credentials::from_json(r#"{"signupto-hash": 3}"#, "f.json").unwrap_err();
-        assert!(e.0.contains("`signupto-hash` must be an object"), "{e}");
+        let e = Credentials::from_json(&format!(r#"{{"{HASH_SLUG}": 3}}"#), "f.json").unwrap_err();
+        assert!(
+            e.0.contains(&format!("`{HASH_SLUG}` must be an object")),
+            "{e}"
+        );
         let e = Credentials::from_json("[", "f.json").unwrap_err();
         assert!(e.0.contains("not JSON"), "{e}");
     }

@@ -39,14 +39,13 @@ use crate::schemes::groupcall::{
 use crate::{Clock, Secret};
 
 /// The customer-authentication slug (`/SMS`, `/Email`).
-pub const CUSTOMER: &str = "groupcall-customer";
+pub const CUSTOMER: &str = crate::schemes::groupcall::CUSTOMER_SLUG;
 /// The partner-authentication slug (`/PartnerRoute`).
-pub const PARTNER: &str = "groupcall-partner";
+pub const PARTNER: &str = crate::schemes::groupcall::PARTNER_SLUG;
 
-/// The Groupcall entry of [`super::APIS`].
-pub const API: Api = Api {
+/// The Groupcall API: the `sandbox` of its schemes' entries in [`crate::registry::SCHEMES`].
+pub static API: Api = Api {
     mount: "/api/SendMessage_V3/",
-    schemes: &[CUSTOMER, PARTNER],
     demo,
     router,
 };

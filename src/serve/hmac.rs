@@ -49,7 +49,7 @@ use crate::schemes::hmac::{
 use crate::{CanonicalString, Clock, Request, Secret};
 
 /// The scheme slug.
-pub const SLUG: &str = "hmac-sha256";
+pub const SLUG: &str = crate::schemes::hmac::SLUG;
 
 /// The GET route the probe uses by default.
 pub const DEFAULT_PATH: &str = "/api/v1/partner/constants/countries";
@@ -57,10 +57,9 @@ pub const DEFAULT_PATH: &str = "/api/v1/partner/constants/countries";
 /// The POST route.
 pub const POST_PATH: &str = "/api/v1/partner/leads";
 
-/// The HMAC entry of [`super::APIS`].
-pub const API: Api = Api {
+/// The HMAC API: the `sandbox` of its schemes' entries in [`crate::registry::SCHEMES`].
+pub static API: Api = Api {
     mount: "/api/v1/partner/",
-    schemes: &[SLUG],
     demo,
     router,
 };

@@ -1,8 +1,11 @@
 //! The sandbox: a local HTTP server emulating each API's authentication layer, with the
 //! reference verifiers behind it and seeded demo credentials (`partner-auth serve`).
 //!
-//! Every API is one [`Api`] entry in [`APIS`]: its mount point, its scheme slugs, its demo
-//! credentials and a function building its routes. This module adds what every API shares:
+//! Every API is one [`Api`] value: its mount point, its demo credentials and a function
+//! building its routes. The scheme registry ([`crate::registry`]) names the API of each
+//! scheme it serves (`Entry::sandbox`; Sign-Up.to's three schemes share one API), and
+//! [`apis`] walks the registry, so the sandbox mounts, the `serve` banner and
+//! `partner-auth schemes` all read one list. This module adds what every API shares:
 //! the body-size limit, one log line per request on stderr (never a secret), and graceful
 //! shutdown.
 //!
@@ -14,11 +17,12 @@
 //! | Partner API (HMAC) | `/api/v1/partner/` | `hmac-sha256` (`GET …/constants/countries`, `POST …/leads`) |
 //!
 //! Adding an API is one module, `src/serve/<api>.rs`, holding its credential types, its
-//! demo values and `pub const API: Api` (mount, slugs, `demo`, `router`), plus its line
-//! in [`APIS`]; the router function builds full paths under the mount (for example
-//! `/api/v1/partner/…` for `hmac-sha256`, `/API/partnersPortal/…` for `partners-portal`,
-//! `/api/SendMessage_V3/…` for the Groupcall schemes), reads the request with
-//! [`read_request`] and tags each response with `tag` for the log.
+//! demo values (keyed by the scheme modules' slug constants) and `pub static API: Api`
+//! (mount, `demo`, `router`), plus `sandbox: Some(&serve::<api>::API)` in each of its
+//! schemes' registry entries; the router function builds full paths under the mount (for
+//! example `/api/v1/partner/…` for `hmac-sha256`, `/API/partnersPortal/…` for
+//! `partners-portal`, `/api/SendMessage_V3/…` for the Groupcall schemes), reads the
+//! request with [`read_request`] and tags each response with `tag` for the log.
 //!
 //! With `Settings::redis` (`--redis`, feature `redis`) the replay nonces, Sign-Up.to
 //! tokens and portal sessions live in Redis (module `shared`), shared by every
@@ -65,27 +69,44 @@ pub const DEFAULT_MAX_BODY: usize = 1 << 20;
 pub struct Api {
     /// Where its routes live, e.g. `/v1/`.
     pub mount: &'static str,
-    /// The scheme slugs it serves: the keys of its entries in a credentials file.
-    pub schemes: &'static [&'static str],
-    /// Its demo credentials: one JSON object per scheme slug.
+    /// Its demo credentials: one JSON object per scheme slug, for exactly the registry
+    /// entries that name this API as their sandbox.
     pub demo: fn() -> Vec<(&'static str, serde_json::Value)>,
     /// Builds its routes (full paths, under `mount`) from the settings and credentials;
     /// an error names the credentials field at fault.
     pub router: fn(&Settings, &Credentials) -> Result<Router, CredentialsError>,
 }
 
+impl Api {
+    /// The scheme slugs it serves, in registry order: the registry entries whose
+    /// `sandbox` is this API, and the keys of its entries in a credentials file.
+    pub fn schemes(&'static self) -> impl Iterator<Item = &'static str> {
+        crate::registry::SCHEMES
+            .iter()
+            .filter(move |e| e.sandbox.is_some_and(|a| std::ptr::eq(a, self)))
+            .map(|e| e.slug)
+    }
+}
+
 impl std::fmt::Debug for Api {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
         f.debug_struct("Api")
             .field("mount", &self.mount)
-            .field("schemes", &self.schemes)
             .finish_non_exhaustive()
     }
 }
 
-/// Every API the sandbox serves. A new API is one module with one `API` constant, listed
-/// here.
-pub const APIS: &[Api] = &[signupto::API, portal::API, groupcall::API, hmac::API];
+/// Every API the sandbox serves, each once, in the order the registry first names it
+/// (`Entry::sandbox`).
+pub fn apis() -> Vec<&'static Api> {
+    let mut out: Vec<&'static Api> = Vec::new();
+    for api in crate::registry::SCHEMES.iter().filter_map(|e| e.sandbox) {
+        if !out.iter().any(|a| std::ptr::eq(*a, api)) {
+            out.push(api);
+        }
+    }
+    out
+}
 
 /// The sandbox's settings, shared by every API.
 #[derive(Clone)]
@@ -238,7 +259,7 @@ pub struct Outcome {
 pub fn app(settings: &Settings, credentials: &Credentials) -> Result<Router, CredentialsError> {
     credentials.check_known()?;
     let mut router = Router::new();
-    for api in APIS {
+    for api in apis() {
         router = router.merge((api.router)(settings, credentials)?);
     }
     let router = router.fallback(not_found);
@@ -250,7 +271,7 @@ pub fn app(settings: &Settings, credentials: &Credentials) -> Result<Router, Cre
 }
 
 async fn not_found(req: HttpRequest) -> Response {
-    let mounts: Vec<&str> = APIS.iter().map(|a| a.mount).collect();
+    let mounts: Vec<&str> = apis().iter().map(|a| a.mount).collect();
     let body = serde_json::json!({
         "error": format!(
             "no sandbox route for `{}`; the sandbox serves {}",

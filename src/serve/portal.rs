@@ -47,7 +47,7 @@ use crate::schemes::portal::{
 use crate::{Clock, Secret};
 
 /// The scheme slug.
-pub const SLUG: &str = "partners-portal";
+pub const SLUG: &str = crate::schemes::portal::SLUG;
 
 /// Where the routes live.
 pub const MOUNT: &str = "/API/partnersPortal/";
@@ -61,10 +61,9 @@ pub const DEFAULT_PATH: &str = "/API/partnersPortal/simulations";
 /// A protected route whose permission (`commissions.read`) no sandbox user holds.
 pub const FORBIDDEN_PATH: &str = "/API/partnersPortal/commissions";
 
-/// The partners-portal entry of [`super::APIS`].
-pub const API: Api = Api {
+/// The partners-portal API: the `sandbox` of its schemes' entries in [`crate::registry::SCHEMES`].
+pub static API: Api = Api {
     mount: MOUNT,
-    schemes: &[SLUG],
     demo,
     router,
 };
@@ -117,7 +116,7 @@ struct Sandbox {
 
 /// The kind under which sessions are kept in Redis.
 #[cfg(feature = "redis")]
-const SESSION_KIND: &str = "partners-portal";
+const SESSION_KIND: &str = SLUG;
 
 /// An identity as kept in Redis: the JSON array `[client_id, broker_id, username]`.
 #[cfg(feature = "redis")]

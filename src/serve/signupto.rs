@@ -32,15 +32,15 @@ use super::{
 use crate::encoding::{base64_encode, ct_eq, digest_eq, hex_decode, random_bytes, sha1_parts};
 use crate::replay::{AsyncNonceStore, DeferredNonceStore, NonceStore, defer};
 use crate::schemes::signupto::{
-    ApiKey, AuthScheme, Error, Identity, IssuedToken, KeyDirectory, Parts, Token, TokenVerifier,
-    Variant, Verifier, canonical_string, parse_authorization,
+    ApiKey, AuthScheme, Error, HASH_SLUG, Identity, IssuedToken, KeyDirectory, PARTNER_HASH_SLUG,
+    Parts, TOKEN_SLUG, Token, TokenVerifier, Variant, Verifier, canonical_string,
+    parse_authorization,
 };
 use crate::{CanonicalString, Clock, InMemoryNonceStore, Request, Secret};
 
-/// The Sign-Up.to entry of [`super::APIS`].
-pub const API: Api = Api {
+/// The Sign-Up.to API: the `sandbox` of its schemes' entries in [`crate::registry::SCHEMES`].
+pub static API: Api = Api {
     mount: "/v1/",
-    schemes: &["signupto-hash", "signupto-partner-hash", "signupto-token"],
     demo,
     router,
 };
@@ -99,15 +99,15 @@ fn secret<'de, D: Deserializer<'de>>(d: D) -> Result<Secret, D::Error> {
 fn demo() -> Vec<(&'static str, Value)> {
     vec![
         (
-            "signupto-hash",
+            HASH_SLUG,
             json!({ "cid": 7654321, "uid": 23456789, "key": "2b2d77e014a30792d5048e262e306783" }),
         ),
         (
-            "signupto-partner-hash",
+            PARTNER_HASH_SLUG,
             json!({ "pid": 4567, "cid": 12345, "uid": 678, "key": "abcdefghijABCDEFGHIJabcdefghijABCDEFGHIJ" }),
         ),
         (
-            "signupto-token",
+            TOKEN_SLUG,
             json!({ "username": "demo@example.com", "password": "demo-password", "cid": 7654321, "uid": 23456789 }),
         ),
     ]
@@ -144,7 +144,7 @@ struct Sandbox {
 
 /// The kind under which tokens are kept in Redis.
 #[cfg(feature = "redis")]
-const TOKEN_KIND: &str = "signupto-token";
+const TOKEN_KIND: &str = TOKEN_SLUG;
 
 fn keys(
     creds: &Credentials,
@@ -166,12 +166,12 @@ fn keys(
 }
 
 fn router(settings: &Settings, creds: &Credentials) -> Result<Router, CredentialsError> {
-    let hash: HashCredentials = creds.entry("signupto-hash")?;
-    let partner: PartnerCredentials = creds.entry("signupto-partner-hash")?;
-    let login: TokenCredentials = creds.entry("signupto-token")?;
+    let hash: HashCredentials = creds.entry(HASH_SLUG)?;
+    let partner: PartnerCredentials = creds.entry(PARTNER_HASH_SLUG)?;
+    let login: TokenCredentials = creds.entry(TOKEN_SLUG)?;
     let hash_keys = keys(
         creds,
-        "signupto-hash",
+        HASH_SLUG,
         Variant::Hash,
         hash.cid,
         &hash.key,
@@ -183,7 +183,7 @@ fn router(settings: &Settings, creds: &Credentials) -> Result<Router, Credential
     )?;
     let partner_keys = keys(
         creds,
-        "signupto-partner-hash",
+        PARTNER_HASH_SLUG,
         Variant::PartnerHash,
         partner.pid,
         &partner.key,
@@ -363,7 +363,7 @@ async fn token_request(s: &Sandbox, req: &Request, presented: &str) -> Response 
     let _ = presented;
     #[cfg(feature = "redis")]
     if let Some(redis) = &s.redis {
-        const SLUG: &str = "signupto-token";
+        const SLUG: &str = TOKEN_SLUG;
         let lifetime = std::time::Duration::from_secs(s.token_lifetime_secs.max(1).unsigned_abs());
         let mut one =
             match TokenVerifier::new(s.clock.clone(), Arc::new(DeferredNonceStore) as Nonces)
@@ -416,7 +416,7 @@ async fn finish_token(
     verified: Result<crate::schemes::signupto::TokenVerified, Error>,
     pending: Option<crate::replay::PendingNonce>,
 ) -> Response {
-    const SLUG: &str = "signupto-token";
+    const SLUG: &str = TOKEN_SLUG;
     match verified {
         Ok(v) => match record(s.shared.as_ref(), SLUG, pending).await {
             Recorded::Fresh => authenticated(SLUG, req, v.identity()),
@@ -467,7 +467,7 @@ fn login_matches(login: &Login, expected: &TokenCredentials) -> bool {
 }
 
 async fn token(State(s): State<Arc<Sandbox>>, req: HttpRequest) -> Response {
-    const SLUG: &str = "signupto-token";
+    const SLUG: &str = TOKEN_SLUG;
     if req.method() != Method::POST {
         return refuse(
             StatusCode::METHOD_NOT_ALLOWED,
