@@ -49,10 +49,7 @@ const MAX_REQUESTS_PER_PHASE: u64 = 2_000_000;
 /// Default per-command deadline of the Redis store (`SERVE_LOAD_REDIS_DEADLINE_MS`): the
 /// sandbox's own default (`serve --redis-deadline-ms`), so that a slow answer is counted
 /// as the 503 a deployment would give.
-#[cfg(feature = "redis")]
 const DEFAULT_REDIS_DEADLINE_MS: u64 = partner_auth::shared::DEFAULT_DEADLINE.as_millis() as u64;
-#[cfg(not(feature = "redis"))]
-const DEFAULT_REDIS_DEADLINE_MS: u64 = 250;
 
 use common::{env_or, rss_kib};
 
@@ -98,7 +95,6 @@ async fn start(store: Store, redis: Option<&redis_server::RedisServer>) -> Strin
         replay_scope_quota: usize::MAX,
         ..Settings::default()
     };
-    #[cfg(feature = "redis")]
     let settings = Settings {
         redis: match (store, redis) {
             (Store::Redis, Some(r)) => Some(r.store()),
@@ -107,8 +103,6 @@ async fn start(store: Store, redis: Option<&redis_server::RedisServer>) -> Strin
         },
         ..settings
     };
-    #[cfg(not(feature = "redis"))]
-    let _ = redis;
     let app = serve::app(&settings, &Credentials::demo()).expect("demo credentials");
     let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
     let url = format!("http://{}", listener.local_addr().unwrap());
@@ -233,7 +227,6 @@ mod redis_server {
     pub struct RedisServer {
         port: u16,
         child: Child,
-        #[cfg_attr(not(feature = "redis"), allow(dead_code))]
         deadline: Duration,
     }
 
@@ -284,7 +277,6 @@ mod redis_server {
 
         /// The sandbox's store on this server (inside the runtime: the connection
         /// manager is spawned on it).
-        #[cfg(feature = "redis")]
         pub fn store(&self) -> partner_auth::shared::RedisStore {
             partner_auth::shared::RedisStore::connect(&self.url(), self.deadline)
                 .expect("the bench's Redis URL and deadline are valid")
@@ -401,13 +393,6 @@ fn main() {
         "SERVE_LOAD_REDIS_DEADLINE_MS",
         DEFAULT_REDIS_DEADLINE_MS,
     ));
-    if cfg!(not(feature = "redis")) {
-        panic!(
-            "serve_load measures the Redis-backed store too, which needs the `redis` feature \
-             (on by default through `cli`): run `cargo bench --bench serve_load` with the \
-             default features, or add `--features redis`"
-        );
-    }
     let redis = redis_server::RedisServer::start(deadline);
     let runtime = tokio::runtime::Builder::new_multi_thread()
         .enable_all()
