@@ -624,7 +624,7 @@ mod tests {
 
     /// One `sign` case whose input lacks `nonce`.
     const NO_NONCE: &str = r#"{
-        "scheme": "@SLUG@", "formatVersion": 2, "numberOfTests": 1, "cases": [{
+        "scheme": "@SLUG@", "formatVersion": 3, "numberOfTests": 1, "cases": [{
             "id": "@SLUG@/sign/001", "op": "sign", "basis": ["rfc2104"],
             "input": {"method": "GET", "target": "/", "timestamp": 1,
                       "api_key": "k", "secret": "s"},

@@ -619,11 +619,11 @@ fn collect(dir: &Path, out: &mut Vec<PathBuf>) -> std::io::Result<()> {
 mod tests {
     use super::*;
 
-    /// A format-2 file with one case; `edit` changes the document before parsing.
-    fn parse_v2(edit: impl FnOnce(&mut Value)) -> Result<VectorFile, LoadError> {
+    /// A format-3 file with one case; `edit` changes the document before parsing.
+    fn parse_v3(edit: impl FnOnce(&mut Value)) -> Result<VectorFile, LoadError> {
         let mut doc = serde_json::json!({
             "scheme": "x",
-            "formatVersion": 2,
+            "formatVersion": 3,
             "description": "d",
             "sources": ["https://example.com/page"],
             "numberOfTests": 1,
@@ -640,14 +640,14 @@ mod tests {
     }
 
     fn refused(edit: impl FnOnce(&mut Value), field: &str, words: &str) {
-        let e = parse_v2(edit).expect_err("the file must be refused");
+        let e = parse_v3(edit).expect_err("the file must be refused");
         assert_eq!(e.field, field, "{e}");
         assert!(e.message.contains(words), "{e}");
     }
 
     #[test]
     fn a_well_formed_format_2_file_loads() {
-        let f = parse_v2(|_| {}).unwrap();
+        let f = parse_v3(|_| {}).unwrap();
         assert_eq!(f.cases[0].basis.len(), 2);
         assert_eq!(f.number_of_tests, Some(1));
     }
@@ -660,7 +660,7 @@ mod tests {
             "acceptable",
         );
         // The same case as `acceptable` is fine.
-        parse_v2(|d| {
+        parse_v3(|d| {
             d["cases"][0]["basis"] = serde_json::json!(["decision:D1"]);
             d["cases"][0]["flags"] = serde_json::json!(["F"]);
             d["cases"][0]["expect"] =
@@ -691,7 +691,7 @@ mod tests {
             "basis",
             "`D9` is not in the file's `decisions`",
         );
-        parse_v2(|d| d["cases"][0]["basis"] = serde_json::json!(["rfc9110#5.6.7"])).unwrap();
+        parse_v3(|d| d["cases"][0]["basis"] = serde_json::json!(["rfc9110#5.6.7"])).unwrap();
     }
 
     #[test]
@@ -718,7 +718,7 @@ mod tests {
             "2^53",
         );
         // 2^53 itself is exact everywhere.
-        parse_v2(|d| {
+        parse_v3(|d| {
             d["cases"][0]["input"] = serde_json::json!({"cid": 9_007_199_254_740_992_u64})
         })
         .unwrap();
@@ -738,7 +738,7 @@ mod tests {
 
     #[test]
     fn a_hardened_case_names_a_property_of_the_files_table() {
-        let f = parse_v2(hardened).unwrap();
+        let f = parse_v3(hardened).unwrap();
         assert_eq!(f.cases[0].profile, Profile::Hardened);
         assert!(f.hardened.contains_key("NONCE_AFTER_SIGNATURE"));
         // An unknown id.
@@ -800,7 +800,7 @@ mod tests {
             "not a profile",
         );
         // `"profile": "conformance"` spelled out is the default.
-        let f = parse_v2(|d| d["cases"][0]["profile"] = "conformance".into()).unwrap();
+        let f = parse_v3(|d| d["cases"][0]["profile"] = "conformance".into()).unwrap();
         assert_eq!(f.cases[0].profile, Profile::Conformance);
         for (member, value) in [
             ("why", serde_json::json!("")),
@@ -817,5 +817,19 @@ mod tests {
                 "must be",
             );
         }
+    }
+
+    #[test]
+    fn a_format_2_file_is_refused_naming_the_version() {
+        // Format 3 added profiles: a format-2 reader would grade a hardened case as
+        // must-pass, so neither reads the other's files.
+        let e = parse_v3(|d| d["formatVersion"] = 2.into()).unwrap_err();
+        assert_eq!(e.field, "formatVersion");
+        assert!(
+            e.message
+                .contains("knows format version 3, the file says 2"),
+            "{}",
+            e.message
+        );
     }
 }

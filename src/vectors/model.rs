@@ -1,4 +1,4 @@
-//! The vector file model (format version 2; vectors/README.md documents every field).
+//! The vector file model (format version 3; vectors/README.md documents every field).
 
 use std::collections::BTreeMap;
 
@@ -6,7 +6,7 @@ use serde::{Deserialize, Serialize};
 use serde_json::{Map, Value};
 
 /// The format version this crate reads and writes.
-pub const FORMAT_VERSION: u64 = 2;
+pub const FORMAT_VERSION: u64 = 3;
 
 /// The `bugType` values a flag may carry (vectors/README.md, "Flags"): what kind of
 /// fault an implementation failing a case with this flag has.

@@ -1685,7 +1685,7 @@ def file_doc(scheme, description, sources, cases):
     sources = cited_sources(sources, cases)
     return {
         "scheme": scheme,
-        "formatVersion": 2,
+        "formatVersion": 3,
         "description": description,
         "sources": sources,
         "numberOfTests": len(cases),

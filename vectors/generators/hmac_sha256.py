@@ -1611,7 +1611,7 @@ def build_all():
                 used.append(f)
     doc = {
         "scheme": SCHEME,
-        "formatVersion": 2,
+        "formatVersion": 3,
         "description": "The partner API's API key + HMAC-SHA256 authentication: signing (string to sign "
         "METHOD\\nPATH\\nTIMESTAMP\\nNONCE\\nBODY, Base64 HMAC-SHA256, the four headers), verifying a whole request "
         "against a key directory (secret, enabled flag, IP allow-list), a clock, a client address and a replay "

@@ -996,7 +996,7 @@ def build_doc():
     assert set(used) == set(FLAGS), f"unused flags: {set(FLAGS) - set(used)}"
     return {
         "scheme": SCHEME,
-        "formatVersion": 2,
+        "formatVersion": 3,
         "description": "Partners portal three-level authentication with a bearer session: login scenarios (the three "
         "identification levels failing in every way), protected requests with the bearer token (binding to the identity, "
         "the 30-minute sliding inactivity limit, what resets it), and the parsers of the login response and of error "

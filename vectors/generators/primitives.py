@@ -24,7 +24,7 @@ from pathlib import Path
 VECTORS = Path(__file__).resolve().parent.parent
 OUT_DIR = VECTORS / "primitives"
 
-FORMAT_VERSION = 2
+FORMAT_VERSION = 3
 
 FIPS_180_4 = "https://nvlpubs.nist.gov/nistpubs/FIPS/NIST.FIPS.180-4.pdf"
 NIST_EXAMPLES = (

@@ -2177,7 +2177,7 @@ def file_doc(scheme, description, sources, decision_ids, cases):
     flags = {f: {"description": FLAGS[f][0], "bugType": FLAGS[f][1]} for f in FLAGS if f in used}
     return {
         "scheme": scheme,
-        "formatVersion": 2,
+        "formatVersion": 3,
         "description": description,
         "sources": sources,
         "numberOfTests": len(cases),
