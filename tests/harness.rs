@@ -63,15 +63,8 @@ fn reference_hmac_verify(input: &hmac_sha256::VerifyInput) -> Result<String, Ref
             .insert(&seen.api_key, &seen.nonce, input.now, until)
             .expect("the store takes a case's nonces");
     }
-    let r = &input.request;
-    let request = Request {
-        method: r.method.clone(),
-        target: r.target.clone(),
-        headers: r.headers.iter().cloned().collect(),
-        body: r.body.clone(),
-    };
     verifier
-        .verify(&request, input.client_ip)
+        .verify(&request_of(&input.request), input.client_ip)
         .map(|v| v.api_key().to_owned())
         .map_err(|e| Refusal::new(e.code()))
 }
@@ -130,21 +123,11 @@ fn reference_signupto_verify_as(
             .expect("the store takes a case's nonces");
     }
     let r = &input.request;
-    let request = Request {
-        method: r.method.clone(),
-        target: r.target.clone(),
-        headers: r.headers.iter().cloned().collect(),
-        body: r.body.clone(),
-    };
     let who = verifier
-        .verify(&request)
+        .verify(&request_of(r))
         .map_err(|e| Refusal::new(e.code()))?
         .identity();
-    Ok(signupto_hash::Identity {
-        pid: who.pid,
-        cid: who.cid,
-        uid: who.uid,
-    })
+    Ok(harness_identity(who))
 }
 
 /// The text `assert_conformant()` panics with; fails the test when it does not panic.
@@ -606,21 +589,11 @@ fn reference_token_verify(
             .expect("the store takes a case's nonces");
     }
     let r = &i.request;
-    let request = Request {
-        method: r.method.clone(),
-        target: r.target.clone(),
-        headers: r.headers.iter().cloned().collect(),
-        body: r.body.clone(),
-    };
     let who = verifier
-        .verify(&request)
+        .verify(&request_of(r))
         .map_err(refuse(sut::Error::code))?
         .identity();
-    Ok(signupto_hash::Identity {
-        pid: who.pid,
-        cid: who.cid,
-        uid: who.uid,
-    })
+    Ok(harness_identity(who))
 }
 
 fn reference_token_sign(
