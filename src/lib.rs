@@ -261,6 +261,9 @@ pub mod encoding;
 #[doc(hidden)]
 pub mod fuzzing;
 pub mod harness;
+#[cfg(feature = "server")]
+#[cfg_attr(docsrs, doc(cfg(feature = "server")))]
+pub mod layer;
 #[cfg(feature = "client")]
 #[cfg_attr(docsrs, doc(cfg(feature = "client")))]
 pub mod middleware;

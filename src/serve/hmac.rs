@@ -24,12 +24,12 @@
 //! The window is the vendor's ±60 s ([`DEFAULT_WINDOW_SECS`]), whatever `--window`
 //! says (that flag is the Sign-Up.to `Date` window).
 
-use std::net::SocketAddr;
+use std::net::IpAddr;
 use std::sync::Arc;
 use std::sync::atomic::{AtomicU64, Ordering};
 
 use axum::Router;
-use axum::extract::{ConnectInfo, Request as HttpRequest, State};
+use axum::extract::{Request as HttpRequest, State};
 use axum::http::StatusCode;
 use axum::response::{IntoResponse, Response};
 use axum::routing::any;
@@ -37,14 +37,15 @@ use serde::{Deserialize, Deserializer};
 use serde_json::{Value, json};
 
 use super::{
-    Api, Credentials, CredentialsError, Recorded, STORE_UNAVAILABLE, Settings, json_body,
-    read_request, record, tag,
+    Api, Credentials, CredentialsError, Recorded, STORE_UNAVAILABLE, Settings, Unreadable,
+    json_body, read_body, record, tag,
 };
 use crate::encoding::{ct_eq, hex_decode, hmac_sha256};
+use crate::layer::VerifyLayer;
 use crate::replay::{AsyncNonceStore, DeferredNonceStore, NonceStore, defer};
 use crate::schemes::hmac::{
     DEFAULT_WINDOW_SECS, ENVELOPE_VERSION, Error, KeyDirectory, KeyRecord, ShardedNonceStore,
-    Verifier, error_response,
+    Verified, Verifier, error_response,
 };
 use crate::{CanonicalString, Clock, Request, Secret};
 
@@ -95,15 +96,131 @@ fn demo() -> Vec<(&'static str, Value)> {
     )]
 }
 
-struct Sandbox {
-    explain: bool,
-    max_body: usize,
-    skip_auth: bool,
-    clock: Arc<dyn Clock>,
+/// The HMAC-SHA256 reference [`Verifier`] as a [`VerifyLayer`]'s step
+/// ([`crate::layer::Authenticate`]): the proof is [`Verified`]; a refusal is the
+/// vendor's envelope with 401 (GA200x, GA201x) or 403 (GA2021, GA2022), or 503
+/// [`STORE_UNAVAILABLE`] when a shared nonce store does not answer.
+///
+/// ```
+/// use std::sync::Arc;
+/// use partner_auth::layer::{HmacSha256, VerifyLayer};
+/// use partner_auth::replay::NonceStore;
+/// use partner_auth::schemes::hmac::{KeyDirectory, KeyRecord, ShardedNonceStore, Verifier};
+/// use partner_auth::{Clock, SystemClock};
+///
+/// let mut keys = KeyDirectory::new();
+/// keys.insert("pk_demo", KeyRecord::new("demo-secret")?)?;
+/// let clock: Arc<dyn Clock> = Arc::new(SystemClock);
+/// let nonces: Arc<dyn NonceStore> = Arc::new(ShardedNonceStore::default());
+/// let layer = VerifyLayer::new(HmacSha256::new(Verifier::new(keys, clock, nonces)).explain(true));
+/// # let _ = layer;
+/// # Ok::<(), Box<dyn std::error::Error>>(())
+/// ```
+pub struct HmacSha256 {
     verifier: Verifier<Arc<dyn Clock>, Arc<dyn NonceStore>>,
-    /// With `--redis`: where nonces are recorded after the verifier's check.
+    /// Where nonces are recorded after the verifier's check (its store is then a
+    /// [`DeferredNonceStore`]).
     shared: Option<Arc<dyn AsyncNonceStore>>,
-    keys: KeyDirectory,
+    explain: bool,
+}
+
+impl std::fmt::Debug for HmacSha256 {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("HmacSha256")
+            .field("verifier", &self.verifier)
+            .field("shared", &self.shared.is_some())
+            .field("explain", &self.explain)
+            .finish()
+    }
+}
+
+impl HmacSha256 {
+    /// Verifies with `verifier`, its nonces recorded in its own store.
+    pub fn new(verifier: Verifier<Arc<dyn Clock>, Arc<dyn NonceStore>>) -> Self {
+        Self {
+            verifier,
+            shared: None,
+            explain: false,
+        }
+    }
+
+    /// Records each accepted nonce in `store` (shared by several instances, e.g. the
+    /// Redis store of feature `redis`) once the verifier's checks passed: a nonce seen
+    /// by any instance is then GA2014 on every one, and when `store` does not answer the
+    /// request is refused with 503 [`STORE_UNAVAILABLE`], never accepted unrecorded.
+    /// Give the verifier a [`DeferredNonceStore`] so that it leaves the recording to
+    /// `store`.
+    pub fn record_in(mut self, store: Arc<dyn AsyncNonceStore>) -> Self {
+        self.shared = Some(store);
+        self
+    }
+
+    /// On GA2012, put the string to sign the server built in the envelope's `data`
+    /// and name the likely mistake (see the module docs); the secret never appears. For
+    /// development: it tells a client how its signature differs.
+    pub fn explain(mut self, on: bool) -> Self {
+        self.explain = on;
+        self
+    }
+
+    /// The verifier.
+    pub fn verifier(&self) -> &Verifier<Arc<dyn Clock>, Arc<dyn NonceStore>> {
+        &self.verifier
+    }
+
+    fn now_millis(&self) -> i64 {
+        self.verifier.clock().now_millis()
+    }
+}
+
+impl crate::layer::Authenticate for HmacSha256 {
+    type Proof = Verified;
+
+    async fn authenticate(
+        &self,
+        req: &Request,
+        peer: Option<IpAddr>,
+    ) -> Result<Verified, Response> {
+        let (verified, pending) = defer(|| self.verifier.verify(req, peer));
+        match verified {
+            Ok(v) => match record(self.shared.as_ref(), SLUG, pending).await {
+                Recorded::Fresh => Ok(v),
+                Recorded::Replayed => Err(refuse(
+                    self.now_millis(),
+                    &Error::NonceReused,
+                    Value::Null,
+                    None,
+                )),
+                Recorded::Full => Err(refuse(
+                    self.now_millis(),
+                    &Error::ReplayStoreFull,
+                    Value::Null,
+                    None,
+                )),
+                Recorded::Unavailable(u) => Err(plain(
+                    self.now_millis(),
+                    StatusCode::SERVICE_UNAVAILABLE,
+                    STORE_UNAVAILABLE,
+                    u.to_string(),
+                )),
+            },
+            Err(e @ Error::SignatureMismatch { .. }) if self.explain => {
+                let (data, hint) = explain(req, self.verifier.keys());
+                Err(refuse(self.now_millis(), &e, data, Some(hint)))
+            }
+            Err(e) => Err(refuse(self.now_millis(), &e, Value::Null, None)),
+        }
+    }
+
+    fn unreadable(&self, why: Unreadable) -> Response {
+        plain(self.now_millis(), why.status, why.code, why.message)
+    }
+}
+
+/// What the sandbox's routes hold besides the verifier.
+struct Sandbox {
+    max_body: usize,
+    clock: Arc<dyn Clock>,
     leads: AtomicU64,
 }
 
@@ -135,26 +252,30 @@ fn router(settings: &Settings, creds: &Credentials) -> Result<Router, Credential
                 .with_scope_quota(settings.replay_scope_quota),
         )
     };
+    let verifier = Verifier::new(keys, settings.clock.clone(), store)
+        .with_window_secs(DEFAULT_WINDOW_SECS)
+        .map_err(|e| CredentialsError(format!("{SLUG}: {e}")))?;
+    let mut auth = HmacSha256::new(verifier).explain(settings.explain);
+    if let Some(shared) = shared {
+        auth = auth.record_in(shared);
+    }
     let state = Sandbox {
-        explain: settings.explain,
         max_body: settings.max_body,
-        skip_auth: settings.skip_auth,
         clock: settings.clock.clone(),
-        verifier: Verifier::new(keys.clone(), settings.clock.clone(), store)
-            .with_window_secs(DEFAULT_WINDOW_SECS)
-            .map_err(|e| CredentialsError(format!("{SLUG}: {e}")))?,
-        shared,
-        keys,
         leads: AtomicU64::new(0),
     };
-    Ok(Router::new()
+    let routes = Router::new()
         .route("/api/v1/partner/{*rest}", any(partner))
-        .with_state(Arc::new(state)))
+        .with_state(Arc::new(state));
+    Ok(if settings.skip_auth {
+        routes
+    } else {
+        routes.layer(VerifyLayer::new(auth).max_body(settings.max_body))
+    })
 }
 
 /// The vendor's envelope for a refusal; `data` is null unless explained.
-fn refuse(s: &Sandbox, e: &Error, data: Value, extra: Option<String>) -> Response {
-    let now = s.clock.now_millis();
+fn refuse(now: i64, e: &Error, data: Value, extra: Option<String>) -> Response {
     let (status, body) = match error_response(e, now) {
         Some((status, body)) => (status, body),
         // Not a vendor code (a full replay store): the same envelope shape.
@@ -182,9 +303,9 @@ fn refuse(s: &Sandbox, e: &Error, data: Value, extra: Option<String>) -> Respons
     response
 }
 
-fn plain(s: &Sandbox, status: StatusCode, code: &'static str, message: String) -> Response {
+fn plain(now: i64, status: StatusCode, code: &'static str, message: String) -> Response {
     let body = json!({
-        "version": ENVELOPE_VERSION, "timestamp": s.clock.now_millis(), "success": false,
+        "version": ENVELOPE_VERSION, "timestamp": now, "success": false,
         "code": code, "message": message, "data": null,
     });
     let mut response = (status, json_body(&body)).into_response();
@@ -192,48 +313,25 @@ fn plain(s: &Sandbox, status: StatusCode, code: &'static str, message: String) -
     response
 }
 
+/// A request the verifier let through (or, with `skip_auth`, any request).
 async fn partner(State(s): State<Arc<Sandbox>>, req: HttpRequest) -> Response {
-    let peer = req
-        .extensions()
-        .get::<ConnectInfo<SocketAddr>>()
-        .map(|c| c.0.ip());
-    let req = match read_request(req, s.max_body).await {
-        Ok(r) => r,
-        Err(u) => return plain(&s, u.status, u.code, u.message),
-    };
-    if !s.skip_auth {
-        let (verified, pending) = defer(|| s.verifier.verify(&req, peer));
-        match verified {
-            Ok(_) => match record(s.shared.as_ref(), SLUG, pending).await {
-                Recorded::Fresh => {}
-                Recorded::Replayed => return refuse(&s, &Error::NonceReused, Value::Null, None),
-                Recorded::Full => return refuse(&s, &Error::ReplayStoreFull, Value::Null, None),
-                Recorded::Unavailable(u) => {
-                    return plain(
-                        &s,
-                        StatusCode::SERVICE_UNAVAILABLE,
-                        STORE_UNAVAILABLE,
-                        u.to_string(),
-                    );
-                }
-            },
-            Err(e @ Error::SignatureMismatch { .. }) if s.explain => {
-                let (data, hint) = explain(&req, &s.keys);
-                return refuse(&s, &e, data, Some(hint));
-            }
-            Err(e) => return refuse(&s, &e, Value::Null, None),
-        }
-    }
-    let data = match (req.method.as_str(), req.path()) {
+    let now = || s.clock.now_millis();
+    let (parts, body) = req.into_parts();
+    let (method, path) = (parts.method.as_str(), parts.uri.path());
+    let data = match (method, path) {
         ("GET", DEFAULT_PATH) => json!([
             { "code": "PT", "name": "Portugal" },
             { "code": "ES", "name": "Spain" },
             { "code": "GB", "name": "United Kingdom" },
         ]),
         ("POST", POST_PATH) => {
-            let Ok(lead) = serde_json::from_slice::<Value>(&req.body) else {
+            let body = match read_body(body, s.max_body).await {
+                Ok(b) => b,
+                Err(u) => return plain(now(), u.status, u.code, u.message),
+            };
+            let Ok(lead) = serde_json::from_slice::<Value>(&body) else {
                 return plain(
-                    &s,
+                    now(),
                     StatusCode::BAD_REQUEST,
                     "MALFORMED_BODY",
                     "the body of POST /api/v1/partner/leads must be JSON".into(),
@@ -244,7 +342,7 @@ async fn partner(State(s): State<Arc<Sandbox>>, req: HttpRequest) -> Response {
         }
         (method, path) => {
             return plain(
-                &s,
+                now(),
                 if path == DEFAULT_PATH || path == POST_PATH {
                     StatusCode::METHOD_NOT_ALLOWED
                 } else {
@@ -259,7 +357,7 @@ async fn partner(State(s): State<Arc<Sandbox>>, req: HttpRequest) -> Response {
     };
     let body = json!({
         "version": ENVELOPE_VERSION,
-        "timestamp": s.clock.now_millis(),
+        "timestamp": now(),
         "success": true,
         "data": data,
     });

@@ -16,6 +16,12 @@
 //! | Groupcall `SendMessage_V3` | `/api/SendMessage_V3/` | `groupcall-customer` (`SMS`, `Email`), `groupcall-partner` (`PartnerRoute`) |
 //! | Partner API (HMAC) | `/api/v1/partner/` | `hmac-sha256` (`GET …/constants/countries`, `POST …/leads`) |
 //!
+//! Every verifying API checks its requests through the public tower layer
+//! ([`crate::layer::VerifyLayer`]) with its scheme's authenticator
+//! ([`hmac::HmacSha256`], [`signupto::SignUpTo`], [`portal::PartnersPortal`]), which
+//! reads the body within `--max-body`, answers refusals in the vendor's format and
+//! hands the route its proof: a server built on those layers answers as the sandbox.
+//!
 //! Adding an API is one module, `src/serve/<api>.rs`, holding its credential types, its
 //! demo values (keyed by the scheme modules' slug constants) and `pub static API: Api`
 //! (mount, `demo`, `router`), plus `sandbox: Some(&serve::<api>::API)` in each of its
@@ -318,9 +324,17 @@ pub struct Unreadable {
 
 /// Reads the body (at most `max_body` bytes) and turns the request into a [`Request`].
 pub async fn read_request(req: HttpRequest, max_body: usize) -> Result<Request, Unreadable> {
-    let (parts, body) = req.into_parts();
-    let bytes = match axum::body::to_bytes(body, max_body).await {
-        Ok(b) => b,
+    buffer_request(req, max_body).await.map(|(_, _, r)| r)
+}
+
+/// Reads a body of at most `max_body` bytes: 413 past it, 408 when it stalls past the
+/// connection's body timeout, 400 when it cannot be read.
+pub(crate) async fn read_body(
+    body: axum::body::Body,
+    max_body: usize,
+) -> Result<bytes::Bytes, Unreadable> {
+    match axum::body::to_bytes(body, max_body).await {
+        Ok(b) => Ok(b),
         Err(e) => {
             let too_large = std::error::Error::source(&e)
                 .is_some_and(|s| s.is::<http_body_util::LengthLimitError>());
@@ -333,7 +347,7 @@ pub async fn read_request(req: HttpRequest, max_body: usize) -> Result<Request, 
                     ),
                 });
             }
-            return Err(if too_large {
+            Err(if too_large {
                 Unreadable {
                     status: StatusCode::PAYLOAD_TOO_LARGE,
                     code: "BODY_TOO_LARGE",
@@ -347,15 +361,27 @@ pub async fn read_request(req: HttpRequest, max_body: usize) -> Result<Request, 
                     code: "BODY_UNREADABLE",
                     message: "the request body could not be read".into(),
                 }
-            });
+            })
         }
-    };
+    }
+}
+
+/// [`read_request`], keeping the request's parts and body bytes for the service after
+/// a verifier ([`crate::layer`]).
+pub(crate) async fn buffer_request(
+    req: HttpRequest,
+    max_body: usize,
+) -> Result<(axum::http::request::Parts, bytes::Bytes, Request), Unreadable> {
+    let (parts, body) = req.into_parts();
+    let bytes = read_body(body, max_body).await?;
     let http = axum::http::Request::from_parts(parts, bytes);
-    Request::try_from(&http).map_err(|e| Unreadable {
+    let request = Request::try_from(&http).map_err(|e| Unreadable {
         status: StatusCode::BAD_REQUEST,
         code: "HEADER_NOT_UTF8",
         message: e.to_string(),
-    })
+    })?;
+    let (parts, bytes) = http.into_parts();
+    Ok((parts, bytes, request))
 }
 
 /// One line per request on stderr: method, path (never the query), status, scheme, error

@@ -29,11 +29,12 @@
 
 use std::sync::Arc;
 
-use axum::Router;
 use axum::extract::{Request as HttpRequest, State};
 use axum::http::{Method, StatusCode};
 use axum::response::{IntoResponse, Response};
 use axum::routing::any;
+use axum::routing::{get, post};
+use axum::{Extension, Router};
 use serde::{Deserialize, Deserializer};
 use serde_json::{Value, json};
 
@@ -41,8 +42,9 @@ use super::{
     Api, Credentials, CredentialsError, ERROR_HEADER, Settings, Unreadable, json_body,
     read_request, tag,
 };
+use crate::layer::VerifyLayer;
 use crate::schemes::portal::{
-    Directory, Portal, Reason, Response as PortalResponse, SessionConfig,
+    Authenticated, Directory, Portal, Reason, Response as PortalResponse, SessionConfig,
 };
 use crate::{Clock, Secret};
 
@@ -104,11 +106,135 @@ fn demo() -> Vec<(&'static str, Value)> {
     )]
 }
 
+/// The partners-portal verifier as a [`VerifyLayer`]'s step
+/// ([`crate::layer::Authenticate`]) for routes needing one permission: the three
+/// levels, `Authorization: Bearer <token>` with a live session bound to them (the use
+/// slides its 30-minute expiry), then the permission. The proof is
+/// [`Authenticated`]; a refusal is the reference's body, 401 whichever level failed
+/// ([`UNAUTHORIZED_BODY`]) or 403 for a missing permission ([`FORBIDDEN_BODY`]). Routes
+/// needing different permissions get one layer each over the same [`Portal`]:
+///
+/// ```
+/// use std::sync::Arc;
+/// use axum::{Extension, Router, routing::{get, post}};
+/// use partner_auth::layer::{PartnersPortal, VerifyLayer};
+/// use partner_auth::schemes::portal::{Authenticated, Directory, Portal};
+/// use partner_auth::{Clock, SystemClock};
+///
+/// let mut directory = Directory::new();
+/// directory.add_master("network_abc123", "secret_xyz789")?;
+/// directory.add_broker("network_abc123", 12345, true)?;
+/// directory.add_user(12345, "ana@example.pt", true, ["proposals.read", "proposals.write"])?;
+/// let clock: Arc<dyn Clock> = Arc::new(SystemClock);
+/// let portal = Arc::new(Portal::new(directory, clock));
+/// let needs = |permission: &str| VerifyLayer::new(PartnersPortal::new(Arc::clone(&portal), permission));
+///
+/// async fn proposals(Extension(who): Extension<Authenticated>) -> String {
+///     who.identity().username.clone()
+/// }
+/// let app: Router = Router::new().route(
+///     "/API/partnersPortal/proposals",
+///     get(proposals).layer(needs("proposals.read")).merge(post(proposals).layer(needs("proposals.write"))),
+/// );
+/// # Ok::<(), partner_auth::schemes::portal::Error>(())
+/// ```
+///
+/// [`UNAUTHORIZED_BODY`]: crate::schemes::portal::UNAUTHORIZED_BODY
+/// [`FORBIDDEN_BODY`]: crate::schemes::portal::FORBIDDEN_BODY
+pub struct PartnersPortal {
+    portal: Arc<Portal<Arc<dyn Clock>>>,
+    permission: String,
+    /// Name the failing level in the [`ERROR_HEADER`].
+    explain: bool,
+    /// With `--redis`: where sessions live (by digest, sliding expiry).
+    #[cfg(feature = "redis")]
+    redis: Option<crate::shared::RedisStore>,
+}
+
+impl std::fmt::Debug for PartnersPortal {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("PartnersPortal")
+            .field("portal", &self.portal)
+            .field("permission", &self.permission)
+            .field("explain", &self.explain)
+            .finish_non_exhaustive()
+    }
+}
+
+impl PartnersPortal {
+    /// Requests must be authenticated by `portal` and hold `permission`.
+    pub fn new(portal: Arc<Portal<Arc<dyn Clock>>>, permission: impl Into<String>) -> Self {
+        Self {
+            portal,
+            permission: permission.into(),
+            explain: false,
+            #[cfg(feature = "redis")]
+            redis: None,
+        }
+    }
+
+    /// Name the failing level (e.g. `MASTER_SECRET_MISMATCH`) in the
+    /// `x-partner-auth-error` header of a refusal, for debugging a client. Off by
+    /// default: the body is the same whichever level failed, so that a caller cannot
+    /// learn which client ids, brokers or users exist.
+    pub fn explain(mut self, on: bool) -> Self {
+        self.explain = on;
+        self
+    }
+
+    /// The session's idle timeout as a Redis lifetime.
+    #[cfg(feature = "redis")]
+    fn idle(&self) -> std::time::Duration {
+        idle(&self.portal)
+    }
+}
+
+impl crate::layer::Authenticate for PartnersPortal {
+    type Proof = Authenticated;
+
+    async fn authenticate(
+        &self,
+        req: &crate::Request,
+        _peer: Option<std::net::IpAddr>,
+    ) -> Result<Authenticated, Response> {
+        #[cfg(feature = "redis")]
+        if let Some(redis) = &self.redis {
+            let (identity, token) = self
+                .portal
+                .check_bearer(req)
+                .map_err(|reason| refused(reason, self.explain))?;
+            let expected = identity_text(&identity);
+            return match redis
+                .touch_session(SESSION_KIND, token, self.idle(), Some(&expected))
+                .await
+            {
+                Err(_) => Err(unavailable()),
+                Ok(None) => Err(refused(Reason::TokenUnknown, self.explain)),
+                Ok(Some(t)) if !t.extended => {
+                    Err(refused(Reason::TokenIdentityMismatch, self.explain))
+                }
+                Ok(Some(_)) => self
+                    .portal
+                    .authorize(identity, &self.permission)
+                    .map_err(|reason| refused(reason, self.explain)),
+            };
+        }
+        self.portal
+            .authenticate(req, &self.permission)
+            .map_err(|reason| refused(reason, self.explain))
+    }
+
+    fn unreadable(&self, why: Unreadable) -> Response {
+        unreadable(why)
+    }
+}
+
+/// What the login route holds.
 struct Sandbox {
     /// Name the failing level in the [`ERROR_HEADER`] (`--explain`).
     explain: bool,
     max_body: usize,
-    portal: Portal<Arc<dyn Clock>>,
+    portal: Arc<Portal<Arc<dyn Clock>>>,
     /// With `--redis`: where sessions live (by digest, sliding expiry).
     #[cfg(feature = "redis")]
     redis: Option<crate::shared::RedisStore>,
@@ -155,30 +281,60 @@ fn router(settings: &Settings, creds: &Credentials) -> Result<Router, Credential
                 e => bad(e),
             })?;
     }
+    let portal = Arc::new(Portal::with_sessions(
+        dir,
+        settings.clock.clone(),
+        SessionConfig {
+            idle_timeout_ms: settings.portal_idle_timeout_ms,
+            ..SessionConfig::default()
+        },
+    ));
+    let needs = |permission: &'static str| {
+        #[cfg_attr(not(feature = "redis"), allow(unused_mut))]
+        let mut auth =
+            PartnersPortal::new(Arc::clone(&portal), permission).explain(settings.explain);
+        #[cfg(feature = "redis")]
+        {
+            auth.redis = settings.redis.clone();
+        }
+        VerifyLayer::new(auth).max_body(settings.max_body)
+    };
     let state = Sandbox {
         explain: settings.explain,
         max_body: settings.max_body,
-        portal: Portal::with_sessions(
-            dir,
-            settings.clock.clone(),
-            SessionConfig {
-                idle_timeout_ms: settings.portal_idle_timeout_ms,
-                ..SessionConfig::default()
-            },
-        ),
+        portal: Arc::clone(&portal),
         #[cfg(feature = "redis")]
         redis: settings.redis.clone(),
     };
     Ok(Router::new()
         .route("/API/partnersPortal/authentication", any(login))
-        .route("/API/partnersPortal/{*rest}", any(protected))
+        .route(
+            "/API/partnersPortal/simulations",
+            get(demo_route)
+                .layer(needs("simulations.read"))
+                .fallback(no_route),
+        )
+        .route(
+            "/API/partnersPortal/proposals",
+            get(demo_route)
+                .layer(needs("proposals.read"))
+                .merge(post(demo_route).layer(needs("proposals.write")))
+                .fallback(no_route),
+        )
+        .route(
+            FORBIDDEN_PATH,
+            get(demo_route)
+                .layer(needs("commissions.read"))
+                .fallback(no_route),
+        )
+        .route("/API/partnersPortal/{*rest}", any(no_route))
         .with_state(Arc::new(state)))
 }
 
 /// The session idle timeout as a Redis lifetime.
 #[cfg(feature = "redis")]
-fn idle(s: &Sandbox) -> std::time::Duration {
-    let ms = s.portal.sessions().config().idle_timeout_ms.max(1);
+fn idle(portal: &Portal<Arc<dyn Clock>>) -> std::time::Duration {
+    let ms = portal.sessions().config().idle_timeout_ms.max(1);
     std::time::Duration::from_millis(ms.unsigned_abs())
 }
 
@@ -247,7 +403,7 @@ async fn login(State(s): State<Arc<Sandbox>>, req: HttpRequest) -> Response {
                 SESSION_KIND,
                 token.expose(),
                 &identity_text(&identity),
-                idle(&s),
+                idle(&s.portal),
                 s.portal.sessions().config().max_sessions_per_identity,
                 WhenFull::EvictOldest,
             )
@@ -287,56 +443,35 @@ fn route(method: &Method, path: &str) -> Option<(&'static str, Value)> {
     })
 }
 
-async fn protected(State(s): State<Arc<Sandbox>>, req: HttpRequest) -> Response {
-    let Some((permission, data)) = route(req.method(), req.uri().path()) else {
-        return message(
-            StatusCode::NOT_FOUND,
-            "NOT_FOUND",
-            format!(
-                "no partners-portal route `{} {}`; the sandbox serves GET simulations, GET proposals, POST proposals, GET commissions under /API/partnersPortal/",
-                req.method(),
-                req.uri().path()
-            ),
-        );
+/// A method and path the sandbox does not serve (checked before any authentication).
+async fn no_route(method: Method, uri: axum::http::Uri) -> Response {
+    message(
+        StatusCode::NOT_FOUND,
+        "NOT_FOUND",
+        format!(
+            "no partners-portal route `{method} {}`; the sandbox serves GET simulations, GET proposals, POST proposals, GET commissions under /API/partnersPortal/",
+            uri.path()
+        ),
+    )
+}
+
+/// A demo route the layer let through: its data and who asked.
+async fn demo_route(
+    Extension(who): Extension<Authenticated>,
+    method: Method,
+    uri: axum::http::Uri,
+) -> Response {
+    let Some((permission, data)) = route(&method, uri.path()) else {
+        return no_route(method, uri).await;
     };
-    let req = match read_request(req, s.max_body).await {
-        Ok(r) => r,
-        Err(u) => return unreadable(u),
-    };
-    #[cfg(feature = "redis")]
-    let verdict = match &s.redis {
-        Some(redis) => match s.portal.check_bearer(&req) {
-            Err(reason) => Err(reason),
-            Ok((identity, token)) => {
-                let expected = identity_text(&identity);
-                match redis
-                    .touch_session(SESSION_KIND, token, idle(&s), Some(&expected))
-                    .await
-                {
-                    Err(_) => return unavailable(),
-                    Ok(None) => Err(Reason::TokenUnknown),
-                    Ok(Some(t)) if !t.extended => Err(Reason::TokenIdentityMismatch),
-                    Ok(Some(_)) => s.portal.authorize(identity, permission),
-                }
-            }
-        },
-        None => s.portal.authenticate(&req, permission),
-    };
-    #[cfg(not(feature = "redis"))]
-    let verdict = s.portal.authenticate(&req, permission);
-    match verdict {
-        Ok(who) => {
-            let id = who.identity();
-            let body = json!({
-                "data": data,
-                "brokerID": id.broker_id,
-                "username": id.username,
-                "permission": permission,
-            });
-            let mut response = (StatusCode::OK, json_body(&body)).into_response();
-            tag(&mut response, SLUG, None);
-            response
-        }
-        Err(reason) => refused(reason, s.explain),
-    }
+    let id = who.identity();
+    let body = json!({
+        "data": data,
+        "brokerID": id.broker_id,
+        "username": id.username,
+        "permission": permission,
+    });
+    let mut response = (StatusCode::OK, json_body(&body)).into_response();
+    tag(&mut response, SLUG, None);
+    response
 }

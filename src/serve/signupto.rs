@@ -17,11 +17,11 @@
 
 use std::sync::{Arc, RwLock};
 
-use axum::Router;
 use axum::extract::{Request as HttpRequest, State};
 use axum::http::{Method, StatusCode};
 use axum::response::{IntoResponse, Response};
 use axum::routing::any;
+use axum::{Extension, Router};
 use serde::{Deserialize, Deserializer};
 use serde_json::{Value, json};
 
@@ -30,6 +30,7 @@ use super::{
     json_body, read_request, record, tag,
 };
 use crate::encoding::{base64_encode, ct_eq, digest_eq, hex_decode, random_bytes, sha1_parts};
+use crate::layer::VerifyLayer;
 use crate::replay::{AsyncNonceStore, DeferredNonceStore, NonceStore, defer};
 use crate::schemes::signupto::{
     ApiKey, AuthScheme, Error, HASH_SLUG, Identity, IssuedToken, KeyDirectory, PARTNER_HASH_SLUG,
@@ -117,27 +118,304 @@ type Clocked = Arc<dyn Clock>;
 
 type Nonces = Arc<dyn NonceStore>;
 
-struct Sandbox {
+/// The Sign-Up.to token verifier a [`SignUpTo`] layer reads and a login route writes.
+pub type SharedTokens = Arc<RwLock<TokenVerifier<Clocked, Nonces>>>;
+
+/// Proof that a Sign-Up.to request verified: the scheme it used and the ids it
+/// proved. Only [`SignUpTo`] builds one.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub struct SignUpToVerified {
+    scheme: AuthScheme,
+    identity: Identity,
+}
+
+impl SignUpToVerified {
+    /// `SuTHash`, `SuTPartner` or `SuTToken`.
+    pub fn scheme(&self) -> AuthScheme {
+        self.scheme
+    }
+
+    /// The ids the request proved (for a token, the ones it was issued for).
+    pub fn identity(&self) -> Identity {
+        self.identity
+    }
+}
+
+/// Sign-Up.to's three schemes behind one [`VerifyLayer`]
+/// ([`crate::layer::Authenticate`]), told apart by the `Authorization` scheme as the
+/// real API does: `SuTHash` by the Hash [`Verifier`], `SuTPartner` by the Partner Hash
+/// one, `SuTToken` by a [`TokenVerifier`] shared with the route that issues tokens. A
+/// scheme given no verifier is refused as a wrong scheme. The proof is
+/// [`SignUpToVerified`]; a refusal is the vendor's error envelope
+/// `{"status":"error","response":{"message":…,"code":401,…}}` (503 for a full replay
+/// store or a shared store that does not answer).
+///
+/// ```
+/// use std::sync::Arc;
+/// use partner_auth::layer::{SignUpTo, VerifyLayer};
+/// use partner_auth::replay::NonceStore;
+/// use partner_auth::schemes::signupto::{ApiKey, KeyDirectory, Variant, Verifier};
+/// use partner_auth::{Clock, InMemoryNonceStore, SystemClock};
+///
+/// let mut keys = KeyDirectory::new();
+/// keys.insert(7654321, ApiKey::new(Variant::Hash, "2b2d77e014a30792d5048e262e306783")?);
+/// let clock: Arc<dyn Clock> = Arc::new(SystemClock);
+/// let nonces: Arc<dyn NonceStore> = Arc::new(InMemoryNonceStore::default());
+/// let layer = VerifyLayer::new(SignUpTo::new().verifier(Verifier::new(Variant::Hash, keys, clock, nonces)));
+/// # let _ = layer;
+/// # Ok::<(), Box<dyn std::error::Error>>(())
+/// ```
+#[derive(Default)]
+pub struct SignUpTo {
+    hash: Option<Verifier<Clocked, Nonces>>,
+    partner: Option<Verifier<Clocked, Nonces>>,
+    tokens: Option<SharedTokens>,
+    /// Where nonces are recorded after the verifier's check.
+    shared: Option<Arc<dyn AsyncNonceStore>>,
     explain: bool,
+    /// With `--redis`: tokens are looked up there (sliding their expiry).
+    #[cfg(feature = "redis")]
+    redis_tokens: Option<RedisTokens>,
+}
+
+impl std::fmt::Debug for SignUpTo {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("SignUpTo")
+            .field("hash", &self.hash)
+            .field("partner", &self.partner)
+            .field("tokens", &self.tokens.is_some())
+            .field("shared", &self.shared.is_some())
+            .field("explain", &self.explain)
+            .finish_non_exhaustive()
+    }
+}
+
+/// What the token look-up in Redis needs besides the store.
+#[cfg(feature = "redis")]
+struct RedisTokens {
+    store: crate::shared::RedisStore,
+    clock: Clocked,
+    lifetime_secs: i64,
+    window_secs: i64,
+    freshness: crate::schemes::signupto::TokenFreshness,
+}
+
+impl SignUpTo {
+    /// No scheme accepted yet: add verifiers with [`SignUpTo::verifier`] and
+    /// [`SignUpTo::tokens`].
+    pub fn new() -> Self {
+        Self::default()
+    }
+
+    /// Accepts `SuTHash` or `SuTPartner` requests (by the verifier's variant) with
+    /// `verifier`, replacing an earlier one of the same variant.
+    pub fn verifier(mut self, verifier: Verifier<Clocked, Nonces>) -> Self {
+        match verifier.variant() {
+            Variant::Hash => self.hash = Some(verifier),
+            Variant::PartnerHash => self.partner = Some(verifier),
+        }
+        self
+    }
+
+    /// Accepts `SuTToken` requests with the tokens of `tokens` (the login route that
+    /// issues them holds the same `Arc`).
+    pub fn tokens(mut self, tokens: SharedTokens) -> Self {
+        self.tokens = Some(tokens);
+        self
+    }
+
+    /// Records each accepted nonce in `store`, shared by several instances (see
+    /// [`HmacSha256::record_in`](crate::layer::HmacSha256::record_in)); give the
+    /// verifiers a [`DeferredNonceStore`].
+    pub fn record_in(mut self, store: Arc<dyn AsyncNonceStore>) -> Self {
+        self.shared = Some(store);
+        self
+    }
+
+    /// On a bad Hash or Partner Hash signature, put the canonical string the server
+    /// built (key line shown as `<key>`) in `additional_information` and name the
+    /// likely mistake in the message; the key never appears.
+    pub fn explain(mut self, on: bool) -> Self {
+        self.explain = on;
+        self
+    }
+
+    /// The first scheme accepted, for the refusal of one that is not.
+    fn accepted(&self) -> &'static str {
+        if self.hash.is_some() {
+            AuthScheme::Hash.token()
+        } else if self.partner.is_some() {
+            AuthScheme::Partner.token()
+        } else {
+            AuthScheme::Token.token()
+        }
+    }
+
+    /// A `SuTToken` request: the token verifier's check, then the nonce recorded. With
+    /// Redis the token is looked up there first (the look-up slides its expiry) and
+    /// checked by a verifier holding that one token.
+    async fn token_request(
+        &self,
+        req: &Request,
+        presented: &str,
+    ) -> Result<SignUpToVerified, Response> {
+        #[cfg(not(feature = "redis"))]
+        let _ = presented;
+        #[cfg(feature = "redis")]
+        if let Some(r) = &self.redis_tokens {
+            const SLUG: &str = TOKEN_SLUG;
+            let lifetime = std::time::Duration::from_secs(r.lifetime_secs.max(1).unsigned_abs());
+            let mut one =
+                match TokenVerifier::new(r.clock.clone(), Arc::new(DeferredNonceStore) as Nonces)
+                    .with_window_secs(r.window_secs)
+                {
+                    Ok(v) => v.with_freshness(r.freshness),
+                    Err(e) => {
+                        return Err(refuse(
+                            StatusCode::INTERNAL_SERVER_ERROR,
+                            SLUG,
+                            "INTERNAL",
+                            e.to_string(),
+                            None,
+                        ));
+                    }
+                };
+            if let Ok(token) = Token::parse(presented) {
+                match r
+                    .store
+                    .touch_session(TOKEN_KIND, presented, lifetime, None)
+                    .await
+                {
+                    Err(u) => return Err(unavailable(SLUG, &u)),
+                    Ok(Some(found)) => {
+                        if let Some(identity) = parse_identity(&found.identity) {
+                            one.insert(IssuedToken {
+                                token,
+                                expiry: r.clock.now_secs().saturating_add(r.lifetime_secs),
+                                identity,
+                            });
+                        }
+                    }
+                    Ok(None) => {}
+                }
+            }
+            let (verified, pending) = defer(|| one.verify(req));
+            return self.finish_token(verified, pending).await;
+        }
+        let Some(tokens) = &self.tokens else {
+            return Err(refused(
+                TOKEN_SLUG,
+                &Error::WrongScheme {
+                    expected: self.accepted(),
+                    found: AuthScheme::Token.token(),
+                },
+            ));
+        };
+        let (verified, pending) =
+            defer(|| tokens.read().unwrap_or_else(|p| p.into_inner()).verify(req));
+        self.finish_token(verified, pending).await
+    }
+
+    async fn finish_token(
+        &self,
+        verified: Result<crate::schemes::signupto::TokenVerified, Error>,
+        pending: Option<crate::replay::PendingNonce>,
+    ) -> Result<SignUpToVerified, Response> {
+        const SLUG: &str = TOKEN_SLUG;
+        match verified {
+            Ok(v) => match record(self.shared.as_ref(), SLUG, pending).await {
+                Recorded::Fresh => Ok(SignUpToVerified {
+                    scheme: AuthScheme::Token,
+                    identity: v.identity(),
+                }),
+                Recorded::Replayed => Err(refused(SLUG, &Error::NonceReplayed)),
+                Recorded::Full => Err(refused(SLUG, &Error::ReplayStoreFull)),
+                Recorded::Unavailable(u) => Err(unavailable(SLUG, &u)),
+            },
+            Err(e) => Err(refused(SLUG, &e)),
+        }
+    }
+}
+
+impl crate::layer::Authenticate for SignUpTo {
+    type Proof = SignUpToVerified;
+
+    async fn authenticate(
+        &self,
+        req: &Request,
+        _peer: Option<std::net::IpAddr>,
+    ) -> Result<SignUpToVerified, Response> {
+        let (scheme, credentials) = match req.headers.get_one("Authorization") {
+            Err(d) => {
+                let e = Error::DuplicateHeader {
+                    header: "Authorization",
+                    count: d.count,
+                };
+                return Err(refused("signupto", &e));
+            }
+            Ok(None) => {
+                let e = Error::MissingAuthorization {
+                    expected: "SuTHash, SuTPartner or SuTToken",
+                };
+                return Err(refused("signupto", &e));
+            }
+            Ok(Some(value)) => match parse_authorization(value) {
+                Ok(a) => (a.scheme, a.credentials),
+                Err(e) => return Err(refused("signupto", &e)),
+            },
+        };
+        let (variant, verifier) = match scheme {
+            AuthScheme::Hash => (Variant::Hash, &self.hash),
+            AuthScheme::Partner => (Variant::PartnerHash, &self.partner),
+            AuthScheme::Token => return self.token_request(req, &credentials).await,
+        };
+        let Some(verifier) = verifier else {
+            let e = Error::WrongScheme {
+                expected: self.accepted(),
+                found: scheme.token(),
+            };
+            return Err(refused(variant.slug(), &e));
+        };
+        let (verified, pending) = defer(|| verifier.verify(req));
+        match verified {
+            Ok(v) => match record(self.shared.as_ref(), variant.slug(), pending).await {
+                Recorded::Fresh => Ok(SignUpToVerified {
+                    scheme,
+                    identity: v.identity(),
+                }),
+                Recorded::Replayed => Err(refused(variant.slug(), &Error::NonceReplayed)),
+                Recorded::Full => Err(refused(variant.slug(), &Error::ReplayStoreFull)),
+                Recorded::Unavailable(u) => Err(unavailable(variant.slug(), &u)),
+            },
+            Err(Error::SignatureMismatch) if self.explain => {
+                let (message, canonical) = explain(variant, req, verifier.keys());
+                Err(refuse(
+                    StatusCode::UNAUTHORIZED,
+                    variant.slug(),
+                    "SIGNATURE_MISMATCH",
+                    message,
+                    Some(canonical),
+                ))
+            }
+            Err(e) => Err(refused(variant.slug(), &e)),
+        }
+    }
+
+    fn unreadable(&self, why: Unreadable) -> Response {
+        unreadable(why)
+    }
+}
+
+/// What the token route holds.
+struct Sandbox {
     max_body: usize,
     token_lifetime_secs: i64,
     clock: Clocked,
-    hash: Verifier<Clocked, Nonces>,
-    hash_keys: KeyDirectory,
-    partner: Verifier<Clocked, Nonces>,
-    partner_keys: KeyDirectory,
-    tokens: RwLock<TokenVerifier<Clocked, Nonces>>,
+    tokens: SharedTokens,
     login: TokenCredentials,
-    /// With `--redis`: where nonces are recorded after the verifier's check.
-    shared: Option<Arc<dyn AsyncNonceStore>>,
     /// With `--redis`: where tokens live (by digest, sliding expiry).
     #[cfg(feature = "redis")]
     redis: Option<crate::shared::RedisStore>,
-    // Read only to build the per-request token verifier of `--redis`.
-    #[cfg_attr(not(feature = "redis"), allow(dead_code))]
-    window_secs: i64,
-    #[cfg_attr(not(feature = "redis"), allow(dead_code))]
-    freshness: crate::schemes::signupto::TokenFreshness,
     #[cfg_attr(not(feature = "redis"), allow(dead_code))]
     max_tokens: usize,
 }
@@ -207,38 +485,52 @@ fn router(settings: &Settings, creds: &Credentials) -> Result<Router, Credential
             )
         }
     };
-    let verifier = |variant, keys: &KeyDirectory| {
-        Verifier::new(variant, keys.clone(), clock.clone(), store())
+    let verifier = |variant, keys: KeyDirectory| {
+        Verifier::new(variant, keys, clock.clone(), store())
             .with_window_secs(window)
             .map_err(bad_window)
     };
+    let tokens: SharedTokens = Arc::new(RwLock::new(
+        TokenVerifier::new(clock.clone(), store())
+            .with_window_secs(window)
+            .map_err(bad_window)?
+            .with_max_tokens(settings.signupto_max_tokens)
+            .with_freshness(settings.signupto_token_freshness),
+    ));
+    let mut auth = SignUpTo::new()
+        .verifier(verifier(Variant::Hash, hash_keys)?)
+        .verifier(verifier(Variant::PartnerHash, partner_keys)?)
+        .tokens(Arc::clone(&tokens))
+        .explain(settings.explain);
+    if let Some(shared) = shared.clone() {
+        auth = auth.record_in(shared);
+    }
+    #[cfg(feature = "redis")]
+    if let Some(redis) = &settings.redis {
+        auth.redis_tokens = Some(RedisTokens {
+            store: redis.clone(),
+            clock: clock.clone(),
+            lifetime_secs: settings.token_lifetime_secs,
+            window_secs: window,
+            freshness: settings.signupto_token_freshness,
+        });
+    }
     let state = Sandbox {
-        explain: settings.explain,
         max_body: settings.max_body,
         token_lifetime_secs: settings.token_lifetime_secs,
-        hash: verifier(Variant::Hash, &hash_keys)?,
-        partner: verifier(Variant::PartnerHash, &partner_keys)?,
-        hash_keys,
-        partner_keys,
-        tokens: RwLock::new(
-            TokenVerifier::new(clock.clone(), store())
-                .with_window_secs(window)
-                .map_err(bad_window)?
-                .with_max_tokens(settings.signupto_max_tokens)
-                .with_freshness(settings.signupto_token_freshness),
-        ),
         clock,
+        tokens,
         login,
-        shared: shared.clone(),
         #[cfg(feature = "redis")]
         redis: settings.redis.clone(),
-        window_secs: window,
-        freshness: settings.signupto_token_freshness,
         max_tokens: settings.signupto_max_tokens,
     };
     Ok(Router::new()
         .route("/v1/token", any(token))
-        .route("/v1/{*rest}", any(protected))
+        .route(
+            "/v1/{*rest}",
+            any(protected).layer(VerifyLayer::new(auth).max_body(settings.max_body)),
+        )
         .with_state(Arc::new(state)))
 }
 
@@ -283,65 +575,27 @@ fn ok(scheme: &'static str, data: Value) -> Response {
     response
 }
 
-fn authenticated(scheme: &'static str, req: &Request, id: Identity) -> Response {
-    let mut item = json!({ "scheme": scheme, "method": req.method, "path": req.path() });
+/// The slug of the scheme a request authenticated with.
+fn slug_of(scheme: AuthScheme) -> &'static str {
+    match scheme {
+        AuthScheme::Hash => HASH_SLUG,
+        AuthScheme::Partner => PARTNER_HASH_SLUG,
+        AuthScheme::Token => TOKEN_SLUG,
+    }
+}
+
+/// A request the layer let through: the identity it proved.
+async fn protected(Extension(who): Extension<SignUpToVerified>, req: HttpRequest) -> Response {
+    let scheme = slug_of(who.scheme);
+    let id = who.identity;
+    let mut item =
+        json!({ "scheme": scheme, "method": req.method().as_str(), "path": req.uri().path() });
     for (name, value) in [("pid", id.pid), ("cid", id.cid), ("uid", id.uid)] {
         if let Some(v) = value {
             item[name] = json!(v);
         }
     }
     ok(scheme, json!([item]))
-}
-
-async fn protected(State(s): State<Arc<Sandbox>>, req: HttpRequest) -> Response {
-    let req = match read_request(req, s.max_body).await {
-        Ok(r) => r,
-        Err(u) => return unreadable(u),
-    };
-    let (scheme, credentials) = match req.headers.get_one("Authorization") {
-        Err(d) => {
-            let e = Error::DuplicateHeader {
-                header: "Authorization",
-                count: d.count,
-            };
-            return refused("signupto", &e);
-        }
-        Ok(None) => {
-            let e = Error::MissingAuthorization {
-                expected: "SuTHash, SuTPartner or SuTToken",
-            };
-            return refused("signupto", &e);
-        }
-        Ok(Some(value)) => match parse_authorization(value) {
-            Ok(a) => (a.scheme, a.credentials),
-            Err(e) => return refused("signupto", &e),
-        },
-    };
-    let (variant, verifier, keys) = match scheme {
-        AuthScheme::Hash => (Variant::Hash, &s.hash, &s.hash_keys),
-        AuthScheme::Partner => (Variant::PartnerHash, &s.partner, &s.partner_keys),
-        AuthScheme::Token => return token_request(&s, &req, &credentials).await,
-    };
-    let (verified, pending) = defer(|| verifier.verify(&req));
-    match verified {
-        Ok(v) => match record(s.shared.as_ref(), variant.slug(), pending).await {
-            Recorded::Fresh => authenticated(variant.slug(), &req, v.identity()),
-            Recorded::Replayed => refused(variant.slug(), &Error::NonceReplayed),
-            Recorded::Full => refused(variant.slug(), &Error::ReplayStoreFull),
-            Recorded::Unavailable(u) => unavailable(variant.slug(), &u),
-        },
-        Err(Error::SignatureMismatch) if s.explain => {
-            let (message, canonical) = explain(variant, &req, keys);
-            refuse(
-                StatusCode::UNAUTHORIZED,
-                variant.slug(),
-                "SIGNATURE_MISMATCH",
-                message,
-                Some(canonical),
-            )
-        }
-        Err(e) => refused(variant.slug(), &e),
-    }
 }
 
 /// 503 in the vendor's envelope: the shared store did not answer.
@@ -353,79 +607,6 @@ fn unavailable(scheme: &'static str, u: &crate::replay::Unavailable) -> Response
         u.to_string(),
         None,
     )
-}
-
-/// A `SuTToken` request: the token verifier's check, then the nonce recorded. With
-/// `--redis` the token is looked up in Redis first (the look-up slides its expiry) and
-/// checked by a verifier holding that one token.
-async fn token_request(s: &Sandbox, req: &Request, presented: &str) -> Response {
-    #[cfg(not(feature = "redis"))]
-    let _ = presented;
-    #[cfg(feature = "redis")]
-    if let Some(redis) = &s.redis {
-        const SLUG: &str = TOKEN_SLUG;
-        let lifetime = std::time::Duration::from_secs(s.token_lifetime_secs.max(1).unsigned_abs());
-        let mut one =
-            match TokenVerifier::new(s.clock.clone(), Arc::new(DeferredNonceStore) as Nonces)
-                .with_window_secs(s.window_secs)
-            {
-                Ok(v) => v.with_freshness(s.freshness),
-                Err(e) => {
-                    return refuse(
-                        StatusCode::INTERNAL_SERVER_ERROR,
-                        SLUG,
-                        "INTERNAL",
-                        e.to_string(),
-                        None,
-                    );
-                }
-            };
-        if let Ok(token) = Token::parse(presented) {
-            match redis
-                .touch_session(TOKEN_KIND, presented, lifetime, None)
-                .await
-            {
-                Err(u) => return unavailable(SLUG, &u),
-                Ok(Some(found)) => {
-                    if let Some(identity) = parse_identity(&found.identity) {
-                        one.insert(IssuedToken {
-                            token,
-                            expiry: s.clock.now_secs().saturating_add(s.token_lifetime_secs),
-                            identity,
-                        });
-                    }
-                }
-                Ok(None) => {}
-            }
-        }
-        let (verified, pending) = defer(|| one.verify(req));
-        return finish_token(s, req, verified, pending).await;
-    }
-    let (verified, pending) = defer(|| {
-        s.tokens
-            .read()
-            .unwrap_or_else(|p| p.into_inner())
-            .verify(req)
-    });
-    finish_token(s, req, verified, pending).await
-}
-
-async fn finish_token(
-    s: &Sandbox,
-    req: &Request,
-    verified: Result<crate::schemes::signupto::TokenVerified, Error>,
-    pending: Option<crate::replay::PendingNonce>,
-) -> Response {
-    const SLUG: &str = TOKEN_SLUG;
-    match verified {
-        Ok(v) => match record(s.shared.as_ref(), SLUG, pending).await {
-            Recorded::Fresh => authenticated(SLUG, req, v.identity()),
-            Recorded::Replayed => refused(SLUG, &Error::NonceReplayed),
-            Recorded::Full => refused(SLUG, &Error::ReplayStoreFull),
-            Recorded::Unavailable(u) => unavailable(SLUG, &u),
-        },
-        Err(e) => refused(SLUG, &e),
-    }
 }
 
 /// An identity as kept in Redis: `pid:cid:uid`, absent ones empty.

@@ -133,6 +133,16 @@ impl<C: Clock, S: NonceStore> Verifier<C, S> {
         &self.store
     }
 
+    /// The clock it reads.
+    pub fn clock(&self) -> &C {
+        &self.clock
+    }
+
+    /// The key directory it verifies against.
+    pub fn keys(&self) -> &KeyDirectory {
+        &self.keys
+    }
+
     /// Verifies `req`, received from `client_ip` (`None` when the address is unknown:
     /// a key with an allow-list then refuses, GA2022). The checks run in the order of
     /// H5 and the first failure is returned: GA2001, GA2002, GA2003, GA2004 (absent,

@@ -192,6 +192,16 @@ impl<C: Clock, S: NonceStore> Verifier<C, S> {
         &self.store
     }
 
+    /// The variant it verifies (Hash or Partner Hash).
+    pub fn variant(&self) -> Variant {
+        self.variant
+    }
+
+    /// The key directory it verifies against.
+    pub fn keys(&self) -> &KeyDirectory {
+        &self.keys
+    }
+
     /// The scope a nonce is remembered under: the key id.
     pub fn replay_scope(variant: Variant, key_id: u64) -> String {
         scope_text(variant, key_id, &mut [0; 24]).to_owned()
