@@ -523,3 +523,61 @@ async fn the_readme_app_on_a_socket_answers_the_signing_middleware() {
     stop.send(()).unwrap();
     server.await.unwrap().unwrap();
 }
+
+/// Two instances of a user's server (two layered apps in one process) recording their
+/// nonces in one shared store: a request accepted by one is a replay on the other.
+/// Without `record_in`, a verifier whose store defers its nonces refuses (503) rather
+/// than accept every replay.
+#[tokio::test]
+async fn record_in_shares_nonces_between_instances_and_a_deferred_store_alone_fails_closed() {
+    use partner_auth::replay::{AsyncNonceStore, DeferredNonceStore, Local};
+    let shared: Arc<dyn AsyncNonceStore> = Arc::new(Local(ShardedNonceStore::default()));
+    let clock: Arc<dyn Clock> = Arc::new(FixedClock::from_secs(1_709_337_600));
+    let instance = |record: Option<Arc<dyn AsyncNonceStore>>| {
+        let mut keys = KeyDirectory::new();
+        keys.insert(API_KEY, KeyRecord::new(SECRET).unwrap())
+            .unwrap();
+        let deferred: Arc<dyn NonceStore> = Arc::new(DeferredNonceStore);
+        let mut auth = HmacSha256::new(Verifier::new(keys, Arc::clone(&clock), deferred));
+        if let Some(store) = record {
+            auth = auth.record_in(store);
+        }
+        Router::new()
+            .route("/api/v1/partner/leads", post(create_lead))
+            .layer(VerifyLayer::new(auth))
+    };
+    let (a, b) = (
+        instance(Some(Arc::clone(&shared))),
+        instance(Some(Arc::clone(&shared))),
+    );
+    let ok = a
+        .oneshot(signed_lead(1_709_337_600, "shared-1", "{}"))
+        .await
+        .unwrap();
+    assert_eq!(ok.status(), StatusCode::OK);
+    let replay = b
+        .oneshot(signed_lead(1_709_337_600, "shared-1", "{}"))
+        .await
+        .unwrap();
+    assert_envelope(
+        replay,
+        StatusCode::UNAUTHORIZED,
+        "GA2014",
+        "Nonce already used",
+    )
+    .await;
+
+    let alone = instance(None);
+    for _ in 0..2 {
+        let response = alone
+            .clone()
+            .oneshot(signed_lead(1_709_337_600, "alone-1", "{}"))
+            .await
+            .unwrap();
+        assert_eq!(response.status(), StatusCode::SERVICE_UNAVAILABLE);
+        assert_eq!(
+            error_header(&response).as_deref(),
+            Some("STORE_UNAVAILABLE")
+        );
+    }
+}

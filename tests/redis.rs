@@ -692,3 +692,47 @@ fn the_prober_finds_a_redis_backed_sandbox_conformant() {
         assert!(out.contains("conformant:"), "{scheme}: {out}");
     }
 }
+
+/// A user's own server on the public layer API (not the sandbox): two instances, each
+/// an axum app behind `layer::HmacSha256` with `record_in` the same Redis, refuse on
+/// one the request the other accepted.
+#[tokio::test(flavor = "multi_thread", worker_threads = 4)]
+async fn two_layered_apps_recording_in_one_redis_refuse_each_others_replays() {
+    use std::sync::Arc;
+
+    use axum::Router;
+    use partner_auth::layer::{HmacSha256, VerifyLayer};
+    use partner_auth::replay::{AsyncNonceStore, DeferredNonceStore, NonceStore};
+    use partner_auth::schemes::hmac::{KeyDirectory, KeyRecord, Verifier};
+    use tower::ServiceExt;
+
+    let redis = Redis::start();
+    let instance = || {
+        let store = RedisStore::connect(&redis.url(), Duration::from_millis(500)).unwrap();
+        let mut keys = KeyDirectory::new();
+        keys.insert(HMAC_KEY, KeyRecord::new(HMAC_SECRET).unwrap())
+            .unwrap();
+        let clock: Arc<dyn Clock> = Arc::new(SystemClock);
+        let deferred: Arc<dyn NonceStore> = Arc::new(DeferredNonceStore);
+        let shared: Arc<dyn AsyncNonceStore> = Arc::new(store);
+        let auth = HmacSha256::new(Verifier::new(keys, clock, deferred)).record_in(shared);
+        Router::new()
+            .route(HMAC_PATH, axum::routing::get(|| async { "countries" }))
+            .layer(VerifyLayer::new(auth))
+    };
+    let (a, b) = (instance(), instance());
+    let request = |nonce: &str| {
+        let mut req = axum::http::Request::builder().uri(HMAC_PATH);
+        for (name, value) in hmac_headers(nonce) {
+            req = req.header(name, value);
+        }
+        req.body(axum::body::Body::empty()).unwrap()
+    };
+    let ok = a.clone().oneshot(request("layered-1")).await.unwrap();
+    assert_eq!(ok.status(), 200);
+    let replay = b.clone().oneshot(request("layered-1")).await.unwrap();
+    assert_eq!(replay.status(), 401);
+    assert_eq!(replay.headers()[serve::ERROR_HEADER], "GA2014");
+    // A fresh nonce is accepted by B: the refusal was the replay, not B.
+    assert_eq!(b.oneshot(request("layered-2")).await.unwrap().status(), 200);
+}

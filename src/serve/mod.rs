@@ -229,16 +229,26 @@ pub(crate) enum Recorded {
     Unavailable(crate::replay::Unavailable),
 }
 
-/// The record step for a verifier run inside [`crate::replay::defer`]: without a shared
-/// store the verifier already recorded the nonce in memory.
+/// The record step for a verifier run inside [`crate::replay::defer`]: without a
+/// captured nonce the verifier already recorded it in its own store; a nonce captured
+/// (a [`crate::replay::DeferredNonceStore`]) with no shared store to record it in is
+/// refused as unavailable, never accepted unrecorded.
 pub(crate) async fn record(
     shared: Option<&Arc<dyn crate::replay::AsyncNonceStore>>,
     scheme: &str,
     pending: Option<crate::replay::PendingNonce>,
 ) -> Recorded {
-    use crate::replay::{Insert, StoreError};
-    let (Some(store), Some(pending)) = (shared, pending) else {
+    use crate::replay::{Insert, StoreError, Unavailable};
+    let Some(pending) = pending else {
+        // The verifier recorded the nonce in its own store (or had none to record).
         return Recorded::Fresh;
+    };
+    let Some(store) = shared else {
+        // A verifier over a `DeferredNonceStore` with nowhere to record its nonce would
+        // accept every replay: refuse instead (fail closed).
+        return Recorded::Unavailable(Unavailable {
+            reason: "the verifier's nonce store is a DeferredNonceStore but no shared store records its nonces (give the layer one with `record_in`, or the verifier a store of its own)".into(),
+        });
     };
     match store.insert(scheme, &pending).await {
         Ok(Insert::Fresh) => Recorded::Fresh,
