@@ -20,14 +20,14 @@
 //! ```
 
 use std::sync::Arc;
-use std::sync::atomic::{AtomicI64, AtomicU64, Ordering};
 use std::time::Duration;
 
+use super::keeper::{DEFAULT_REAUTH_MARGIN, Keeper, Kept, millis};
 use super::{
     Error, IDLE_TIMEOUT_MS, LOGIN_PATH, LoginCredentials, identity_headers, parse_error_body,
     parse_login_response, protected_headers,
 };
-use crate::{Clock, Secret, SystemClock};
+use crate::{Clock, SystemClock};
 
 /// Why a request through [`PortalClient`] failed.
 #[non_exhaustive]
@@ -119,15 +119,6 @@ fn redirected(resp: &reqwest::Response) -> Option<ClientError> {
     })
 }
 
-struct Cached {
-    token: Secret,
-    generation: u64,
-    /// When the last request the server counted as activity was sent (Unix ms). The
-    /// server resets its timer when it handles the request, which is no earlier, so
-    /// this errs on the safe side.
-    last_activity_ms: AtomicI64,
-}
-
 /// Builds a [`PortalClient`].
 pub struct PortalClientBuilder {
     base_url: String,
@@ -149,10 +140,6 @@ impl std::fmt::Debug for PortalClientBuilder {
             .field("idle_timeout_ms", &self.idle_timeout_ms)
             .finish_non_exhaustive()
     }
-}
-
-fn millis(d: Duration) -> i64 {
-    i64::try_from(d.as_millis()).unwrap_or(i64::MAX)
 }
 
 impl PortalClientBuilder {
@@ -200,15 +187,15 @@ impl PortalClientBuilder {
                 .redirect(reqwest::redirect::Policy::none())
                 .build()?,
         };
+        let mut keeper = Keeper::new();
+        keeper.clock = self.clock;
+        keeper.reauth_margin_ms = self.reauth_margin_ms;
+        keeper.idle_timeout_ms = self.idle_timeout_ms;
         Ok(PortalClient {
             http,
             base_url: self.base_url.trim_end_matches('/').to_owned(),
             creds: self.creds,
-            clock: self.clock,
-            reauth_margin_ms: self.reauth_margin_ms,
-            idle_timeout_ms: self.idle_timeout_ms,
-            session: tokio::sync::Mutex::new(None),
-            logins: AtomicU64::new(0),
+            keeper,
         })
     }
 }
@@ -219,11 +206,7 @@ pub struct PortalClient {
     http: reqwest::Client,
     base_url: String,
     creds: LoginCredentials,
-    clock: Arc<dyn Clock>,
-    reauth_margin_ms: i64,
-    idle_timeout_ms: i64,
-    session: tokio::sync::Mutex<Option<Arc<Cached>>>,
-    logins: AtomicU64,
+    keeper: Keeper,
 }
 
 impl std::fmt::Debug for PortalClient {
@@ -231,9 +214,9 @@ impl std::fmt::Debug for PortalClient {
         f.debug_struct("PortalClient")
             .field("base_url", &self.base_url)
             .field("creds", &self.creds)
-            .field("reauth_margin_ms", &self.reauth_margin_ms)
-            .field("idle_timeout_ms", &self.idle_timeout_ms)
-            .field("logins", &self.logins.load(Ordering::Relaxed))
+            .field("reauth_margin_ms", &self.keeper.reauth_margin_ms)
+            .field("idle_timeout_ms", &self.keeper.idle_timeout_ms)
+            .field("logins", &self.keeper.login_count())
             .finish_non_exhaustive()
     }
 }
@@ -248,62 +231,23 @@ impl PortalClient {
             http: None,
             timeout: DEFAULT_TIMEOUT,
             clock: Arc::new(SystemClock),
-            reauth_margin_ms: 60_000,
+            reauth_margin_ms: millis(DEFAULT_REAUTH_MARGIN),
             idle_timeout_ms: IDLE_TIMEOUT_MS,
         }
     }
 
     /// How many logins this client has attempted (refused ones included).
     pub fn login_count(&self) -> u64 {
-        self.logins.load(Ordering::SeqCst)
+        self.keeper.login_count()
     }
 
-    fn usable(&self, s: &Cached, now_ms: i64) -> bool {
-        now_ms.saturating_sub(s.last_activity_ms.load(Ordering::SeqCst))
-            < self.idle_timeout_ms - self.reauth_margin_ms
-    }
-
-    /// A session token usable now: the cached one, or a fresh login (one at a time).
-    async fn current(&self) -> Result<Arc<Cached>, ClientError> {
-        let mut slot = self.session.lock().await;
-        if let Some(s) = slot
-            .as_ref()
-            .filter(|s| self.usable(s, self.clock.now_millis()))
-        {
-            return Ok(s.clone());
-        }
-        let fresh = self
-            .login_locked(slot.as_ref().map_or(0, |s| s.generation))
-            .await?;
-        *slot = Some(fresh.clone());
-        Ok(fresh)
-    }
-
-    /// After a 401 with `stale`: a token another task fetched since, or a fresh login.
-    async fn replace(&self, stale: &Cached) -> Result<Arc<Cached>, ClientError> {
-        let mut slot = self.session.lock().await;
-        if let Some(s) = slot
-            .as_ref()
-            .filter(|s| s.generation != stale.generation && self.usable(s, self.clock.now_millis()))
-        {
-            return Ok(s.clone());
-        }
-        let generation = slot.as_ref().map_or(0, |s| s.generation);
-        *slot = None;
-        let fresh = self.login_locked(generation).await?;
-        *slot = Some(fresh.clone());
-        Ok(fresh)
-    }
-
-    /// Logs in now (callers hold the session lock).
-    async fn login_locked(&self, previous_generation: u64) -> Result<Arc<Cached>, ClientError> {
+    /// Logs in now: the token, or why not (the keeper holds the session lock).
+    async fn login(&self) -> Result<String, ClientError> {
         let headers = identity_headers(&self.creds).map_err(ClientError::Credentials)?;
         let mut rb = self.http.post(format!("{}{LOGIN_PATH}", self.base_url));
         for (n, v) in headers {
             rb = rb.header(n, v);
         }
-        let sent_at = self.clock.now_millis();
-        self.logins.fetch_add(1, Ordering::SeqCst);
         let resp = rb.send().await?;
         if let Some(e) = redirected(&resp) {
             return Err(e);
@@ -311,15 +255,7 @@ impl PortalClient {
         let status = resp.status().as_u16();
         let body = resp.bytes().await?;
         match status {
-            200 => {
-                let token =
-                    parse_login_response(&body).map_err(ClientError::MalformedLoginResponse)?;
-                Ok(Arc::new(Cached {
-                    token: Secret::from(token),
-                    generation: previous_generation + 1,
-                    last_activity_ms: AtomicI64::new(sent_at),
-                }))
-            }
+            200 => parse_login_response(&body).map_err(ClientError::MalformedLoginResponse),
             401 => Err(ClientError::LoginRefused {
                 message: message_of(status, &body),
             }),
@@ -332,13 +268,13 @@ impl PortalClient {
 
     async fn attempt(
         &self,
-        session: &Cached,
+        session: &Kept,
         method: &reqwest::Method,
         path: &str,
         body: Option<&[u8]>,
     ) -> Result<reqwest::Response, ClientError> {
-        let token = session.token.expose_str().expect("tokens are text");
-        let headers = protected_headers(&self.creds, token).map_err(ClientError::Credentials)?;
+        let headers =
+            protected_headers(&self.creds, session.token()).map_err(ClientError::Credentials)?;
         let mut rb = self
             .http
             .request(method.clone(), format!("{}{path}", self.base_url));
@@ -350,19 +286,13 @@ impl PortalClient {
                 .header("Content-Type", "application/json")
                 .body(b.to_vec());
         }
-        let sent_at = self.clock.now_millis();
+        let sent_at = self.keeper.now();
         let resp = rb.send().await?;
         if let Some(e) = redirected(&resp) {
             return Err(e);
         }
-        let status = resp.status().as_u16();
-        // Anything but a 401 or a server-side failure passed authentication and reset
-        // the server's timer (a 403 included, P3).
-        if status != 401 && status < 500 {
-            session
-                .last_activity_ms
-                .fetch_max(sent_at, Ordering::SeqCst);
-        }
+        self.keeper
+            .answered(session, sent_at, resp.status().as_u16());
         Ok(resp)
     }
 
@@ -376,12 +306,12 @@ impl PortalClient {
         path: &str,
         body: Option<Vec<u8>>,
     ) -> Result<reqwest::Response, ClientError> {
-        let session = self.current().await?;
+        let session = self.keeper.current(|| self.login()).await?;
         let mut resp = self
             .attempt(&session, &method, path, body.as_deref())
             .await?;
         if resp.status().as_u16() == 401 {
-            let fresh = self.replace(&session).await?;
+            let fresh = self.keeper.replace(&session, || self.login()).await?;
             resp = self.attempt(&fresh, &method, path, body.as_deref()).await?;
             if resp.status().as_u16() == 401 {
                 let body = resp.bytes().await?;

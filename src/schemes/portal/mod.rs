@@ -81,6 +81,8 @@ pub mod client;
 mod credentials;
 mod error;
 mod headers;
+#[cfg(feature = "client")]
+pub(crate) mod keeper;
 mod session;
 mod verify;
 mod wire;
