@@ -581,3 +581,42 @@ async fn record_in_shares_nonces_between_instances_and_a_deferred_store_alone_fa
         );
     }
 }
+
+/// The authenticators and layers print no secret, key or password in `Debug`.
+#[test]
+fn debug_output_of_the_layers_shows_no_secret() {
+    let mut keys = KeyDirectory::new();
+    keys.insert(API_KEY, KeyRecord::new(SECRET).unwrap())
+        .unwrap();
+    let clock: Arc<dyn Clock> = Arc::new(FixedClock::from_secs(1));
+    let nonces: Arc<dyn NonceStore> = Arc::new(ShardedNonceStore::default());
+    let hmac = VerifyLayer::new(
+        HmacSha256::new(Verifier::new(keys, Arc::clone(&clock), nonces)).explain(true),
+    );
+
+    let mut sut_keys = signupto::KeyDirectory::new();
+    sut_keys.insert(7654321, ApiKey::new(Variant::Hash, SUT_KEY).unwrap());
+    let sut_nonces: Arc<dyn NonceStore> = Arc::new(partner_auth::InMemoryNonceStore::default());
+    let sut = SignUpTo::new().verifier(signupto::Verifier::new(
+        Variant::Hash,
+        sut_keys,
+        Arc::clone(&clock),
+        sut_nonces,
+    ));
+
+    let (portal, _) = portal_app(true);
+    let portal = PartnersPortal::new(portal, "proposals.read");
+
+    let shown = format!(
+        "{hmac:?} {:?} {sut:?} {portal:?} {:#?}",
+        hmac.authenticator(),
+        portal
+    );
+    for secret in [SECRET, SUT_KEY, "secret_xyz789"] {
+        assert!(!shown.contains(secret), "{secret} in {shown}");
+    }
+    assert!(
+        shown.contains("HmacSha256") && shown.contains("PartnersPortal"),
+        "{shown}"
+    );
+}
