@@ -78,14 +78,16 @@
 mod canonical;
 mod credentials;
 mod error;
+mod form;
 mod replay;
 mod sign;
 mod verify;
 mod wire;
 
-pub use canonical::{Parts, mac, string_to_sign};
+pub use canonical::{Parts, mac, mac_with, string_to_sign, string_to_sign_with};
 pub use credentials::{Credentials, IpRule, KeyDirectory, KeyRecord};
 pub use error::{Error, GA_CODES, PRECEDENCE, describe_code};
+pub use form::{Form, MAX_AUTH_SCHEME_LEN, PartnerApi};
 pub use replay::{DEFAULT_GRANULARITY_SECS, DEFAULT_SHARDS, ShardedNonceStore};
 pub use sign::{SignRequest, Signature, Signed, Signer, generate_nonce};
 pub use verify::{DEFAULT_WINDOW_SECS, Verified, Verifier};
