@@ -79,11 +79,34 @@ use super::canonical::Parts;
 /// # Ok::<(), partner_auth::schemes::hmac::Error>(())
 /// ```
 ///
+/// A scheme token that is not an HTTP token is refused when the form is used:
+///
+/// ```compile_fail
+/// # use http::HeaderName;
+/// # use partner_auth::schemes::hmac::{Form, Parts, PartnerApi, Signer};
+/// #[derive(Clone, Copy, Debug, Default)]
+/// struct Spaced;
+/// impl Form for Spaced {
+///     const AUTH_SCHEME: &'static str = "HMAC SHA256";
+///     const HEADERS: [&'static str; 4] = PartnerApi::HEADERS;
+///     const API_KEY: HeaderName = PartnerApi::API_KEY;
+///     const SIGNATURE: HeaderName = PartnerApi::SIGNATURE;
+///     const TIMESTAMP: HeaderName = PartnerApi::TIMESTAMP;
+///     const NONCE: HeaderName = PartnerApi::NONCE;
+///     type Pieces<'a> = [&'a [u8]; 9];
+///     fn pieces<'a>(p: &Parts<'a>) -> [&'a [u8]; 9] {
+///         p.pieces()
+///     }
+/// }
+/// let signer = Signer::with_form(Spaced, "k1", "s3cret");
+/// ```
+///
 /// Adding such a form to the kit is the type above plus one registry line (see
 /// README.md, "Adding a scheme").
 pub trait Form: Copy + Default + std::fmt::Debug + Send + Sync + 'static {
     /// The scheme token before the Base64 signature (`HMAC-SHA256`): 1 to
     /// [`MAX_AUTH_SCHEME_LEN`] HTTP token characters, matched case-sensitively (H6).
+    /// A form with any other value does not compile into a signer or verifier.
     const AUTH_SCHEME: &'static str;
 
     /// The four headers as written, in the verifier's check order: API key, signature,
@@ -110,24 +133,58 @@ pub trait Form: Copy + Default + std::fmt::Debug + Send + Sync + 'static {
     fn pieces<'a>(parts: &Parts<'a>) -> Self::Pieces<'a>;
 
     /// Whether [`Form::HEADERS`] and the four [`http::HeaderName`]s name the same
-    /// headers, and [`Form::AUTH_SCHEME`] is a usable token. A form for which this is
-    /// false signs requests its own verifier refuses.
+    /// headers, and [`Form::AUTH_SCHEME`] is a usable token. A form whose names differ
+    /// signs requests its own verifier refuses.
     fn names_agree() -> bool {
         let names = [Self::API_KEY, Self::SIGNATURE, Self::TIMESTAMP, Self::NONCE];
-        let tchar = |b: u8| b.is_ascii_alphanumeric() || b"!#$%&'*+-.^_`|~".contains(&b);
-        let scheme = Self::AUTH_SCHEME;
         names
             .iter()
             .zip(Self::HEADERS)
             .all(|(n, h)| n.as_str().eq_ignore_ascii_case(h))
-            && !scheme.is_empty()
-            && scheme.len() <= MAX_AUTH_SCHEME_LEN
-            && scheme.bytes().all(tchar)
+            && is_scheme_token(Self::AUTH_SCHEME)
     }
 }
 
 /// The longest [`Form::AUTH_SCHEME`] a form may use, in bytes.
 pub const MAX_AUTH_SCHEME_LEN: usize = 64;
+
+/// Whether `scheme` is 1 to [`MAX_AUTH_SCHEME_LEN`] HTTP token characters (RFC 9110
+/// §5.6.2). Evaluated at compile time by [`Signer::with_form`](super::Signer::with_form)
+/// and [`Verifier::with_form`](super::Verifier::with_form), so a form with another
+/// token does not build.
+pub(crate) const fn is_scheme_token(scheme: &str) -> bool {
+    let bytes = scheme.as_bytes();
+    if bytes.is_empty() || bytes.len() > MAX_AUTH_SCHEME_LEN {
+        return false;
+    }
+    let mut i = 0;
+    while i < bytes.len() {
+        let b = bytes[i];
+        let tchar = b.is_ascii_alphanumeric()
+            || matches!(
+                b,
+                b'!' | b'#'
+                    | b'$'
+                    | b'%'
+                    | b'&'
+                    | b'\''
+                    | b'*'
+                    | b'+'
+                    | b'-'
+                    | b'.'
+                    | b'^'
+                    | b'_'
+                    | b'`'
+                    | b'|'
+                    | b'~'
+            );
+        if !tchar {
+            return false;
+        }
+        i += 1;
+    }
+    true
+}
 
 /// The partner API's form, the one the vendor's page describes: `X-Api-Key`,
 /// `Authorization: HMAC-SHA256 <signature>`, `X-Timestamp`, `X-Nonce`, and
@@ -195,6 +252,17 @@ mod tests {
     fn a_form_whose_names_differ_or_whose_token_has_a_space_does_not_agree() {
         assert!(!Mismatched::names_agree());
         assert!(!BadScheme::names_agree());
+    }
+
+    #[test]
+    fn scheme_tokens() {
+        assert!(is_scheme_token("HMAC-SHA256"));
+        assert!(is_scheme_token("a"));
+        assert!(is_scheme_token(&"A".repeat(MAX_AUTH_SCHEME_LEN)));
+        for bad in ["", "HMAC SHA256", "HMAC\nX", "Bearer:", "é"] {
+            assert!(!is_scheme_token(bad), "{bad:?}");
+        }
+        assert!(!is_scheme_token(&"A".repeat(MAX_AUTH_SCHEME_LEN + 1)));
     }
 
     use super::super::{KeyDirectory, KeyRecord, ShardedNonceStore, SignRequest, Signer, Verifier};

@@ -52,6 +52,14 @@
 //! # Ok::<(), partner_auth::schemes::hmac::Error>(())
 //! ```
 //!
+//! # Forms
+//!
+//! The header names, the scheme token and the string to sign above are the partner
+//! API's form, [`PartnerApi`], the default of [`Signer`] and [`Verifier`]. Another
+//! form of the same vendor (other header names, another order or separator) is a type
+//! implementing [`Form`]: [`Signer::with_form`] and [`Verifier::with_form`] then sign
+//! and verify it with the same code, checks and codes, at the same cost.
+//!
 //! # Where the vendor's page is silent
 //!
 //! - H1: PATH is the target up to the first `?`, verbatim; a client that signed the

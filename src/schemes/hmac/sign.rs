@@ -10,7 +10,7 @@ use std::marker::PhantomData;
 use http::{HeaderMap, HeaderValue};
 
 use super::canonical::{Parts, mac_with, string_to_sign_with};
-use super::form::{Form, PartnerApi};
+use super::form::{Form, PartnerApi, is_scheme_token};
 use super::wire::encode_mac;
 use super::{Credentials, Error, check_method, check_nonce, check_target};
 use crate::encoding::Decimal;
@@ -150,6 +150,12 @@ impl<F: Form> Signer<F> {
         secret: impl Into<Secret>,
     ) -> Result<Self, Error> {
         let _ = form;
+        const {
+            assert!(
+                is_scheme_token(F::AUTH_SCHEME),
+                "Form::AUTH_SCHEME must be 1 to 64 HTTP token characters"
+            );
+        }
         let credentials = Credentials::new(api_key, secret)?;
         let api_key_value =
             HeaderValue::from_str(&credentials.api_key).map_err(|_| Error::MalformedApiKey)?;

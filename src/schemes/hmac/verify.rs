@@ -5,7 +5,7 @@ use std::net::IpAddr;
 use std::sync::Arc;
 
 use super::canonical::{Parts, mac_with};
-use super::form::{Form, PartnerApi};
+use super::form::{Form, PartnerApi, is_scheme_token};
 use super::wire::{parse_signature_value, parse_timestamp};
 use super::{Error, KeyDirectory, check_method, check_nonce};
 use crate::replay::{Insert, NonceStore, WindowOutOfRange, check_window_secs};
@@ -129,6 +129,12 @@ impl<C: Clock, S: NonceStore, F: Form> Verifier<C, S, F> {
     /// ±60 s window.
     pub fn with_form(form: F, keys: KeyDirectory, clock: C, store: S) -> Self {
         let _ = form;
+        const {
+            assert!(
+                is_scheme_token(F::AUTH_SCHEME),
+                "Form::AUTH_SCHEME must be 1 to 64 HTTP token characters"
+            );
+        }
         Self {
             keys,
             clock,
