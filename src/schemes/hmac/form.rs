@@ -101,8 +101,8 @@ use super::canonical::Parts;
 /// let signer = Signer::with_form(Spaced, "k1", "s3cret");
 /// ```
 ///
-/// Adding such a form to the kit is the type above plus one registry line (see
-/// README.md, "Adding a scheme").
+/// Adding such a form to the kit (a slug, its registry line, its vectors) is described
+/// in README.md, "Adding a scheme".
 pub trait Form: Copy + Default + std::fmt::Debug + Send + Sync + 'static {
     /// The scheme token before the Base64 signature (`HMAC-SHA256`): 1 to
     /// [`MAX_AUTH_SCHEME_LEN`] HTTP token characters, matched case-sensitively (H6).
@@ -126,7 +126,7 @@ pub trait Form: Copy + Default + std::fmt::Debug + Send + Sync + 'static {
     type Pieces<'a>: AsRef<[&'a [u8]]>;
 
     /// The string to sign as pieces in order, separators included: the MAC absorbs
-    /// them one after the other, and [`string_to_sign`](super::string_to_sign)
+    /// them one after the other, and [`string_to_sign_with`](super::string_to_sign_with)
     /// concatenates them. Every piece must come from `parts` or be a constant; the
     /// separators must keep the parts apart unambiguously (the verifier refuses a
     /// method or path holding control characters, and a nonce is visible ASCII).
