@@ -1,5 +1,6 @@
-//! The string to sign: a pure function of the signed request parts.
+//! The string to sign: a pure function of the signed request parts and the form.
 
+use super::form::{Form, PartnerApi};
 use crate::CanonicalString;
 
 /// The request parts the string to sign is made of, exactly as sent.
@@ -17,10 +18,11 @@ pub struct Parts<'a> {
     pub body: &'a [u8],
 }
 
-impl Parts<'_> {
-    /// The pieces in signing order, separators included: hashing them one after the
-    /// other gives the same MAC as hashing [`string_to_sign`], without a copy of the body.
-    pub fn pieces(&self) -> [&[u8]; 9] {
+impl<'a> Parts<'a> {
+    /// The pieces in signing order of the partner API's form ([`PartnerApi`]),
+    /// separators included: hashing them one after the other gives the same MAC as
+    /// hashing [`string_to_sign`], without a copy of the body.
+    pub fn pieces(&self) -> [&'a [u8]; 9] {
         [
             self.method.as_bytes(),
             b"\n",
@@ -53,7 +55,13 @@ impl Parts<'_> {
 /// );
 /// ```
 pub fn string_to_sign(parts: &Parts<'_>) -> CanonicalString {
-    let pieces = parts.pieces();
+    string_to_sign_with::<PartnerApi>(parts)
+}
+
+/// The string to sign of form `F`: its [`Form::pieces`] concatenated.
+pub fn string_to_sign_with<F: Form>(parts: &Parts<'_>) -> CanonicalString {
+    let pieces = F::pieces(parts);
+    let pieces = pieces.as_ref();
     let mut bytes = Vec::with_capacity(pieces.iter().map(|p| p.len()).sum());
     for p in pieces {
         bytes.extend_from_slice(p);
@@ -66,7 +74,13 @@ pub fn string_to_sign(parts: &Parts<'_>) -> CanonicalString {
 ///
 /// The MAC absorbs [`Parts::pieces`] one after the other (separators included), so
 /// neither the body nor the string to sign is ever copied; the signer and the verifier
-/// both sign through this function, and [`string_to_sign`] concatenates the same pieces.
+/// both sign through [`mac_with`], and [`string_to_sign`] concatenates the same pieces.
 pub fn mac(parts: &Parts<'_>, secret: &[u8]) -> [u8; 32] {
-    crate::encoding::hmac_sha256_parts(secret, &parts.pieces())
+    mac_with::<PartnerApi>(parts, secret)
+}
+
+/// HMAC-SHA256 of form `F`'s string to sign under the secret's bytes: the MAC absorbs
+/// [`Form::pieces`] in place, as [`mac`] does for the partner API's form.
+pub fn mac_with<F: Form>(parts: &Parts<'_>, secret: &[u8]) -> [u8; 32] {
+    crate::encoding::hmac_sha256_parts(secret, F::pieces(parts).as_ref())
 }

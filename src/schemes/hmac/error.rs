@@ -12,32 +12,40 @@
 pub enum Error {
     /// GA2001: no usable `X-Api-Key` (absent, empty or sent twice).
     #[error(
-        "no usable `X-Api-Key`: {reason}; send `X-Api-Key: <your provisioned API key>` exactly once"
+        "no usable `{header}`: {reason}; send `{header}: <your provisioned API key>` exactly once"
     )]
     MissingApiKey {
+        /// The header's name in the verifier's form (`X-Api-Key`).
+        header: &'static str,
         /// Absent, empty or duplicated.
         reason: &'static str,
     },
     /// GA2002: no usable `Authorization` (absent, empty or sent twice).
     #[error(
-        "no usable `Authorization`: {reason}; send `Authorization: HMAC-SHA256 <Base64 signature>` exactly once"
+        "no usable `{header}`: {reason}; send `{header}: {scheme} <Base64 signature>` exactly once"
     )]
     MissingSignature {
+        /// The header's name in the verifier's form (`Authorization`).
+        header: &'static str,
+        /// The form's scheme token (`HMAC-SHA256`).
+        scheme: &'static str,
         /// Absent, empty or duplicated.
         reason: &'static str,
     },
     /// GA2003: no usable `X-Timestamp` (absent, empty or sent twice).
-    #[error(
-        "no usable `X-Timestamp`: {reason}; send `X-Timestamp: <Unix epoch seconds>` exactly once"
-    )]
+    #[error("no usable `{header}`: {reason}; send `{header}: <Unix epoch seconds>` exactly once")]
     MissingTimestamp {
+        /// The header's name in the verifier's form (`X-Timestamp`).
+        header: &'static str,
         /// Absent, empty or duplicated.
         reason: &'static str,
     },
     /// GA2004: no usable `X-Nonce` (absent, empty, sent twice, or not 1–128 visible
     /// ASCII characters).
-    #[error("no usable `X-Nonce`: {reason}; send `X-Nonce: <fresh UUID v4>` exactly once")]
+    #[error("no usable `{header}`: {reason}; send `{header}: <fresh UUID v4>` exactly once")]
     MissingNonce {
+        /// The header's name in the verifier's form (`X-Nonce`).
+        header: &'static str,
         /// What is wrong with it.
         reason: &'static str,
     },

@@ -52,6 +52,14 @@
 //! # Ok::<(), partner_auth::schemes::hmac::Error>(())
 //! ```
 //!
+//! # Forms
+//!
+//! The header names, the scheme token and the string to sign above are the partner
+//! API's form, [`PartnerApi`], the default of [`Signer`] and [`Verifier`]. Another
+//! form of the same vendor (other header names, another order or separator) is a type
+//! implementing [`Form`]: [`Signer::with_form`] and [`Verifier::with_form`] then sign
+//! and verify it with the same code, checks and codes, at the same cost.
+//!
 //! # Where the vendor's page is silent
 //!
 //! - H1: PATH is the target up to the first `?`, verbatim; a client that signed the
@@ -78,14 +86,16 @@
 mod canonical;
 mod credentials;
 mod error;
+mod form;
 mod replay;
 mod sign;
 mod verify;
 mod wire;
 
-pub use canonical::{Parts, mac, string_to_sign};
+pub use canonical::{Parts, mac, mac_with, string_to_sign, string_to_sign_with};
 pub use credentials::{Credentials, IpRule, KeyDirectory, KeyRecord};
 pub use error::{Error, GA_CODES, PRECEDENCE, describe_code};
+pub use form::{Form, MAX_AUTH_SCHEME_LEN, PartnerApi};
 pub use replay::{DEFAULT_GRANULARITY_SECS, DEFAULT_SHARDS, ShardedNonceStore};
 pub use sign::{SignRequest, Signature, Signed, Signer, generate_nonce};
 pub use verify::{DEFAULT_WINDOW_SECS, Verified, Verifier};

@@ -5,11 +5,14 @@
 //! the caller's `http::HeaderMap`; [`Signer::sign`] runs the same checks and MAC and also
 //! returns the owned stages (the string to sign, the headers as strings).
 
-use http::{HeaderMap, HeaderName, HeaderValue};
+use std::marker::PhantomData;
 
-use super::canonical::{Parts, mac, string_to_sign};
+use http::{HeaderMap, HeaderValue};
+
+use super::canonical::{Parts, mac_with, string_to_sign_with};
+use super::form::{Form, PartnerApi, is_scheme_token};
 use super::wire::encode_mac;
-use super::{AUTH_SCHEME, Credentials, Error, check_method, check_nonce, check_target};
+use super::{Credentials, Error, check_method, check_nonce, check_target};
 use crate::encoding::Decimal;
 use crate::{CanonicalString, Clock, Secret};
 /// What one request needs signed, besides the credentials.
@@ -30,12 +33,14 @@ pub struct SignRequest<'a> {
 /// The result of signing: every stage, and the headers to add to the request.
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub struct Signed {
-    /// `METHOD\nPATH\nTIMESTAMP\nNONCE\nBODY`.
+    /// `METHOD\nPATH\nTIMESTAMP\nNONCE\nBODY` (another form's: its
+    /// [`Form::pieces`] concatenated).
     pub string_to_sign: CanonicalString,
     /// Standard padded Base64 of the 32-byte MAC (44 characters).
     pub signature: String,
     /// The headers to add, in order: `X-Api-Key`, `X-Timestamp`, `X-Nonce`,
-    /// `Authorization: HMAC-SHA256 <signature>`.
+    /// `Authorization: HMAC-SHA256 <signature>` (another form's: its API key,
+    /// timestamp, nonce and signature headers, named as in [`Form::HEADERS`]).
     pub headers: [(&'static str, String); 4],
 }
 
@@ -66,15 +71,15 @@ impl std::fmt::Display for Signature {
     }
 }
 
-/// The header names the signer writes, lowercase as `http` stores them.
-const X_API_KEY: HeaderName = HeaderName::from_static("x-api-key");
-const X_TIMESTAMP: HeaderName = HeaderName::from_static("x-timestamp");
-const X_NONCE: HeaderName = HeaderName::from_static("x-nonce");
+/// The length of the signature header's value in form `F`: the scheme token, one
+/// space and the 44 Base64 characters (`HMAC-SHA256 ` + 44 = 56 bytes for
+/// [`PartnerApi`]). A constant once `F` is known.
+const fn authorization_len<F: Form>() -> usize {
+    F::AUTH_SCHEME.len() + 1 + 44
+}
 
-/// `HMAC-SHA256 ` and the 44 Base64 characters.
-const AUTHORIZATION_LEN: usize = AUTH_SCHEME.len() + 1 + 44;
-
-/// Signs requests for one API key.
+/// Signs requests for one API key, in form `F` (by default the partner API's,
+/// [`PartnerApi`]; another form: [`Signer::with_form`]).
 ///
 /// [`Signer::sign_into`] is the borrowed form: the request is described by references,
 /// the MAC absorbs the method, path, timestamp, nonce and body where they lie (no copy
@@ -122,21 +127,42 @@ const AUTHORIZATION_LEN: usize = AUTH_SCHEME.len() + 1 + 44;
 /// # Ok::<(), partner_auth::schemes::hmac::Error>(())
 /// ```
 #[derive(Clone, Debug)]
-pub struct Signer {
+pub struct Signer<F: Form = PartnerApi> {
     credentials: Credentials,
     /// `X-Api-Key`, built once: every signed request sends the same value.
     api_key_value: HeaderValue,
+    form: PhantomData<F>,
 }
 
 impl Signer {
     /// Checks the API key (1–256 visible ASCII) and that the secret is not empty.
     pub fn new(api_key: impl Into<String>, secret: impl Into<Secret>) -> Result<Self, Error> {
+        Self::with_form(PartnerApi, api_key, secret)
+    }
+}
+
+impl<F: Form> Signer<F> {
+    /// A signer for another form of the scheme (see [`Form`]); the same checks as
+    /// [`Signer::new`].
+    pub fn with_form(
+        form: F,
+        api_key: impl Into<String>,
+        secret: impl Into<Secret>,
+    ) -> Result<Self, Error> {
+        let _ = form;
+        const {
+            assert!(
+                is_scheme_token(F::AUTH_SCHEME),
+                "Form::AUTH_SCHEME must be 1 to 64 HTTP token characters"
+            );
+        }
         let credentials = Credentials::new(api_key, secret)?;
         let api_key_value =
             HeaderValue::from_str(&credentials.api_key).map_err(|_| Error::MalformedApiKey)?;
         Ok(Self {
             credentials,
             api_key_value,
+            form: PhantomData,
         })
     }
 
@@ -153,7 +179,7 @@ impl Signer {
     /// The signature of the pieces: the MAC absorbs them in place.
     fn signature(&self, parts: &Parts<'_>) -> Signature {
         Signature {
-            text: encode_mac(&mac(parts, self.credentials.secret.expose())),
+            text: encode_mac(&mac_with::<F>(parts, self.credentials.secret.expose())),
         }
     }
 
@@ -178,19 +204,23 @@ impl Signer {
             body: req.body,
         };
         let signature = self.signature(&parts);
-        let mut authorization = [b' '; AUTHORIZATION_LEN];
-        authorization[..AUTH_SCHEME.len()].copy_from_slice(AUTH_SCHEME.as_bytes());
-        authorization[AUTH_SCHEME.len() + 1..].copy_from_slice(&signature.text);
-        // The nonce was checked to be visible ASCII; digits and Base64 always are.
+        // Built in an allocation of exactly its length, which becomes the header
+        // value's own storage (no second copy).
+        let mut authorization = Vec::with_capacity(const { authorization_len::<F>() });
+        authorization.extend_from_slice(F::AUTH_SCHEME.as_bytes());
+        authorization.push(b' ');
+        authorization.extend_from_slice(&signature.text);
+        // The nonce was checked to be visible ASCII; digits and Base64 always are, and
+        // a form's scheme token is a token (`Form::names_agree`).
         let nonce_value = HeaderValue::from_str(parts.nonce).map_err(|_| Error::MalformedNonce)?;
         let timestamp_value =
             HeaderValue::from_str(parts.timestamp).expect("decimal digits are a header value");
         let authorization_value =
-            HeaderValue::from_bytes(&authorization).expect("Base64 is a header value");
-        headers.insert(X_API_KEY, self.api_key_value.clone());
-        headers.insert(X_TIMESTAMP, timestamp_value);
-        headers.insert(X_NONCE, nonce_value);
-        headers.insert(http::header::AUTHORIZATION, authorization_value);
+            HeaderValue::try_from(authorization).expect("a token and Base64 are a header value");
+        headers.insert(F::API_KEY, self.api_key_value.clone());
+        headers.insert(F::TIMESTAMP, timestamp_value);
+        headers.insert(F::NONCE, nonce_value);
+        headers.insert(F::SIGNATURE, authorization_value);
         Ok(signature)
     }
 
@@ -236,18 +266,19 @@ impl Signer {
         };
         let signature = self.signature(&parts);
         let signature = signature.as_str();
-        let mut authorization = String::with_capacity(AUTHORIZATION_LEN);
-        authorization.push_str(AUTH_SCHEME);
+        let mut authorization = String::with_capacity(authorization_len::<F>());
+        authorization.push_str(F::AUTH_SCHEME);
         authorization.push(' ');
         authorization.push_str(signature);
+        let [api_key, signature_header, timestamp_header, nonce_header] = F::HEADERS;
         let headers = [
-            ("X-Api-Key", self.credentials.api_key.clone()),
-            ("X-Timestamp", timestamp.as_str().to_owned()),
-            ("X-Nonce", req.nonce.to_owned()),
-            ("Authorization", authorization),
+            (api_key, self.credentials.api_key.clone()),
+            (timestamp_header, timestamp.as_str().to_owned()),
+            (nonce_header, req.nonce.to_owned()),
+            (signature_header, authorization),
         ];
         Ok(Signed {
-            string_to_sign: string_to_sign(&parts),
+            string_to_sign: string_to_sign_with::<F>(&parts),
             signature: signature.to_owned(),
             headers,
         })

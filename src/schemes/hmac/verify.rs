@@ -1,10 +1,12 @@
 //! The verifier: the checks of H5, in order, then the nonce is recorded.
 
+use std::marker::PhantomData;
 use std::net::IpAddr;
 use std::sync::Arc;
 
-use super::canonical::{Parts, mac};
-use super::wire::{parse_authorization, parse_timestamp};
+use super::canonical::{Parts, mac_with};
+use super::form::{Form, PartnerApi, is_scheme_token};
+use super::wire::{parse_signature_value, parse_timestamp};
 use super::{Error, KeyDirectory, check_method, check_nonce};
 use crate::replay::{Insert, NonceStore, WindowOutOfRange, check_window_secs};
 use crate::{Clock, Request};
@@ -25,7 +27,9 @@ impl Verified {
     }
 }
 
-/// Verifies HMAC-SHA256 requests against a key directory, a clock and a replay store.
+/// Verifies HMAC-SHA256 requests against a key directory, a clock and a replay store,
+/// in form `F` (by default the partner API's, [`PartnerApi`]; another form:
+/// [`Verifier::with_form`]). The checks and their order are the same in every form.
 ///
 /// ```
 /// use partner_auth::schemes::hmac::{KeyDirectory, KeyRecord, ShardedNonceStore, Signer, Verifier};
@@ -44,16 +48,18 @@ impl Verified {
 /// assert_eq!(verifier.verify(&req, None).unwrap_err().code(), "GA2014");
 /// # Ok::<(), partner_auth::schemes::hmac::Error>(())
 /// ```
-pub struct Verifier<C: Clock, S: NonceStore> {
+pub struct Verifier<C: Clock, S: NonceStore, F: Form = PartnerApi> {
     keys: KeyDirectory,
     clock: C,
     store: S,
     window_secs: i64,
+    form: PhantomData<F>,
 }
 
-impl<C: Clock, S: NonceStore> std::fmt::Debug for Verifier<C, S> {
+impl<C: Clock, S: NonceStore, F: Form> std::fmt::Debug for Verifier<C, S, F> {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
         f.debug_struct("Verifier")
+            .field("form", &F::default())
             .field("window_secs", &self.window_secs)
             .finish_non_exhaustive()
     }
@@ -69,16 +75,14 @@ fn trim_ows(value: &str) -> &str {
     &value[start..end]
 }
 
-/// The four headers the scheme reads, in H5 order.
-const HEADERS: [&str; 4] = ["X-Api-Key", "Authorization", "X-Timestamp", "X-Nonce"];
-
-/// One pass over the header fields: each of [`HEADERS`] as its single value (surrounding
-/// spaces and tabs removed), or why it is unusable. Names match case-insensitively.
-fn read_headers(req: &Request) -> Result<[&str; 4], Error> {
+/// One pass over the header fields: each of the form's four headers ([`Form::HEADERS`],
+/// in H5 order) as its single value (surrounding spaces and tabs removed), or why it is
+/// unusable. Names match case-insensitively.
+fn read_headers<F: Form>(req: &Request) -> Result<[&str; 4], Error> {
     let mut found: [Option<&str>; 4] = [None; 4];
     let mut twice = [false; 4];
     for (name, value) in req.headers.iter() {
-        let Some(i) = HEADERS
+        let Some(i) = F::HEADERS
             .iter()
             .position(|h| h.len() == name.len() && h.eq_ignore_ascii_case(name))
         else {
@@ -98,11 +102,16 @@ fn read_headers(req: &Request) -> Result<[&str; 4], Error> {
                 continue;
             }
         };
+        let header = F::HEADERS[i];
         return Err(match i {
-            0 => Error::MissingApiKey { reason },
-            1 => Error::MissingSignature { reason },
-            2 => Error::MissingTimestamp { reason },
-            _ => Error::MissingNonce { reason },
+            0 => Error::MissingApiKey { header, reason },
+            1 => Error::MissingSignature {
+                header,
+                scheme: F::AUTH_SCHEME,
+                reason,
+            },
+            2 => Error::MissingTimestamp { header, reason },
+            _ => Error::MissingNonce { header, reason },
         });
     }
     Ok(out)
@@ -111,11 +120,27 @@ fn read_headers(req: &Request) -> Result<[&str; 4], Error> {
 impl<C: Clock, S: NonceStore> Verifier<C, S> {
     /// A verifier with the spec's ±60 s window.
     pub fn new(keys: KeyDirectory, clock: C, store: S) -> Self {
+        Self::with_form(PartnerApi, keys, clock, store)
+    }
+}
+
+impl<C: Clock, S: NonceStore, F: Form> Verifier<C, S, F> {
+    /// A verifier for another form of the scheme (see [`Form`]), with the spec's
+    /// ±60 s window.
+    pub fn with_form(form: F, keys: KeyDirectory, clock: C, store: S) -> Self {
+        let _ = form;
+        const {
+            assert!(
+                is_scheme_token(F::AUTH_SCHEME),
+                "Form::AUTH_SCHEME must be 1 to 64 HTTP token characters"
+            );
+        }
         Self {
             keys,
             clock,
             store,
             window_secs: DEFAULT_WINDOW_SECS,
+            form: PhantomData,
         }
     }
 
@@ -151,8 +176,9 @@ impl<C: Clock, S: NonceStore> Verifier<C, S> {
     /// inclusive), GA2012, then GA2014; the nonce is recorded only once the signature
     /// verified.
     pub fn verify(&self, req: &Request, client_ip: Option<IpAddr>) -> Result<Verified, Error> {
-        let [api_key, authorization, timestamp, nonce] = read_headers(req)?;
+        let [api_key, authorization, timestamp, nonce] = read_headers::<F>(req)?;
         check_nonce(nonce).map_err(|()| Error::MissingNonce {
+            header: F::HEADERS[3],
             reason: "the value is not 1 to 128 visible ASCII characters",
         })?;
 
@@ -178,14 +204,14 @@ impl<C: Clock, S: NonceStore> Verifier<C, S> {
             });
         }
 
-        let presented = parse_authorization(authorization)?;
+        let presented = parse_signature_value(F::AUTH_SCHEME, authorization)?;
         let path = crate::request::split_target(&req.target).0;
         if check_method(&req.method).is_err() || path.bytes().any(|b| b.is_ascii_control()) {
             return Err(Error::SignatureMismatch {
                 reason: "the method or path holds characters that cannot be signed unambiguously",
             });
         }
-        let expected = mac(
+        let expected = mac_with::<F>(
             &Parts {
                 method: &req.method,
                 path,

@@ -11,14 +11,20 @@ use super::{AUTH_SCHEME, Error};
 /// with padding of exactly 32 bytes. URL-safe characters, missing padding, other
 /// lengths and anything else are GA2012.
 pub fn parse_authorization(value: &str) -> Result<[u8; 32], Error> {
+    parse_signature_value(AUTH_SCHEME, value)
+}
+
+/// Decodes `<scheme> <signature>`, the signature header's value in a form whose scheme
+/// token is `scheme` ([`Form::AUTH_SCHEME`](super::Form::AUTH_SCHEME)), as
+/// [`parse_authorization`] does for `HMAC-SHA256`.
+pub(crate) fn parse_signature_value(scheme: &str, value: &str) -> Result<[u8; 32], Error> {
     let mismatch = |reason| Err(Error::SignatureMismatch { reason });
-    let Some(rest) = value
-        .strip_prefix(AUTH_SCHEME)
-        .and_then(|r| r.strip_prefix(' '))
-    else {
-        return mismatch(
-            "the `Authorization` value must start with `HMAC-SHA256 ` (that case, one space)",
-        );
+    let Some(rest) = value.strip_prefix(scheme).and_then(|r| r.strip_prefix(' ')) else {
+        return mismatch(if scheme == AUTH_SCHEME {
+            "the `Authorization` value must start with `HMAC-SHA256 ` (that case, one space)"
+        } else {
+            "the signature header's value must start with the form's scheme token (that case) and one space"
+        });
     };
     if let Some(mac) = decode_mac(rest.as_bytes()) {
         return Ok(mac);
