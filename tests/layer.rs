@@ -620,3 +620,71 @@ fn debug_output_of_the_layers_shows_no_secret() {
         "{shown}"
     );
 }
+
+/// A second form of the scheme (its own header names, token and string to sign) behind
+/// the same layer: its requests pass, the default form's are refused by its checks.
+#[derive(Clone, Copy, Debug, Default)]
+struct Acme;
+
+impl partner_auth::schemes::hmac::Form for Acme {
+    const AUTH_SCHEME: &'static str = "ACME-HMAC";
+    const HEADERS: [&'static str; 4] = ["X-Key", "X-Signature", "X-Time", "X-Request-Id"];
+    const API_KEY: http::HeaderName = http::HeaderName::from_static("x-key");
+    const SIGNATURE: http::HeaderName = http::HeaderName::from_static("x-signature");
+    const TIMESTAMP: http::HeaderName = http::HeaderName::from_static("x-time");
+    const NONCE: http::HeaderName = http::HeaderName::from_static("x-request-id");
+    type Pieces<'a> = [&'a [u8]; 9];
+    fn pieces<'a>(p: &partner_auth::schemes::hmac::Parts<'a>) -> [&'a [u8]; 9] {
+        let bar: &[u8] = b"|";
+        [
+            p.timestamp.as_bytes(),
+            bar,
+            p.nonce.as_bytes(),
+            bar,
+            p.method.as_bytes(),
+            bar,
+            p.path.as_bytes(),
+            bar,
+            p.body,
+        ]
+    }
+}
+
+#[tokio::test]
+async fn a_second_hmac_form_goes_behind_the_same_layer() {
+    use partner_auth::schemes::hmac::Form;
+    assert!(Acme::names_agree());
+    let mut keys = KeyDirectory::new();
+    keys.insert(API_KEY, KeyRecord::new(SECRET).unwrap())
+        .unwrap();
+    let clock: Arc<dyn Clock> = Arc::new(FixedClock::from_secs(1_709_337_600));
+    let nonces: Arc<dyn NonceStore> = Arc::new(ShardedNonceStore::default());
+    let auth = HmacSha256::with_form(Verifier::with_form(Acme, keys, clock, nonces));
+    let app = Router::new()
+        .route("/api/v1/partner/leads", post(create_lead))
+        .layer(VerifyLayer::new(auth));
+
+    // TIMESTAMP|NONCE|METHOD|PATH|BODY, signed with the RustCrypto crates directly.
+    let mut mac = hmac::Hmac::<sha2::Sha256>::new_from_slice(SECRET.as_bytes()).unwrap();
+    mac.update(b"1709337600|acme-1|POST|/api/v1/partner/leads|{}");
+    let sig = base64::engine::general_purpose::STANDARD.encode(mac.finalize().into_bytes());
+    let acme = Request::builder()
+        .method("POST")
+        .uri("/api/v1/partner/leads")
+        .header("X-Key", API_KEY)
+        .header("X-Time", "1709337600")
+        .header("X-Request-Id", "acme-1")
+        .header("X-Signature", format!("ACME-HMAC {sig}"))
+        .body(Body::from("{}"))
+        .unwrap();
+    let ok = app.clone().oneshot(acme).await.unwrap();
+    assert_eq!(ok.status(), StatusCode::OK);
+    assert_eq!(text(ok).await, format!("lead from {API_KEY}: {{}}"));
+
+    // The partner API's own form carries no `X-Key`: GA2001, in the vendor's envelope.
+    let default_form = signed_lead(1_709_337_600, "acme-2", "{}");
+    let refused = app.oneshot(default_form).await.unwrap();
+    assert_eq!(refused.status(), StatusCode::UNAUTHORIZED);
+    assert_eq!(error_header(&refused).as_deref(), Some("GA2001"));
+    assert_eq!(json(refused).await["code"], "GA2001");
+}

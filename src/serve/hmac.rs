@@ -44,8 +44,8 @@ use crate::encoding::{ct_eq, hex_decode, hmac_sha256};
 use crate::layer::VerifyLayer;
 use crate::replay::{AsyncNonceStore, DeferredNonceStore, NonceStore, defer};
 use crate::schemes::hmac::{
-    DEFAULT_WINDOW_SECS, ENVELOPE_VERSION, Error, KeyDirectory, KeyRecord, ShardedNonceStore,
-    Verified, Verifier, error_response,
+    DEFAULT_WINDOW_SECS, ENVELOPE_VERSION, Error, Form, KeyDirectory, KeyRecord, PartnerApi,
+    ShardedNonceStore, Verified, Verifier, error_response,
 };
 use crate::{CanonicalString, Clock, Request, Secret};
 
@@ -116,15 +116,19 @@ fn demo() -> Vec<(&'static str, Value)> {
 /// # let _ = layer;
 /// # Ok::<(), Box<dyn std::error::Error>>(())
 /// ```
-pub struct HmacSha256 {
-    verifier: Verifier<Arc<dyn Clock>, Arc<dyn NonceStore>>,
+///
+/// A second form of the scheme ([`Form`]: other header names or string to sign) goes
+/// behind the same layer with [`HmacSha256::with_form`]; `explain` is the default
+/// form's only.
+pub struct HmacSha256<F: Form = PartnerApi> {
+    verifier: Verifier<Arc<dyn Clock>, Arc<dyn NonceStore>, F>,
     /// Where nonces are recorded after the verifier's check (its store is then a
     /// [`DeferredNonceStore`]).
     shared: Option<Arc<dyn AsyncNonceStore>>,
     explain: bool,
 }
 
-impl std::fmt::Debug for HmacSha256 {
+impl<F: Form> std::fmt::Debug for HmacSha256<F> {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
         f.debug_struct("HmacSha256")
             .field("verifier", &self.verifier)
@@ -137,6 +141,22 @@ impl std::fmt::Debug for HmacSha256 {
 impl HmacSha256 {
     /// Verifies with `verifier`, its nonces recorded in its own store.
     pub fn new(verifier: Verifier<Arc<dyn Clock>, Arc<dyn NonceStore>>) -> Self {
+        Self::with_form(verifier)
+    }
+
+    /// On GA2012, put the string to sign the server built in the envelope's `data`
+    /// and name the likely mistake (see the module docs); the secret never appears. For
+    /// development: it tells a client how its signature differs.
+    pub fn explain(mut self, on: bool) -> Self {
+        self.explain = on;
+        self
+    }
+}
+
+impl<F: Form> HmacSha256<F> {
+    /// Verifies requests of the form `F` with `verifier` (built by
+    /// [`Verifier::with_form`]), its nonces recorded in its own store.
+    pub fn with_form(verifier: Verifier<Arc<dyn Clock>, Arc<dyn NonceStore>, F>) -> Self {
         Self {
             verifier,
             shared: None,
@@ -155,16 +175,8 @@ impl HmacSha256 {
         self
     }
 
-    /// On GA2012, put the string to sign the server built in the envelope's `data`
-    /// and name the likely mistake (see the module docs); the secret never appears. For
-    /// development: it tells a client how its signature differs.
-    pub fn explain(mut self, on: bool) -> Self {
-        self.explain = on;
-        self
-    }
-
     /// The verifier.
-    pub fn verifier(&self) -> &Verifier<Arc<dyn Clock>, Arc<dyn NonceStore>> {
+    pub fn verifier(&self) -> &Verifier<Arc<dyn Clock>, Arc<dyn NonceStore>, F> {
         &self.verifier
     }
 
@@ -173,7 +185,7 @@ impl HmacSha256 {
     }
 }
 
-impl crate::layer::Authenticate for HmacSha256 {
+impl<F: Form> crate::layer::Authenticate for HmacSha256<F> {
     type Proof = Verified;
 
     async fn authenticate(
