@@ -1,4 +1,7 @@
-//! Answers for the `hmac-sha256` cases.
+//! Answers for the `hmac-sha256` cases, and for any other form of the scheme
+//! ([`hm::Form`]): [`answer_form`] signs and verifies with that form's signer and
+//! verifier, so a second form's registry entry is
+//! `answer: answer!(reference::hmac::answer_form::<TheForm>)`.
 
 use std::net::IpAddr;
 
@@ -7,8 +10,8 @@ use serde_json::{Value, json};
 
 use super::{error, parse_input, unknown_op};
 use crate::schemes::hmac::{
-    self as hm, ErrorEnvelope, IpRule, KeyDirectory, KeyRecord, ShardedNonceStore, SignRequest,
-    Signer, Verifier,
+    self as hm, ErrorEnvelope, Form, IpRule, KeyDirectory, KeyRecord, PartnerApi,
+    ShardedNonceStore, SignRequest, Signer, Verifier,
 };
 use crate::vectors::Answer;
 use crate::{FixedClock, NonceStore, Request};
@@ -198,11 +201,22 @@ struct ParseErrorInput {
     body_base64: Option<String>,
 }
 
+/// The partner API's own form ([`PartnerApi`]).
 pub(crate) fn answer(scheme: &str, op: &str, input: &Value) -> Result<Answer, Answer> {
+    answer_form::<PartnerApi>(scheme, op, input)
+}
+
+/// The answers of the form `F`: its header names, token and string to sign; the
+/// checks, codes and envelopes are the scheme's.
+pub(crate) fn answer_form<F: Form>(
+    scheme: &str,
+    op: &str,
+    input: &Value,
+) -> Result<Answer, Answer> {
     let result = match op {
-        "sign" => sign(parse_input(input)?)?,
-        "verify" => verify(parse_input(input)?)?,
-        "scenario" => return Ok(Answer::Output(scenario(parse_input(input)?)?)),
+        "sign" => sign::<F>(parse_input(input)?)?,
+        "verify" => verify::<F>(parse_input(input)?)?,
+        "scenario" => return Ok(Answer::Output(scenario::<F>(parse_input(input)?)?)),
         "error-response" => {
             let i: ErrorResponseInput = parse_input(input)?;
             ErrorEnvelope::for_code(&i.code, i.timestamp_ms).map(|env| {
@@ -244,7 +258,7 @@ fn headers_json(headers: &[(&str, String)]) -> Value {
     Value::Array(headers.iter().map(|(n, v)| json!([n, v])).collect())
 }
 
-fn sign(i: SignInput) -> Result<Result<Value, hm::Error>, Answer> {
+fn sign<F: Form>(i: SignInput) -> Result<Result<Value, hm::Error>, Answer> {
     let forms = BodyForms {
         body: &i.body,
         body_base64: &i.body_base64,
@@ -252,15 +266,16 @@ fn sign(i: SignInput) -> Result<Result<Value, hm::Error>, Answer> {
         body_repeat: i.body_repeat,
     };
     let body = forms.bytes("")?;
-    let signed = Signer::new(i.api_key.as_str(), i.secret.as_str()).and_then(|s| {
-        s.sign(&SignRequest {
-            method: &i.method,
-            target: &i.target,
-            timestamp: i.timestamp,
-            nonce: &i.nonce,
-            body: &body,
-        })
-    });
+    let signed =
+        Signer::with_form(F::default(), i.api_key.as_str(), i.secret.as_str()).and_then(|s| {
+            s.sign(&SignRequest {
+                method: &i.method,
+                target: &i.target,
+                timestamp: i.timestamp,
+                nonce: &i.nonce,
+                body: &body,
+            })
+        });
     Ok(signed.map(|s| {
         let bytes = s.string_to_sign.as_bytes();
         let (stage, text) = if forms.repeated() {
@@ -356,11 +371,12 @@ struct ScenarioInput {
     steps: Vec<ScenarioStep>,
 }
 
-fn scenario(i: ScenarioInput) -> Result<Value, Answer> {
+fn scenario<F: Form>(i: ScenarioInput) -> Result<Value, Answer> {
     let clock = FixedClock::from_secs(i.start);
     let client_ip = client_address(&i.client_ip)?;
     let window = i.window_seconds.unwrap_or(hm::DEFAULT_WINDOW_SECS);
-    let verifier = Verifier::new(
+    let verifier = Verifier::with_form(
+        F::default(),
         key_directory(&i.keys)?,
         &clock,
         ShardedNonceStore::new(10_000),
@@ -382,11 +398,12 @@ fn scenario(i: ScenarioInput) -> Result<Value, Answer> {
     )
 }
 
-fn verify(i: VerifyInput) -> Result<Result<Value, hm::Error>, Answer> {
+fn verify<F: Form>(i: VerifyInput) -> Result<Result<Value, hm::Error>, Answer> {
     let keys = key_directory(&i.keys)?;
     let client_ip = client_address(&i.client_ip)?;
     let window = i.window_seconds.unwrap_or(hm::DEFAULT_WINDOW_SECS);
-    let verifier = Verifier::new(
+    let verifier = Verifier::with_form(
+        F::default(),
         keys,
         FixedClock::from_secs(i.now),
         ShardedNonceStore::new(10_000),

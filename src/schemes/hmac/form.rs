@@ -390,6 +390,55 @@ mod tests {
         assert_eq!(signed.headers[3].1, format!("ACME-HMAC {openssl}"));
     }
 
+    /// The reference answers a second form's vector ops through `answer_form`: what a
+    /// second form's registry line names.
+    #[test]
+    fn the_reference_answers_a_second_forms_sign_and_verify_ops() {
+        use crate::vectors::Answer;
+        use serde_json::json;
+        let answer = |op: &str, input: serde_json::Value| {
+            crate::reference::hmac::answer_form::<Acme>("acme-hmac", op, &input)
+                .unwrap_or_else(|a| a)
+        };
+        // The openssl value of the test above, over `1709337600|r-1|POST|/v2/items|{"a":1}`.
+        let openssl = "Tecv3opsG8CcXg1oojRJatMruyb3qOBv9nt9638sGMU=";
+        let signed = answer(
+            "sign",
+            json!({ "method": "POST", "target": "/v2/items?page=2", "timestamp": TS,
+                    "nonce": "r-1", "body": r#"{"a":1}"#, "api_key": KEY, "secret": SECRET }),
+        );
+        let Answer::Output(out) = signed else {
+            panic!("{signed:?}")
+        };
+        assert_eq!(out["signature"], openssl, "{out}");
+        assert_eq!(
+            out["string_to_sign"],
+            r#"1709337600|r-1|POST|/v2/items|{"a":1}"#
+        );
+        assert_eq!(
+            out["headers"][3],
+            json!(["X-Signature", format!("ACME-HMAC {openssl}")])
+        );
+
+        let request = |signature: &str| {
+            json!({ "now": TS, "keys": [{ "api_key": KEY, "secret": SECRET }],
+                    "request": { "method": "POST", "target": "/v2/items", "body": r#"{"a":1}"#,
+                                 "headers": [["X-Key", KEY], ["X-Time", "1709337600"],
+                                             ["X-Request-Id", "r-1"],
+                                             ["X-Signature", format!("ACME-HMAC {signature}")]] } })
+        };
+        let verified = answer("verify", request(openssl));
+        assert!(
+            matches!(&verified, Answer::Output(o) if o["api_key"] == KEY),
+            "{verified:?}"
+        );
+        let tampered = answer("verify", request(&openssl.replace('T', "U")));
+        assert!(
+            matches!(&tampered, Answer::Error { code, .. } if code == "GA2012"),
+            "{tampered:?}"
+        );
+    }
+
     #[test]
     fn the_partner_api_form_signs_as_before() {
         // The vendor's string, by hand; its MAC by the `hmac` crate alone.
