@@ -12,7 +12,7 @@
 //! |---|---|---|---|
 //! | `hmac-sha256` | [`HmacSha256`] | [`crate::schemes::hmac::Verified`] | the vendor's envelope, 401 / 403, `code` GA20xx |
 //! | `signupto-hash`, `signupto-partner-hash`, `signupto-token` | [`SignUpTo`] (one layer for the three, told apart by the `Authorization` scheme) | [`SignUpToVerified`] | `{"status":"error","response":{…}}`, 401 |
-//! | `partners-portal` | [`PartnersPortal`] (one per permission) | [`crate::schemes::portal::Authenticated`] | the reference's body, 401 / 403 |
+//! | `partners-portal` | [`PartnersPortal`] (one per permission; [`PortalSessions`] gives them and answers the login from one session store, in Redis with feature `redis`) | [`crate::schemes::portal::Authenticated`] | the reference's body, 401 / 403 |
 //!
 //! Every refusal also names its stable code in the `x-partner-auth-error` header
 //! ([`crate::serve::ERROR_HEADER`]; the portal's only with `explain`, as its body says
@@ -65,7 +65,7 @@ use crate::Request;
 use crate::serve::{DEFAULT_MAX_BODY, Unreadable, buffer_request};
 
 pub use crate::serve::hmac::HmacSha256;
-pub use crate::serve::portal::PartnersPortal;
+pub use crate::serve::portal::{PartnersPortal, PortalSessions};
 pub use crate::serve::signupto::{SignUpTo, SignUpToVerified};
 
 /// One scheme's verification step, as a [`VerifyLayer`] runs it.

@@ -736,3 +736,77 @@ async fn two_layered_apps_recording_in_one_redis_refuse_each_others_replays() {
     // A fresh nonce is accepted by B: the refusal was the replay, not B.
     assert_eq!(b.oneshot(request("layered-2")).await.unwrap().status(), 200);
 }
+
+/// A user's own partners-portal server on the public API: `PortalSessions::in_redis`
+/// on two instances; a login answered by A gives a token B accepts, and a token B has
+/// never seen in Redis is refused there.
+#[tokio::test(flavor = "multi_thread", worker_threads = 4)]
+async fn a_portal_login_on_one_layered_app_works_on_another_through_redis() {
+    use std::sync::Arc;
+
+    use axum::Router;
+    use axum::extract::Request;
+    use partner_auth::layer::{PortalSessions, VerifyLayer};
+    use partner_auth::schemes::portal::{Directory, Portal, parse_login_response};
+    use tower::ServiceExt;
+
+    let redis = Redis::start();
+    let instance = || {
+        let mut directory = Directory::new();
+        directory
+            .add_master("network_abc123", "secret_xyz789")
+            .unwrap();
+        directory.add_broker("network_abc123", 12345, true).unwrap();
+        directory
+            .add_user(12345, "ana@example.pt", true, ["simulations.read"])
+            .unwrap();
+        let clock: Arc<dyn Clock> = Arc::new(SystemClock);
+        let store = RedisStore::connect(&redis.url(), Duration::from_millis(500)).unwrap();
+        let sessions = PortalSessions::new(Arc::new(Portal::new(directory, clock))).in_redis(store);
+        let login = sessions.clone();
+        Router::new()
+            .route(
+                "/API/partnersPortal/authentication",
+                axum::routing::post(move |req: Request| async move {
+                    let req = serve::read_request(req, 1024).await.unwrap();
+                    login.login(&req).await
+                }),
+            )
+            .route(
+                "/API/partnersPortal/simulations",
+                axum::routing::get(|| async { "[]" })
+                    .layer(VerifyLayer::new(sessions.require("simulations.read"))),
+            )
+    };
+    let (a, b) = (instance(), instance());
+    let levels = |builder: axum::http::request::Builder| {
+        builder
+            .header("xClientID", "network_abc123")
+            .header("xClientSecret", "secret_xyz789")
+            .header("brokerID", "12345")
+            .header("username", "ana@example.pt")
+    };
+    let login = levels(
+        axum::http::Request::builder()
+            .method("POST")
+            .uri("/API/partnersPortal/authentication"),
+    )
+    .body(axum::body::Body::empty())
+    .unwrap();
+    let answer = a.clone().oneshot(login).await.unwrap();
+    assert_eq!(answer.status(), 200);
+    let body = axum::body::to_bytes(answer.into_body(), 4096)
+        .await
+        .unwrap();
+    let token = parse_login_response(&body).unwrap();
+    let call = |token: &str| {
+        levels(axum::http::Request::builder().uri("/API/partnersPortal/simulations"))
+            .header("Authorization", format!("Bearer {token}"))
+            .body(axum::body::Body::empty())
+            .unwrap()
+    };
+    assert_eq!(b.clone().oneshot(call(&token)).await.unwrap().status(), 200);
+    assert_eq!(a.oneshot(call(&token)).await.unwrap().status(), 200);
+    let unknown = b.oneshot(call(&"A".repeat(43))).await.unwrap();
+    assert_eq!(unknown.status(), 401);
+}

@@ -142,35 +142,25 @@ fn demo() -> Vec<(&'static str, Value)> {
 /// [`UNAUTHORIZED_BODY`]: crate::schemes::portal::UNAUTHORIZED_BODY
 /// [`FORBIDDEN_BODY`]: crate::schemes::portal::FORBIDDEN_BODY
 pub struct PartnersPortal {
-    portal: Arc<Portal<Arc<dyn Clock>>>,
+    sessions: PortalSessions,
     permission: String,
-    /// Name the failing level in the [`ERROR_HEADER`].
-    explain: bool,
-    /// With `--redis`: where sessions live (by digest, sliding expiry).
-    #[cfg(feature = "redis")]
-    redis: Option<crate::shared::RedisStore>,
 }
 
 impl std::fmt::Debug for PartnersPortal {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
         f.debug_struct("PartnersPortal")
-            .field("portal", &self.portal)
+            .field("sessions", &self.sessions)
             .field("permission", &self.permission)
-            .field("explain", &self.explain)
-            .finish_non_exhaustive()
+            .finish()
     }
 }
 
 impl PartnersPortal {
-    /// Requests must be authenticated by `portal` and hold `permission`.
+    /// Requests must be authenticated by `portal` and hold `permission` (sessions in
+    /// `portal`'s memory; for sessions shared by several instances, see
+    /// [`PortalSessions`]).
     pub fn new(portal: Arc<Portal<Arc<dyn Clock>>>, permission: impl Into<String>) -> Self {
-        Self {
-            portal,
-            permission: permission.into(),
-            explain: false,
-            #[cfg(feature = "redis")]
-            redis: None,
-        }
+        PortalSessions::new(portal).require(permission)
     }
 
     /// Name the failing level (e.g. `MASTER_SECRET_MISMATCH`) in the
@@ -178,14 +168,8 @@ impl PartnersPortal {
     /// default: the body is the same whichever level failed, so that a caller cannot
     /// learn which client ids, brokers or users exist.
     pub fn explain(mut self, on: bool) -> Self {
-        self.explain = on;
+        self.sessions.explain = on;
         self
-    }
-
-    /// The session's idle timeout as a Redis lifetime.
-    #[cfg(feature = "redis")]
-    fn idle(&self) -> std::time::Duration {
-        idle(&self.portal)
     }
 }
 
@@ -197,31 +181,32 @@ impl crate::layer::Authenticate for PartnersPortal {
         req: &crate::Request,
         _peer: Option<std::net::IpAddr>,
     ) -> Result<Authenticated, Response> {
+        let s = &self.sessions;
         #[cfg(feature = "redis")]
-        if let Some(redis) = &self.redis {
-            let (identity, token) = self
+        if let Some(redis) = &s.redis {
+            let (identity, token) = s
                 .portal
                 .check_bearer(req)
-                .map_err(|reason| refused(reason, self.explain))?;
+                .map_err(|reason| refused(reason, s.explain))?;
             let expected = identity_text(&identity);
             return match redis
-                .touch_session(SESSION_KIND, token, self.idle(), Some(&expected))
+                .touch_session(SESSION_KIND, token, idle(&s.portal), Some(&expected))
                 .await
             {
                 Err(_) => Err(unavailable()),
-                Ok(None) => Err(refused(Reason::TokenUnknown, self.explain)),
+                Ok(None) => Err(refused(Reason::TokenUnknown, s.explain)),
                 Ok(Some(t)) if !t.extended => {
-                    Err(refused(Reason::TokenIdentityMismatch, self.explain))
+                    Err(refused(Reason::TokenIdentityMismatch, s.explain))
                 }
-                Ok(Some(_)) => self
+                Ok(Some(_)) => s
                     .portal
                     .authorize(identity, &self.permission)
-                    .map_err(|reason| refused(reason, self.explain)),
+                    .map_err(|reason| refused(reason, s.explain)),
             };
         }
-        self.portal
+        s.portal
             .authenticate(req, &self.permission)
-            .map_err(|reason| refused(reason, self.explain))
+            .map_err(|reason| refused(reason, s.explain))
     }
 
     fn unreadable(&self, why: Unreadable) -> Response {
@@ -229,15 +214,146 @@ impl crate::layer::Authenticate for PartnersPortal {
     }
 }
 
-/// What the login route holds.
-struct Sandbox {
-    /// Name the failing level in the [`ERROR_HEADER`] (`--explain`).
-    explain: bool,
-    max_body: usize,
+/// A partners-portal server's sessions: the [`Portal`] (the three levels; sessions in
+/// its memory) or, with [`PortalSessions::in_redis`], sessions kept in Redis so that
+/// every instance of the server sees them (a token issued by one works on all, and use
+/// on any slides the 30-minute expiry). It answers logins ([`PortalSessions::login`])
+/// and gives one [`PartnersPortal`] layer step per permission
+/// ([`PortalSessions::require`]), so that a login and the routes use one store.
+///
+/// ```
+/// use std::sync::Arc;
+/// use axum::{Router, extract::Request, routing::{get, post}};
+/// use partner_auth::layer::{PortalSessions, VerifyLayer};
+/// use partner_auth::schemes::portal::{Directory, Portal};
+/// use partner_auth::{Clock, SystemClock};
+///
+/// let mut directory = Directory::new();
+/// directory.add_master("network_abc123", "secret_xyz789")?;
+/// directory.add_broker("network_abc123", 12345, true)?;
+/// directory.add_user(12345, "ana@example.pt", true, ["simulations.read"])?;
+/// let clock: Arc<dyn Clock> = Arc::new(SystemClock);
+/// let sessions = PortalSessions::new(Arc::new(Portal::new(directory, clock)));
+/// // With feature `redis`: `.in_redis(RedisStore::connect(url, deadline)?)` on every instance.
+///
+/// let login = sessions.clone();
+/// let app: Router = Router::new()
+///     .route(
+///         "/API/partnersPortal/authentication",
+///         post(move |req: Request| async move {
+///             match partner_auth::serve::read_request(req, 64 * 1024).await {
+///                 Ok(req) => login.login(&req).await,
+///                 Err(why) => partner_auth::serve::portal::unreadable(why),
+///             }
+///         }),
+///     )
+///     .route(
+///         "/API/partnersPortal/simulations",
+///         get(|| async { "[]" }).layer(VerifyLayer::new(sessions.require("simulations.read"))),
+///     );
+/// # Ok::<(), partner_auth::schemes::portal::Error>(())
+/// ```
+#[derive(Clone)]
+pub struct PortalSessions {
     portal: Arc<Portal<Arc<dyn Clock>>>,
-    /// With `--redis`: where sessions live (by digest, sliding expiry).
+    /// Name the failing level in the [`ERROR_HEADER`].
+    explain: bool,
+    /// Where sessions live (by digest, sliding expiry), when not in `portal`.
     #[cfg(feature = "redis")]
     redis: Option<crate::shared::RedisStore>,
+}
+
+impl std::fmt::Debug for PortalSessions {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        let mut d = f.debug_struct("PortalSessions");
+        d.field("portal", &self.portal)
+            .field("explain", &self.explain);
+        #[cfg(feature = "redis")]
+        d.field("redis", &self.redis);
+        d.finish()
+    }
+}
+
+impl PortalSessions {
+    /// Sessions in `portal`'s memory.
+    pub fn new(portal: Arc<Portal<Arc<dyn Clock>>>) -> Self {
+        Self {
+            portal,
+            explain: false,
+            #[cfg(feature = "redis")]
+            redis: None,
+        }
+    }
+
+    /// Name the failing level in the `x-partner-auth-error` header of a refusal (see
+    /// [`PartnersPortal::explain`]), for logins and every layer it gives.
+    pub fn explain(mut self, on: bool) -> Self {
+        self.explain = on;
+        self
+    }
+
+    /// Keep sessions in Redis, by the SHA-256 of their token, each use extending them
+    /// by the portal's idle timeout; at most the portal's
+    /// `max_sessions_per_identity` per identity, a new login ending the oldest. When
+    /// Redis does not answer, a login or a request gets 503 `STORE_UNAVAILABLE`.
+    #[cfg(feature = "redis")]
+    pub fn in_redis(mut self, store: crate::shared::RedisStore) -> Self {
+        self.redis = Some(store);
+        self
+    }
+
+    /// The layer step for routes needing `permission`.
+    pub fn require(&self, permission: impl Into<String>) -> PartnersPortal {
+        PartnersPortal {
+            sessions: self.clone(),
+            permission: permission.into(),
+        }
+    }
+
+    /// The answer to `POST /API/partnersPortal/authentication`: the three levels
+    /// checked, a session opened, 200 with the token as a bare JSON string; or the one
+    /// 401 body whichever level failed.
+    pub async fn login(&self, req: &crate::Request) -> Response {
+        #[cfg(feature = "redis")]
+        if let Some(redis) = &self.redis {
+            use crate::shared::{Opened, WhenFull};
+            let identity = match self.portal.check_login(req) {
+                Ok(i) => i,
+                Err(reason) => return refused(reason, self.explain),
+            };
+            let token = crate::schemes::portal::SessionToken::generate();
+            let opened = redis
+                .open_session(
+                    SESSION_KIND,
+                    token.expose(),
+                    &identity_text(&identity),
+                    idle(&self.portal),
+                    self.portal.sessions().config().max_sessions_per_identity,
+                    WhenFull::EvictOldest,
+                )
+                .await;
+            return match opened {
+                Ok(Opened::Stored) => answer(
+                    200,
+                    crate::schemes::portal::login_response_body(token.expose()).into_bytes(),
+                    None,
+                ),
+                Ok(Opened::Full) => refused(Reason::SessionStoreFull, self.explain),
+                Err(_) => unavailable(),
+            };
+        }
+        let (r, reason) = self.portal.handle_login(req);
+        reasoned(
+            answer(r.status, r.body, reason.map(Reason::code)),
+            self.explain,
+        )
+    }
+}
+
+/// What the login route holds.
+struct Sandbox {
+    max_body: usize,
+    sessions: PortalSessions,
 }
 
 /// The kind under which sessions are kept in Redis.
@@ -289,22 +405,18 @@ fn router(settings: &Settings, creds: &Credentials) -> Result<Router, Credential
             ..SessionConfig::default()
         },
     ));
+    #[cfg_attr(not(feature = "redis"), allow(unused_mut))]
+    let mut sessions = PortalSessions::new(portal).explain(settings.explain);
+    #[cfg(feature = "redis")]
+    if let Some(redis) = &settings.redis {
+        sessions = sessions.in_redis(redis.clone());
+    }
     let needs = |permission: &'static str| {
-        #[cfg_attr(not(feature = "redis"), allow(unused_mut))]
-        let mut auth =
-            PartnersPortal::new(Arc::clone(&portal), permission).explain(settings.explain);
-        #[cfg(feature = "redis")]
-        {
-            auth.redis = settings.redis.clone();
-        }
-        VerifyLayer::new(auth).max_body(settings.max_body)
+        VerifyLayer::new(sessions.require(permission)).max_body(settings.max_body)
     };
     let state = Sandbox {
-        explain: settings.explain,
         max_body: settings.max_body,
-        portal: Arc::clone(&portal),
-        #[cfg(feature = "redis")]
-        redis: settings.redis.clone(),
+        sessions: sessions.clone(),
     };
     Ok(Router::new()
         .route("/API/partnersPortal/authentication", any(login))
@@ -364,7 +476,9 @@ fn reasoned(mut response: Response, explain: bool) -> Response {
     response
 }
 
-fn unreadable(u: Unreadable) -> Response {
+/// The answer to a request that cannot be read (413, 408, 400), in the portal's
+/// `{"status":…,"message":…}` shape.
+pub fn unreadable(u: Unreadable) -> Response {
     let body = json!({ "status": u.status.as_u16(), "message": u.message });
     let mut response = (u.status, json_body(&body)).into_response();
     tag(&mut response, SLUG, Some(u.code));
@@ -386,43 +500,10 @@ async fn login(State(s): State<Arc<Sandbox>>, req: HttpRequest) -> Response {
             "log in with POST /API/partnersPortal/authentication and the headers xClientID, xClientSecret, brokerID, username".into(),
         );
     }
-    let req = match read_request(req, s.max_body).await {
-        Ok(r) => r,
-        Err(u) => return unreadable(u),
-    };
-    #[cfg(feature = "redis")]
-    if let Some(redis) = &s.redis {
-        use crate::shared::{Opened, WhenFull};
-        let identity = match s.portal.check_login(&req) {
-            Ok(i) => i,
-            Err(reason) => return refused(reason, s.explain),
-        };
-        let token = crate::schemes::portal::SessionToken::generate();
-        let opened = redis
-            .open_session(
-                SESSION_KIND,
-                token.expose(),
-                &identity_text(&identity),
-                idle(&s.portal),
-                s.portal.sessions().config().max_sessions_per_identity,
-                WhenFull::EvictOldest,
-            )
-            .await;
-        return match opened {
-            Ok(Opened::Stored) => answer(
-                200,
-                crate::schemes::portal::login_response_body(token.expose()).into_bytes(),
-                None,
-            ),
-            Ok(Opened::Full) => refused(Reason::SessionStoreFull, s.explain),
-            Err(_) => unavailable(),
-        };
+    match read_request(req, s.max_body).await {
+        Ok(req) => s.sessions.login(&req).await,
+        Err(u) => unreadable(u),
     }
-    let (r, reason) = s.portal.handle_login(&req);
-    reasoned(
-        answer(r.status, r.body, reason.map(Reason::code)),
-        s.explain,
-    )
 }
 
 /// The demo routes: (method, path, permission, demo data).
