@@ -66,7 +66,9 @@ use crate::serve::{DEFAULT_MAX_BODY, Unreadable, buffer_request};
 
 pub use crate::serve::hmac::HmacSha256;
 pub use crate::serve::portal::{PartnersPortal, PortalSessions};
-pub use crate::serve::signupto::{SignUpTo, SignUpToVerified};
+#[cfg(feature = "redis")]
+pub use crate::serve::signupto::RedisTokens;
+pub use crate::serve::signupto::{SharedTokens, SignUpTo, SignUpToVerified};
 
 /// One scheme's verification step, as a [`VerifyLayer`] runs it.
 ///

@@ -810,3 +810,56 @@ async fn a_portal_login_on_one_layered_app_works_on_another_through_redis() {
     let unknown = b.oneshot(call(&"A".repeat(43))).await.unwrap();
     assert_eq!(unknown.status(), 401);
 }
+
+/// A user's own Sign-Up.to server on the public API: `SignUpTo::tokens_in_redis` on two
+/// instances; a token one of them issued (`SignUpTo::issue`) is accepted by the other.
+#[tokio::test(flavor = "multi_thread", worker_threads = 4)]
+async fn a_signupto_token_issued_by_one_layered_app_works_on_another_through_redis() {
+    use std::sync::Arc;
+
+    use axum::Router;
+    use partner_auth::layer::{RedisTokens, SignUpTo, VerifyLayer};
+    use partner_auth::schemes::signupto::{Identity, IssuedToken, Token};
+    use tower::ServiceExt;
+
+    let redis = Redis::start();
+    let instance = || {
+        let clock: Arc<dyn Clock> = Arc::new(SystemClock);
+        let store = RedisStore::connect(&redis.url(), Duration::from_millis(500)).unwrap();
+        let auth = Arc::new(SignUpTo::new().tokens_in_redis(RedisTokens::new(store, clock, 3600)));
+        let app = Router::new()
+            .route("/v1/list", axum::routing::get(|| async { "listed" }))
+            .layer(VerifyLayer::shared(Arc::clone(&auth)));
+        (auth, app)
+    };
+    let ((a, a_app), (_, b_app)) = (instance(), instance());
+    let text = "T".repeat(96);
+    a.issue(IssuedToken {
+        token: Token::parse(&text).unwrap(),
+        expiry: SystemClock.now_secs() + 3600,
+        identity: Identity {
+            pid: None,
+            cid: Some(7654321),
+            uid: Some(23456789),
+        },
+    })
+    .await
+    .unwrap();
+    let call = |token: &str, nonce: &str| {
+        axum::http::Request::builder()
+            .uri("/v1/list")
+            .header("Date", format_http_date(SystemClock.now_secs()))
+            .header("X-SuT-Nonce", nonce)
+            .header("Authorization", format!("SuTToken {token}"))
+            .body(axum::body::Body::empty())
+            .unwrap()
+    };
+    let ok = b_app.clone().oneshot(call(&text, "tok-1")).await.unwrap();
+    assert_eq!(ok.status(), 200);
+    // Its nonce went to the same Redis: the request replayed to A is refused.
+    let replay = a_app.oneshot(call(&text, "tok-1")).await.unwrap();
+    assert_eq!(replay.status(), 401);
+    assert_eq!(replay.headers()[serve::ERROR_HEADER], "NONCE_REPLAYED");
+    let unknown = b_app.oneshot(call(&"U".repeat(96), "tok-2")).await.unwrap();
+    assert_eq!(unknown.status(), 401);
+}

@@ -190,14 +190,72 @@ impl std::fmt::Debug for SignUpTo {
     }
 }
 
-/// What the token look-up in Redis needs besides the store.
+/// Sign-Up.to tokens kept in Redis ([`SignUpTo::tokens_in_redis`]), by the SHA-256 of
+/// the token: every instance on the same Redis accepts a token any of them issued, and
+/// each use extends it by `lifetime_secs`. When Redis does not answer, a token request
+/// or an issue gets 503 `STORE_UNAVAILABLE`.
 #[cfg(feature = "redis")]
-struct RedisTokens {
+#[derive(Clone)]
+pub struct RedisTokens {
     store: crate::shared::RedisStore,
     clock: Clocked,
     lifetime_secs: i64,
     window_secs: i64,
     freshness: crate::schemes::signupto::TokenFreshness,
+    max_tokens: usize,
+}
+
+#[cfg(feature = "redis")]
+impl std::fmt::Debug for RedisTokens {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("RedisTokens")
+            .field("store", &self.store)
+            .field("lifetime_secs", &self.lifetime_secs)
+            .field("window_secs", &self.window_secs)
+            .field("freshness", &self.freshness)
+            .field("max_tokens", &self.max_tokens)
+            .finish_non_exhaustive()
+    }
+}
+
+#[cfg(feature = "redis")]
+impl RedisTokens {
+    /// Tokens in `store`, living `lifetime_secs` after their last use; requests checked
+    /// on `clock` with the ±900 s `Date` window, `Date` and `X-SuT-Nonce` required, at most
+    /// [`crate::schemes::signupto::DEFAULT_MAX_TOKENS`] live tokens per company and user.
+    pub fn new(store: crate::shared::RedisStore, clock: Clocked, lifetime_secs: i64) -> Self {
+        Self {
+            store,
+            clock,
+            lifetime_secs,
+            window_secs: crate::schemes::signupto::DEFAULT_WINDOW_SECS,
+            freshness: crate::schemes::signupto::TokenFreshness::Required,
+            max_tokens: crate::schemes::signupto::DEFAULT_MAX_TOKENS,
+        }
+    }
+
+    /// The `Date` window either side of the clock, in seconds (1 to 86 400).
+    pub fn window_secs(mut self, window_secs: i64) -> Result<Self, crate::WindowOutOfRange> {
+        self.window_secs = crate::replay::check_window_secs(window_secs)?;
+        Ok(self)
+    }
+
+    /// Whether `Date` and `X-SuT-Nonce` are required or checked only when sent.
+    pub fn freshness(mut self, freshness: crate::schemes::signupto::TokenFreshness) -> Self {
+        self.freshness = freshness;
+        self
+    }
+
+    /// Most live tokens of one company and user; past it an issue is refused with 503
+    /// `TOKEN_STORE_FULL`.
+    pub fn max_tokens(mut self, max_tokens: usize) -> Self {
+        self.max_tokens = max_tokens;
+        self
+    }
+
+    fn lifetime(&self) -> std::time::Duration {
+        std::time::Duration::from_secs(self.lifetime_secs.max(1).unsigned_abs())
+    }
 }
 
 impl SignUpTo {
@@ -240,6 +298,86 @@ impl SignUpTo {
         self
     }
 
+    /// Keeps `SuTToken` tokens in Redis instead of the verifier given to
+    /// [`SignUpTo::tokens`]: [`SignUpTo::issue`] writes them there and a token request
+    /// is checked against what Redis holds, on every instance that shares it. The
+    /// nonces of token requests are recorded in the store given to
+    /// [`SignUpTo::record_in`], or else in the same Redis.
+    #[cfg(feature = "redis")]
+    pub fn tokens_in_redis(mut self, tokens: RedisTokens) -> Self {
+        self.redis_tokens = Some(tokens);
+        self
+    }
+
+    /// Issues `issued`, so that `SuTToken` requests carrying it verify: in Redis with
+    /// [`SignUpTo::tokens_in_redis`], else in the verifier given to [`SignUpTo::tokens`].
+    /// A refusal is the vendor's envelope: 503 `TOKEN_STORE_FULL` when the bound of live
+    /// tokens is reached, 503 `STORE_UNAVAILABLE` when Redis does not answer, 401
+    /// `WRONG_SCHEME` when no token store was given. Checking the username and password
+    /// is the caller's (a login route): this only records the token.
+    pub async fn issue(&self, issued: IssuedToken) -> Result<(), Response> {
+        self.issue_noting(issued, "").await
+    }
+
+    /// [`SignUpTo::issue`], `note` appended to a full store's message (the sandbox names
+    /// its flag).
+    async fn issue_noting(&self, issued: IssuedToken, note: &str) -> Result<(), Response> {
+        const SLUG: &str = TOKEN_SLUG;
+        #[cfg(feature = "redis")]
+        if let Some(r) = &self.redis_tokens {
+            use crate::shared::{Opened, WhenFull};
+            let opened = r
+                .store
+                .open_session(
+                    TOKEN_KIND,
+                    issued.token.expose(),
+                    &identity_text(issued.identity),
+                    r.lifetime(),
+                    r.max_tokens,
+                    WhenFull::Refuse,
+                )
+                .await;
+            return match opened {
+                Ok(Opened::Stored) => Ok(()),
+                Ok(Opened::Full) => {
+                    let full = crate::schemes::signupto::TokenStoreFull {
+                        limit: r.max_tokens,
+                    };
+                    Err(refuse(
+                        StatusCode::SERVICE_UNAVAILABLE,
+                        SLUG,
+                        full.code(),
+                        format!("{full} for this company and user{note}"),
+                        None,
+                    ))
+                }
+                Err(u) => Err(unavailable(SLUG, &u)),
+            };
+        }
+        let Some(tokens) = &self.tokens else {
+            return Err(refused(
+                SLUG,
+                &Error::WrongScheme {
+                    expected: self.accepted(),
+                    found: AuthScheme::Token.token(),
+                },
+            ));
+        };
+        tokens
+            .write()
+            .unwrap_or_else(|p| p.into_inner())
+            .issue(issued)
+            .map_err(|full| {
+                refuse(
+                    StatusCode::SERVICE_UNAVAILABLE,
+                    SLUG,
+                    full.code(),
+                    format!("{full}{note}"),
+                    None,
+                )
+            })
+    }
+
     /// The first scheme accepted, for the refusal of one that is not.
     fn accepted(&self) -> &'static str {
         if self.hash.is_some() {
@@ -264,7 +402,7 @@ impl SignUpTo {
         #[cfg(feature = "redis")]
         if let Some(r) = &self.redis_tokens {
             const SLUG: &str = TOKEN_SLUG;
-            let lifetime = std::time::Duration::from_secs(r.lifetime_secs.max(1).unsigned_abs());
+            let lifetime = r.lifetime();
             let mut one =
                 match TokenVerifier::new(r.clock.clone(), Arc::new(DeferredNonceStore) as Nonces)
                     .with_window_secs(r.window_secs)
@@ -300,7 +438,13 @@ impl SignUpTo {
                 }
             }
             let (verified, pending) = defer(|| one.verify(req));
-            return self.finish_token(verified, pending).await;
+            // The nonce of a token request goes to the shared nonce store, or else to
+            // the Redis the tokens live in: never to no store at all.
+            let nonces: Arc<dyn AsyncNonceStore> = match &self.shared {
+                Some(shared) => Arc::clone(shared),
+                None => Arc::new(r.store.clone()),
+            };
+            return self.finish_token(verified, pending, Some(&nonces)).await;
         }
         let Some(tokens) = &self.tokens else {
             return Err(refused(
@@ -313,17 +457,19 @@ impl SignUpTo {
         };
         let (verified, pending) =
             defer(|| tokens.read().unwrap_or_else(|p| p.into_inner()).verify(req));
-        self.finish_token(verified, pending).await
+        self.finish_token(verified, pending, self.shared.as_ref())
+            .await
     }
 
     async fn finish_token(
         &self,
         verified: Result<crate::schemes::signupto::TokenVerified, Error>,
         pending: Option<crate::replay::PendingNonce>,
+        nonces: Option<&Arc<dyn AsyncNonceStore>>,
     ) -> Result<SignUpToVerified, Response> {
         const SLUG: &str = TOKEN_SLUG;
         match verified {
-            Ok(v) => match record(self.shared.as_ref(), SLUG, pending).await {
+            Ok(v) => match record(nonces, SLUG, pending).await {
                 Recorded::Fresh => Ok(SignUpToVerified {
                     scheme: AuthScheme::Token,
                     identity: v.identity(),
@@ -411,13 +557,9 @@ struct Sandbox {
     max_body: usize,
     token_lifetime_secs: i64,
     clock: Clocked,
-    tokens: SharedTokens,
     login: TokenCredentials,
-    /// With `--redis`: where tokens live (by digest, sliding expiry).
-    #[cfg(feature = "redis")]
-    redis: Option<crate::shared::RedisStore>,
-    #[cfg_attr(not(feature = "redis"), allow(dead_code))]
-    max_tokens: usize,
+    /// The layer's authenticator: tokens are issued into its store.
+    auth: Arc<SignUpTo>,
 }
 
 /// The kind under which tokens are kept in Redis.
@@ -507,29 +649,27 @@ fn router(settings: &Settings, creds: &Credentials) -> Result<Router, Credential
     }
     #[cfg(feature = "redis")]
     if let Some(redis) = &settings.redis {
-        auth.redis_tokens = Some(RedisTokens {
-            store: redis.clone(),
-            clock: clock.clone(),
-            lifetime_secs: settings.token_lifetime_secs,
-            window_secs: window,
-            freshness: settings.signupto_token_freshness,
-        });
+        auth = auth.tokens_in_redis(
+            RedisTokens::new(redis.clone(), clock.clone(), settings.token_lifetime_secs)
+                .window_secs(window)
+                .map_err(bad_window)?
+                .freshness(settings.signupto_token_freshness)
+                .max_tokens(settings.signupto_max_tokens),
+        );
     }
+    let auth = Arc::new(auth);
     let state = Sandbox {
         max_body: settings.max_body,
         token_lifetime_secs: settings.token_lifetime_secs,
         clock,
-        tokens,
         login,
-        #[cfg(feature = "redis")]
-        redis: settings.redis.clone(),
-        max_tokens: settings.signupto_max_tokens,
+        auth: Arc::clone(&auth),
     };
     Ok(Router::new()
         .route("/v1/token", any(token))
         .route(
             "/v1/{*rest}",
-            any(protected).layer(VerifyLayer::new(auth).max_body(settings.max_body)),
+            any(protected).layer(VerifyLayer::shared(auth).max_body(settings.max_body)),
         )
         .with_state(Arc::new(state)))
 }
@@ -707,60 +847,17 @@ async fn token(State(s): State<Arc<Sandbox>>, req: HttpRequest) -> Response {
         cid: Some(s.login.cid),
         uid: Some(s.login.uid),
     };
-    #[cfg(feature = "redis")]
-    if let Some(redis) = &s.redis {
-        use crate::shared::{Opened, WhenFull};
-        let lifetime = std::time::Duration::from_secs(s.token_lifetime_secs.max(1).unsigned_abs());
-        let opened = redis
-            .open_session(
-                TOKEN_KIND,
-                &text,
-                &identity_text(identity),
-                lifetime,
-                s.max_tokens,
-                WhenFull::Refuse,
-            )
-            .await;
-        match opened {
-            Ok(Opened::Stored) => {}
-            Ok(Opened::Full) => {
-                let full = crate::schemes::signupto::TokenStoreFull {
-                    limit: s.max_tokens,
-                };
-                return refuse(
-                    StatusCode::SERVICE_UNAVAILABLE,
-                    SLUG,
-                    full.code(),
-                    format!(
-                        "{full} for this company and user (this sandbox's limit, --signupto-max-tokens)"
-                    ),
-                    None,
-                );
-            }
-            Err(u) => return unavailable(SLUG, &u),
-        }
-        let body = json!({ "status": "ok", "response": { "data": { "token": text, "expiry": expiry }, "count": 1, "next": null } });
-        let mut response = (StatusCode::OK, json_body(&body)).into_response();
-        tag(&mut response, SLUG, None);
-        return response;
-    }
-    let issued = s
-        .tokens
-        .write()
-        .unwrap_or_else(|p| p.into_inner())
-        .issue(IssuedToken {
-            token,
-            expiry,
-            identity,
-        });
-    if let Err(full) = issued {
-        return refuse(
-            StatusCode::SERVICE_UNAVAILABLE,
-            SLUG,
-            full.code(),
-            format!("{full} (this sandbox's limit, --signupto-max-tokens)"),
-            None,
-        );
+    let issued = IssuedToken {
+        token,
+        expiry,
+        identity,
+    };
+    if let Err(refusal) = s
+        .auth
+        .issue_noting(issued, " (this sandbox's limit, --signupto-max-tokens)")
+        .await
+    {
+        return refusal;
     }
     let body = json!({ "status": "ok", "response": { "data": { "token": text, "expiry": expiry }, "count": 1, "next": null } });
     let mut response = (StatusCode::OK, json_body(&body)).into_response();
