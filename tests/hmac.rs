@@ -415,8 +415,18 @@ fn expired_nonces_are_forgotten_a_few_at_a_time() {
 fn http_status_and_envelope_per_code() {
     // H7, from the design: 401 for GA200x/GA201x, 403 for GA2021/GA2022.
     let cases: [(Error, u16, &str); 4] = [
-        (Error::UnknownApiKey, 401, "API key invalid or not found"),
-        (Error::NonceReused, 401, "Nonce already used"),
+        (
+            Error::UnknownApiKey {
+                header: "X-Api-Key",
+            },
+            401,
+            "API key invalid or not found",
+        ),
+        (
+            Error::NonceReused { header: "X-Nonce" },
+            401,
+            "Nonce already used",
+        ),
         (Error::KeyDisabled, 403, "API key disabled"),
         (Error::IpNotAllowed, 403, "IP not in whitelist"),
     ];

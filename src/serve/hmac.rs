@@ -199,7 +199,9 @@ impl<F: Form> crate::layer::Authenticate for HmacSha256<F> {
                 Recorded::Fresh => Ok(v),
                 Recorded::Replayed => Err(refuse(
                     self.now_millis(),
-                    &Error::NonceReused,
+                    &Error::NonceReused {
+                        header: F::HEADERS[3],
+                    },
                     Value::Null,
                     None,
                 )),

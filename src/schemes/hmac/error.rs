@@ -50,8 +50,11 @@ pub enum Error {
         reason: &'static str,
     },
     /// GA2011: the API key is not in the verifier's directory.
-    #[error("the `X-Api-Key` is invalid or not found; check the key provisioned in the portal")]
-    UnknownApiKey,
+    #[error("the `{header}` is invalid or not found; check the key provisioned in the portal")]
+    UnknownApiKey {
+        /// The API key header's name in the verifier's form (`X-Api-Key`).
+        header: &'static str,
+    },
     /// GA2012: the signature does not verify (or the `Authorization` value is not
     /// `HMAC-SHA256 <standard padded Base64 of 32 bytes>`).
     #[error(
@@ -70,9 +73,12 @@ pub enum Error {
     },
     /// GA2014: the nonce was already used with this API key inside the window.
     #[error(
-        "`X-Nonce` was already used with this API key; generate a fresh UUID v4 for every request"
+        "`{header}` was already used with this API key; generate a fresh UUID v4 for every request"
     )]
-    NonceReused,
+    NonceReused {
+        /// The nonce header's name in the verifier's form (`X-Nonce`).
+        header: &'static str,
+    },
     /// GA2021: the API key is disabled.
     #[error(
         "the API key is disabled; enable it in the portal (POST /web/v1/partner/api-keys/{{id}}/enable)"
@@ -170,10 +176,10 @@ impl Error {
             Error::MissingSignature { .. } => "GA2002",
             Error::MissingTimestamp { .. } => "GA2003",
             Error::MissingNonce { .. } => "GA2004",
-            Error::UnknownApiKey => "GA2011",
+            Error::UnknownApiKey { .. } => "GA2011",
             Error::SignatureMismatch { .. } => "GA2012",
             Error::TimestampOutOfWindow { .. } => "GA2013",
-            Error::NonceReused => "GA2014",
+            Error::NonceReused { .. } => "GA2014",
             Error::KeyDisabled => "GA2021",
             Error::IpNotAllowed => "GA2022",
             Error::ReplayStoreFull => "REPLAY_STORE_FULL",

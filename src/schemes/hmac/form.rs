@@ -469,15 +469,26 @@ mod tests {
             KEY
         );
         let code = |r: Result<_, super::super::Error>| r.unwrap_err().code();
-        assert_eq!(code(v.verify(&received(&headers, BODY), None)), "GA2014");
+        // Each refusal's text names the header as the form names it.
+        let replay = v.verify(&received(&headers, BODY), None).unwrap_err();
+        assert_eq!(replay.code(), "GA2014");
+        assert!(replay.to_string().contains("`X-Request-Id`"), "{replay}");
         assert_eq!(
             code(verifier(Acme, TS).verify(&received(&headers, b"{}"), None)),
             "GA2012"
         );
-        assert_eq!(
-            code(verifier(Acme, TS + 61).verify(&received(&headers, BODY), None)),
-            "GA2013"
-        );
+        let stale = verifier(Acme, TS + 61)
+            .verify(&received(&headers, BODY), None)
+            .unwrap_err();
+        assert_eq!(stale.code(), "GA2013");
+        assert!(stale.to_string().contains("`X-Time`"), "{stale}");
+        let mut unknown_key = headers.clone();
+        unknown_key.insert("x-key", "k_unknown".parse().unwrap());
+        let unknown = verifier(Acme, TS)
+            .verify(&received(&unknown_key, BODY), None)
+            .unwrap_err();
+        assert_eq!(unknown.code(), "GA2011");
+        assert!(unknown.to_string().contains("`X-Key`"), "{unknown}");
         // A header missing is named as the form names it.
         let mut without_time = headers.clone();
         without_time.remove("x-time");

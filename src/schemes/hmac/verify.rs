@@ -182,7 +182,9 @@ impl<C: Clock, S: NonceStore, F: Form> Verifier<C, S, F> {
             reason: "the value is not 1 to 128 visible ASCII characters",
         })?;
 
-        let (key, record) = self.keys.get_shared(api_key).ok_or(Error::UnknownApiKey)?;
+        let (key, record) = self.keys.get_shared(api_key).ok_or(Error::UnknownApiKey {
+            header: F::HEADERS[0],
+        })?;
         if !record.is_enabled() {
             return Err(Error::KeyDisabled);
         }
@@ -192,13 +194,14 @@ impl<C: Clock, S: NonceStore, F: Form> Verifier<C, S, F> {
 
         let now = self.clock.now_secs();
         let ts = parse_timestamp(timestamp).ok_or_else(|| Error::TimestampOutOfWindow {
-            reason: "`X-Timestamp` is not decimal Unix epoch seconds".into(),
+            reason: format!("`{}` is not decimal Unix epoch seconds", F::HEADERS[2]),
         })?;
         let skew = ts.saturating_sub(now);
         if skew.unsigned_abs() > self.window_secs.unsigned_abs() {
             return Err(Error::TimestampOutOfWindow {
                 reason: format!(
-                    "`X-Timestamp` is {skew} s from the server's clock, outside ±{} s",
+                    "`{}` is {skew} s from the server's clock, outside ±{} s",
+                    F::HEADERS[2],
                     self.window_secs
                 ),
             });
@@ -238,7 +241,9 @@ impl<C: Clock, S: NonceStore, F: Form> Verifier<C, S, F> {
             Ok(Insert::Fresh) => Ok(Verified {
                 api_key: Arc::clone(key),
             }),
-            Ok(Insert::Replayed) => Err(Error::NonceReused),
+            Ok(Insert::Replayed) => Err(Error::NonceReused {
+                header: F::HEADERS[3],
+            }),
             Err(_) => Err(Error::ReplayStoreFull),
         }
     }
