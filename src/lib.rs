@@ -11,7 +11,9 @@
 //!   or checks a signer of their own against it;
 //! - **a server author** verifies incoming requests with the reference verifier (the
 //!   vendor's error codes and HTTP answers, a bounded replay store, constant-time
-//!   compares), or emulates an API in tests with the sandbox (`serve`, feature `server`);
+//!   compares), puts it in front of axum/tower routes as a layer (`layer`, feature
+//!   `server`; nonces, tokens and sessions shared through Redis with feature `redis`),
+//!   or emulates an API in tests with the sandbox (`serve`, feature `server`);
 //! - **a CI user** runs the test vectors (`vectors/`, CC0) against an implementation in
 //!   any language and fails the build when a case fails ([`vectors`], [`shim`]).
 //!
