@@ -702,25 +702,26 @@ async fn two_layered_apps_recording_in_one_redis_refuse_each_others_replays() {
 
     use axum::Router;
     use partner_auth::layer::{HmacSha256, VerifyLayer};
-    use partner_auth::replay::{AsyncNonceStore, DeferredNonceStore, NonceStore};
+    use partner_auth::replay::{DeferredNonceStore, NonceStore};
     use partner_auth::schemes::hmac::{KeyDirectory, KeyRecord, Verifier};
     use tower::ServiceExt;
 
     let redis = Redis::start();
-    let instance = || {
-        let store = RedisStore::connect(&redis.url(), Duration::from_millis(500)).unwrap();
+    let url = redis.url();
+    let instance = || -> Result<Router, Box<dyn std::error::Error>> {
         let mut keys = KeyDirectory::new();
-        keys.insert(HMAC_KEY, KeyRecord::new(HMAC_SECRET).unwrap())
-            .unwrap();
+        keys.insert(HMAC_KEY, KeyRecord::new(HMAC_SECRET)?)?;
         let clock: Arc<dyn Clock> = Arc::new(SystemClock);
-        let deferred: Arc<dyn NonceStore> = Arc::new(DeferredNonceStore);
-        let shared: Arc<dyn AsyncNonceStore> = Arc::new(store);
-        let auth = HmacSha256::new(Verifier::new(keys, clock, deferred)).record_in(shared);
-        Router::new()
+        // readme-layer-redis: begin
+        let store = RedisStore::connect(&url, Duration::from_millis(250))?;
+        let nonces: Arc<dyn NonceStore> = Arc::new(DeferredNonceStore);
+        let auth = HmacSha256::new(Verifier::new(keys, clock, nonces)).record_in(Arc::new(store));
+        // readme-layer-redis: end
+        Ok(Router::new()
             .route(HMAC_PATH, axum::routing::get(|| async { "countries" }))
-            .layer(VerifyLayer::new(auth))
+            .layer(VerifyLayer::new(auth)))
     };
-    let (a, b) = (instance(), instance());
+    let (a, b) = (instance().unwrap(), instance().unwrap());
     let request = |nonce: &str| {
         let mut req = axum::http::Request::builder().uri(HMAC_PATH);
         for (name, value) in hmac_headers(nonce) {
@@ -862,4 +863,30 @@ async fn a_signupto_token_issued_by_one_layered_app_works_on_another_through_red
     assert_eq!(replay.headers()[serve::ERROR_HEADER], "NONCE_REPLAYED");
     let unknown = b_app.oneshot(call(&"U".repeat(96), "tok-2")).await.unwrap();
     assert_eq!(unknown.status(), 401);
+}
+
+/// The README's `--redis` library block is the text the test above runs.
+#[test]
+fn the_readme_layer_redis_block_is_the_one_run_above() {
+    let readme = include_str!("../README.md");
+    let block = readme
+        .split("<!-- layer-redis-example:")
+        .nth(1)
+        .and_then(|rest| rest.split("```rust\n").nth(1))
+        .and_then(|rest| rest.split("\n```").next())
+        .expect("README.md has a layer-redis-example block");
+    let here = include_str!("redis.rs");
+    let ran: Vec<&str> = here
+        .split("// readme-layer-redis: begin\n")
+        .nth(1)
+        .and_then(|rest| rest.split("\n        // readme-layer-redis: end").next())
+        .unwrap()
+        .lines()
+        .map(str::trim)
+        .collect();
+    let shown: Vec<&str> = block.lines().map(str::trim).collect();
+    assert_eq!(
+        shown, ran,
+        "README.md's layer + Redis block differs from tests/redis.rs"
+    );
 }
