@@ -355,13 +355,7 @@ impl SignUpTo {
             };
         }
         let Some(tokens) = &self.tokens else {
-            return Err(refused(
-                SLUG,
-                &Error::WrongScheme {
-                    expected: self.accepted(),
-                    found: AuthScheme::Token.token(),
-                },
-            ));
+            return Err(self.not_accepted(SLUG, AuthScheme::Token));
         };
         tokens
             .write()
@@ -378,15 +372,21 @@ impl SignUpTo {
             })
     }
 
-    /// The first scheme accepted, for the refusal of one that is not.
-    fn accepted(&self) -> &'static str {
-        if self.hash.is_some() {
-            AuthScheme::Hash.token()
+    /// The refusal of a request in `scheme`, which this layer was given no verifier for:
+    /// 401 `WRONG_SCHEME`, naming the first scheme it accepts.
+    fn not_accepted(&self, slug: &'static str, scheme: AuthScheme) -> Response {
+        let expected = if self.hash.is_some() {
+            AuthScheme::Hash
         } else if self.partner.is_some() {
-            AuthScheme::Partner.token()
+            AuthScheme::Partner
         } else {
-            AuthScheme::Token.token()
-        }
+            AuthScheme::Token
+        };
+        let e = Error::WrongScheme {
+            expected: expected.token(),
+            found: scheme.token(),
+        };
+        refused(slug, &e)
     }
 
     /// A `SuTToken` request: the token verifier's check, then the nonce recorded. With
@@ -447,13 +447,7 @@ impl SignUpTo {
             return self.finish_token(verified, pending, Some(&nonces)).await;
         }
         let Some(tokens) = &self.tokens else {
-            return Err(refused(
-                TOKEN_SLUG,
-                &Error::WrongScheme {
-                    expected: self.accepted(),
-                    found: AuthScheme::Token.token(),
-                },
-            ));
+            return Err(self.not_accepted(TOKEN_SLUG, AuthScheme::Token));
         };
         let (verified, pending) =
             defer(|| tokens.read().unwrap_or_else(|p| p.into_inner()).verify(req));
@@ -516,11 +510,7 @@ impl crate::layer::Authenticate for SignUpTo {
             AuthScheme::Token => return self.token_request(req, &credentials).await,
         };
         let Some(verifier) = verifier else {
-            let e = Error::WrongScheme {
-                expected: self.accepted(),
-                found: scheme.token(),
-            };
-            return Err(refused(variant.slug(), &e));
+            return Err(self.not_accepted(variant.slug(), scheme));
         };
         let (verified, pending) = defer(|| verifier.verify(req));
         match verified {
